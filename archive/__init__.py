@@ -1,0 +1,1 @@
+"""nianbao archive: versioned report records, change events, search and alerts."""

@@ -1,0 +1,1 @@
+"""nianbao crawler: a Scrapy project that discovers and fetches annual reports."""

@@ -1,0 +1,33 @@
+"""nianbao parsers: bytes of a page or attachment in, a checked report record out.
+
+A pure library (no Scrapy, no database)::
+
+    from parsers import parse
+    record = parse(open("report.html", "rb").read(), "report.html")
+    record.to_dict()["facts"]["requests/new/total"]
+"""
+from parsers.errors import (
+    CorruptDocument,
+    EmptyDocument,
+    EncodingError,
+    ImageOnlyPDF,
+    ParseError,
+    UnsupportedFormat,
+)
+from parsers.record import PARSER_VERSION, Record
+
+__all__ = [
+    "parse", "Record", "PARSER_VERSION", "ParseError", "UnsupportedFormat",
+    "CorruptDocument", "ImageOnlyPDF", "EmptyDocument", "EncodingError",
+]
+
+
+def parse(data: bytes, name: str = "") -> Record:
+    """Parse one document (bytes) into a :class:`Record`.
+
+    ``name`` is the file name or URL; its extension (and the bytes' magic numbers)
+    choose the reader. Raises a :class:`ParseError` subclass for unreadable input.
+    """
+    from parsers.api import parse as _parse  # deferred: keeps `import parsers` light
+
+    return _parse(data, name)
