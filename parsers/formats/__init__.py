@@ -1,0 +1,146 @@
+"""Format readers: bytes of a page or attachment → :class:`~parsers.document.Document`.
+
+:func:`read_document` sniffs the format from the bytes first (a ``.pdf`` link that
+serves an HTML error page is HTML; a ``.doc`` that is really a Word-saved HTML page
+is HTML), then from the name's extension. Formats that cannot be read in-process
+(old Word/WPS/Excel binaries, images, other archives) raise
+:class:`~parsers.errors.UnsupportedFormat` with a message that says what the file is.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from parsers.document import Document
+from parsers.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
+
+__all__ = ["read_document", "sniff"]
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+_HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|table|p)[\s>/]", re.I)
+_HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php", ".do", ".action"}
+_TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".csv"}
+_CONVERT_DOCX = "convert it to DOCX, e.g. libreoffice --headless --convert-to docx"
+_OLE2_KINDS = {
+    ".doc": f"an old Word .doc (OLE2) file — {_CONVERT_DOCX}",
+    ".wps": f"a Kingsoft WPS .wps (OLE2) file — {_CONVERT_DOCX}",
+    ".dot": f"an old Word template .dot (OLE2) file — {_CONVERT_DOCX}",
+    ".xls": "an old Excel .xls (OLE2) spreadsheet — spreadsheets are not read; "
+            "convert the report to DOCX or PDF",
+    ".et": "a Kingsoft ET .et (OLE2) spreadsheet — spreadsheets are not read; "
+           "convert the report to DOCX or PDF",
+    ".ppt": "an old PowerPoint .ppt (OLE2) file — not read",
+}
+
+
+def _extension(name: str) -> str:
+    """The lower-case extension of a file name or URL path (query and fragment ignored)."""
+    path = urlsplit(name).path if "://" in name else name.split("?", 1)[0].split("#", 1)[0]
+    return PurePosixPath(path).suffix.lower()
+
+
+def _ole2_kind(data: bytes, ext: str) -> str:
+    """Describe an OLE2 compound file: by extension, else by its stream names."""
+    if ext in _OLE2_KINDS:
+        return _OLE2_KINDS[ext]
+    head = data[:1 << 20]
+    if "WordDocument".encode("utf-16-le") in head:
+        return f"an old Word .doc or Kingsoft .wps (OLE2) file — {_CONVERT_DOCX}"
+    if "Workbook".encode("utf-16-le") in head or "Book".encode("utf-16-le") in head:
+        return _OLE2_KINDS[".xls"]
+    return f"an OLE2 compound file (old Office/WPS format) — {_CONVERT_DOCX}"
+
+
+def _zip_kind(data: bytes, name: str) -> str:
+    """``"docx"`` for a Word document; raise a named error for every other zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        raise CorruptDocument(f"{name or 'the file'} is a damaged or truncated zip/DOCX file ({exc})") from None
+    if "word/document.xml" in names:
+        return "docx"
+    if any(n.startswith("xl/") for n in names):
+        raise UnsupportedFormat(f"{name or 'the file'} is an Excel .xlsx spreadsheet — spreadsheets are not read")
+    if any(n.startswith("ppt/") for n in names):
+        raise UnsupportedFormat(f"{name or 'the file'} is a PowerPoint .pptx presentation — not read")
+    if "OFD.xml" in names:
+        raise UnsupportedFormat(f"{name or 'the file'} is an OFD document (GB/T 33190) — convert it to PDF")
+    if "mimetype" in names and "content.xml" in names:
+        raise UnsupportedFormat(f"{name or 'the file'} is an OpenDocument file — {_CONVERT_DOCX}")
+    if _extension(name) == ".docx":
+        raise CorruptDocument(f"{name} is a zip archive without word/document.xml, not a valid DOCX")
+    raise UnsupportedFormat(f"{name or 'the file'} is a zip archive ({len(names)} files), not a report document")
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """The reader for these bytes: ``"html"``, ``"text"``, ``"pdf"`` or ``"docx"``.
+
+    Raises :class:`UnsupportedFormat` (with what the file is), :class:`EmptyDocument`
+    or :class:`CorruptDocument`.
+    """
+    label = name or "the file"
+    if not data or not data.strip():
+        raise EmptyDocument(f"{label} is empty ({len(data)} bytes)")
+    ext = _extension(name)
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data, name)
+    if data.startswith(_OLE2):
+        raise UnsupportedFormat(f"{label} is {_ole2_kind(data, ext)}")
+    for magic, kind in _IMAGES:
+        if data.startswith(magic):
+            raise UnsupportedFormat(f"{label} is a {kind} image — a scanned report would need OCR")
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        raise UnsupportedFormat(f"{label} is a WEBP image — a scanned report would need OCR")
+    if data.lstrip()[:5] == b"{\\rtf":
+        raise UnsupportedFormat(f"{label} is an RTF document — {_CONVERT_DOCX}")
+    head = data[:2048]
+    if _HTML_MARKERS.search(head) and ext not in _TEXT_EXTENSIONS | {".pdf", ".docx"}:
+        return "html"
+    if ext == ".pdf":
+        raise CorruptDocument(f"{label} is named .pdf but has no %PDF header (damaged, or not a PDF)")
+    if ext == ".docx":
+        raise CorruptDocument(f"{label} is named .docx but is not a zip/DOCX file (damaged)")
+    if ext in _OLE2_KINDS or ext in {".xlsx", ".pptx"}:
+        raise UnsupportedFormat(f"{label} is named {ext} but has no {ext} header: unrecognised content")
+    if ext in _HTML_EXTENSIONS:
+        return "html"
+    if ext in _TEXT_EXTENSIONS:
+        return "text"
+    if _HTML_MARKERS.search(head):
+        return "html"
+    # Binary junk (NULs outside UTF-16) is not text.
+    if head.count(b"\x00") > len(head) // 10 and not head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UnsupportedFormat(f"{label} is an unrecognised binary file")
+    return "text"
+
+
+def read_document(data: bytes, name: str = "") -> Document:
+    """Read one document's bytes with the reader :func:`sniff` picks.
+
+    Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
+    """
+    kind = sniff(data, name)
+    if kind == "pdf":
+        from parsers.formats import pdf as reader
+    elif kind == "docx":
+        from parsers.formats import docx as reader
+    elif kind == "html":
+        from parsers.formats import html as reader
+    else:
+        from parsers.formats import text as reader
+    return reader.read(data, name)

@@ -1,0 +1,32 @@
+"""Plain text and markdown reports.
+
+The lines are kept as they are — tab-separated rows, ``| a | b |`` pipe rows, one cell
+a line, markdown headings — because the table parser reads the rows from the text
+itself (``Document.tables`` stays empty). Only line endings are unified and the
+invisible characters that break matching (BOM, zero-width spaces, NBSP) removed.
+"""
+from __future__ import annotations
+
+import re
+
+from parsers.document import Document
+from parsers.errors import EmptyDocument
+from parsers.formats.encoding import decode
+
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+
+
+def normalize_text(text: str) -> str:
+    """Unify line endings, drop invisible characters, NBSP to space, trailing spaces off."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    # Trailing tabs stay: they are blank cells at the end of a tab-separated row.
+    return "\n".join(line.rstrip(" ") for line in text.split("\n")).strip("\n")
+
+
+def read(data: bytes, name: str = "") -> Document:
+    """Read a ``.txt`` / ``.md`` report. Raises EncodingError or EmptyDocument."""
+    text = normalize_text(decode(data))
+    if not text.strip():
+        raise EmptyDocument(f"{name or 'the text file'} is empty (no text after decoding)")
+    return Document(text=text, format="text")
