@@ -1,0 +1,256 @@
+"""HTML report pages (government portal articles).
+
+One lxml parse of the decoded page (never raw bytes: lxml and trafilatura both guess
+encodings wrongly on GBK pages), then:
+
+- every data ``<table>`` is read as a grid with rowspan/colspan expanded (trafilatura's
+  own table rendering loses the spans) and replaced in the tree by a placeholder
+  paragraph;
+- trafilatura extracts the body text from that same tree (page chrome, navigation,
+  sidebars and footers removed), and each placeholder line is replaced by its table's
+  rows, tab-separated, so the text keeps the document order;
+- title and publication date come from the CMS metas (``ArticleTitle``, ``PubDate``),
+  else ``<h1>``/``<title>`` and a ``发布时间：`` line.
+
+Visit counters (``浏览次数：123``) are removed before extraction: the archive hashes the
+text, and page chrome must not make a report look revised.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import lxml.html
+from lxml import etree
+
+from parsers.document import Document, Grid
+from parsers.errors import EmptyDocument
+from parsers.formats.encoding import decode
+from parsers.formats.text import normalize_text
+
+log = logging.getLogger(__name__)
+
+_PLACEHOLDER = "NIANBAOTABLE{}X"
+_PLACEHOLDER_LINE = re.compile(r"^[ \t]*NIANBAOTABLE(\d+)X[ \t]*$", re.M)
+_PLACEHOLDER_ANY = re.compile(r"NIANBAOTABLE(\d+)X")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# A visit counter: label, colon, an optional number — the whole text of an element, or a
+# trailing part of an info line ("来源：xx　浏览次数：123").
+_COUNTER_LABEL = r"(?:浏览|访问|阅读|点击)(?:次数|量|数|人次)"
+_COUNTER_TEXT = re.compile(rf"^\s*[【\[]?\s*{_COUNTER_LABEL}\s*[:：]\s*[\d,]*\s*(?:次)?\s*[】\]]?\s*$")
+_COUNTER_INLINE = re.compile(rf"[【\[]?\s*{_COUNTER_LABEL}\s*[:：]\s*[\d,]*\s*次?\s*[】\]]?")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PUBLISHED_LINE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE.pattern)
+_BLOCK_IN_CELL = {"br", "p", "div", "li"}
+# A line break inside a Chinese word (Word wraps long labels with <br>) is not a space.
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff01-\uff5e“”、。])\s+(?=[\u3400-\u9fff\uff01-\uff5e“”、。])")
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    year, month, day = int(y), int(m), int(d)
+    if 1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def parse_tree(text: str) -> lxml.html.HtmlElement:
+    """Parse decoded HTML (an XML declaration is dropped: lxml refuses it on str input)."""
+    text = _XML_DECL.sub("", text, count=1)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        tree = None
+    if tree is None:
+        raise EmptyDocument("the HTML page has no content")
+    return tree
+
+
+# --- tables ----------------------------------------------------------------------------
+
+def _own(el: etree._Element, xpath: str) -> list:
+    return el.xpath(xpath)
+
+
+def _rows(table: etree._Element) -> list[etree._Element]:
+    """The table's own rows (not those of nested tables)."""
+    return _own(table, "./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+
+
+def cell_text(cell: etree._Element) -> str:
+    """A cell's text, whitespace-normalised; <br>/<p> break to a space (none between two
+    Chinese characters); nested tables skipped."""
+    parts: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == "table":
+                parts.append(" ")
+            elif tag in ("script", "style"):
+                pass
+            else:
+                if tag in _BLOCK_IN_CELL:
+                    parts.append(" ")
+                walk(child)
+                if tag in _BLOCK_IN_CELL:
+                    parts.append(" ")
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(cell)
+    return _CJK_GAP.sub("", _WS.sub(" ", "".join(parts)).strip())
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name, "1")).strip() or 1), 500))
+    except ValueError:
+        return 1
+
+
+def table_grid(table: etree._Element) -> Grid:
+    """A table as a grid: rowspan/colspan expanded, covered cells repeating the spanning text."""
+    filled: dict[tuple[int, int], str] = {}
+    width = 0
+    rows = _rows(table)
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in filled:
+                c += 1
+            text = cell_text(cell)
+            rowspan = min(_span(cell, "rowspan"), len(rows) - r)
+            colspan = _span(cell, "colspan")
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    filled[(r + dr, c + dc)] = text
+            c += colspan
+            width = max(width, c)
+    grid = [[filled.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+    # Rows that are entirely blank (spacer rows) carry nothing.
+    return [row for row in grid if any(row)]
+
+
+def _is_data_table(table: etree._Element, grid: Grid) -> bool:
+    """Layout tables (wrapping other tables, or a single cell) are not statistics tables."""
+    if table.xpath(".//table"):
+        return False
+    return len(grid) >= 2 or (grid and len(grid[0]) >= 2)
+
+
+def _grid_lines(grid: Grid) -> str:
+    return "\n".join("\t".join(row) for row in grid)
+
+
+# --- metadata --------------------------------------------------------------------------
+
+def _meta(tree: etree._Element, *names: str) -> str | None:
+    for name in names:
+        for el in tree.xpath(f"//meta[@name='{name}' or @property='{name}']"):
+            content = (el.get("content") or "").strip()
+            if content:
+                return content
+    return None
+
+
+def _title(tree: etree._Element) -> str | None:
+    title = _meta(tree, "ArticleTitle", "articletitle")
+    if title:
+        return _WS.sub(" ", title).strip()
+    for xpath in ("//h1", "//title"):
+        for el in tree.xpath(xpath):
+            text = _WS.sub(" ", el.text_content()).strip()
+            if text:
+                return text
+    return None
+
+
+def _published(tree: etree._Element) -> str | None:
+    value = _meta(tree, "PubDate", "pubdate", "publishdate", "firstpublishedtime", "article:published_time")
+    if value and (m := _DATE.search(value)):
+        return _iso(*m.groups())
+    body = tree.find("body")
+    text = _WS.sub(" ", body.text_content() if body is not None else "")
+    if m := _PUBLISHED_LINE.search(text):
+        return _iso(*m.groups())
+    return None
+
+
+# --- page chrome ------------------------------------------------------------------------
+
+def _drop_counters(tree: etree._Element) -> None:
+    """Remove visit counters: elements that are only a counter, and counter tails of info lines."""
+    for el in tree.xpath("//body//*[not(self::table or self::tr or self::tbody)]"):
+        if el.getparent() is None:
+            continue
+        text = el.text_content()
+        if len(text) <= 40 and _COUNTER_TEXT.match(text):
+            el.drop_tree()
+    for node in tree.xpath("//body//text()[contains(., '：') or contains(., ':')]"):
+        if _COUNTER_INLINE.search(node):
+            parent = node.getparent()
+            new = _COUNTER_INLINE.sub("", node)
+            if node.is_text:
+                parent.text = new
+            elif node.is_tail:
+                parent.tail = new
+
+
+def _clean_text(text: str) -> str:
+    lines = [line for line in text.split("\n") if not _COUNTER_TEXT.match(line)]
+    return "\n".join(lines)
+
+
+# --- the reader ---------------------------------------------------------------------------
+
+def read(data: bytes, name: str = "", content_type: str | None = None) -> Document:
+    """Read an HTML page: body text, tables as grids, title and publication date.
+
+    ``content_type`` is the HTTP Content-Type header, if known (its charset counts as a
+    declaration). Raises EncodingError or EmptyDocument.
+    """
+    import trafilatura  # deferred: importing it costs ~0.3 s
+
+    tree = parse_tree(decode(data, content_type))
+    title = _title(tree)
+    published = _published(tree)
+    _drop_counters(tree)
+
+    grids: list[Grid] = []
+    for table in tree.xpath("//body//table"):
+        if table.getparent() is None or table.xpath(".//table"):
+            continue  # layout tables: their data tables are read on their own
+        grid = table_grid(table)
+        if not _is_data_table(table, grid):
+            continue
+        placeholder = lxml.html.Element("p")
+        placeholder.text = _PLACEHOLDER.format(len(grids))
+        placeholder.tail = table.tail
+        table.getparent().replace(table, placeholder)
+        grids.append(grid)
+
+    body = trafilatura.extract(tree, include_tables=True, include_comments=False, favor_recall=True,
+                               output_format="txt", deduplicate=False) or ""
+    seen: set[int] = set()
+
+    def put_table(match: re.Match) -> str:
+        index = int(match.group(1))
+        seen.add(index)
+        return _grid_lines(grids[index]) if index < len(grids) else ""
+
+    body = _PLACEHOLDER_LINE.sub(put_table, body)
+    # A placeholder glued into a paragraph (rare markup): the table still gets its own lines.
+    body = _PLACEHOLDER_ANY.sub(lambda m: "\n" + put_table(m) + "\n", body)
+    missing = [i for i in range(len(grids)) if i not in seen]
+    if missing and grids:
+        log.debug("%s: %d tables outside the extracted body", name, len(missing))
+    text = normalize_text(_clean_text(body))
+    if not text.strip() and not grids:
+        raise EmptyDocument(f"{name or 'the HTML page'} has no readable text (empty, or a JavaScript-only page)")
+    return Document(text=text, tables=grids, title=title, published=published, format="html")
