@@ -26,7 +26,7 @@ from lxml import etree
 from parsers.document import Document, Grid
 from parsers.errors import EmptyDocument
 from parsers.formats.encoding import decode
-from parsers.formats.text import normalize_text
+from parsers.formats.text import normalize_cell, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,6 @@ _COUNTER_INLINE = re.compile(rf"[【\[]?\s*{_COUNTER_LABEL}\s*[:：]\s*[\d,]*\s*
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PUBLISHED_LINE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE.pattern)
 _BLOCK_IN_CELL = {"br", "p", "div", "li"}
-# A line break inside a Chinese word (Word wraps long labels with <br>) is not a space.
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff01-\uff5e“”、。])\s+(?=[\u3400-\u9fff\uff01-\uff5e“”、。])")
 
 
 def _iso(y: str, m: str, d: str) -> str | None:
@@ -102,7 +100,7 @@ def cell_text(cell: etree._Element) -> str:
                 parts.append(child.tail)
 
     walk(cell)
-    return _CJK_GAP.sub("", _WS.sub(" ", "".join(parts)).strip())
+    return normalize_cell("".join(parts))
 
 
 def _span(cell: etree._Element, name: str) -> int:

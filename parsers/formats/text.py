@@ -14,6 +14,14 @@ from parsers.errors import EmptyDocument
 from parsers.formats.encoding import decode
 
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# A line break inside a Chinese word (long labels wrap inside a cell) is not a space.
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff01-\uff5e“”、。])\s+(?=[\u3400-\u9fff\uff01-\uff5e“”、。])")
+
+
+def normalize_cell(text: str) -> str:
+    """One table cell's text on one line: whitespace runs to one space, none between Chinese characters."""
+    return _CJK_GAP.sub("", _WS.sub(" ", text).strip())
 
 
 def normalize_text(text: str) -> str:

@@ -1,0 +1,81 @@
+"""DOCX reports (python-docx).
+
+Paragraphs and tables are read in body order. ``row.cells`` repeats a merged cell for
+every grid column and row it covers (``gridSpan``, ``vMerge``), which is exactly the
+grid contract of :class:`~parsers.document.Document`. Each table also appears in the
+text as tab-separated rows at its place.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from parsers.document import Document, Grid
+from parsers.errors import CorruptDocument, EmptyDocument
+from parsers.formats.text import normalize_cell, normalize_text
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _cell_text(cell) -> str:
+    return normalize_cell(" ".join(p.text for p in cell.paragraphs))
+
+
+def table_grid(table) -> Grid:
+    """A python-docx table as a grid (merged cells repeated, blank cells "")."""
+    grid: Grid = []
+    # One cell element is read once however many slots it covers. Keyed by the element itself:
+    # lxml proxies are transient, so an id() could be reused by another cell.
+    texts: dict = {}
+    for row in table.rows:
+        try:
+            cells = row.cells
+        except (ValueError, IndexError):  # malformed spans: fall back to the row's own cells
+            from docx.table import _Cell
+
+            cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
+        out = []
+        for cell in cells:
+            key = cell._tc
+            if key not in texts:
+                texts[key] = _cell_text(cell)
+            out.append(texts[key])
+        if any(out):
+            grid.append(out)
+    return grid
+
+
+def read(data: bytes, name: str = "") -> Document:
+    """Read a DOCX report: text (tables in place, tab-separated) and table grids.
+
+    Raises CorruptDocument for a damaged file, EmptyDocument for one without text.
+    """
+    import docx  # python-docx; deferred so that `import parsers` stays light
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    label = name or "the DOCX file"
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise CorruptDocument(f"{label} is a damaged DOCX file ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # lxml XMLSyntaxError and friends from a mangled document.xml
+        raise CorruptDocument(f"{label} is a damaged DOCX file ({type(exc).__name__}: {exc})") from None
+
+    lines: list[str] = []
+    grids: list[Grid] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == f"{_W}p":
+            lines.append(Paragraph(child, document).text)
+        elif child.tag == f"{_W}tbl":
+            grid = table_grid(Table(child, document))
+            if grid:
+                grids.append(grid)
+                lines.extend("\t".join(row) for row in grid)
+    text = normalize_text("\n".join(lines))
+    if not text.strip():
+        raise EmptyDocument(f"{label} has no text")
+    title = (document.core_properties.title or "").strip() or None
+    return Document(text=text, tables=grids, title=title, format="docx")
