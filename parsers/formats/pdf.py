@@ -1,0 +1,263 @@
+"""PDF reports (pdfplumber).
+
+Per page: ruled tables are found once (``find_tables``), each read as a grid whose
+spans come from the cells' own bounding boxes (pdfplumber reports a merged cell once
+and ``None`` for the slots it covers); the text outside the tables is read line by
+line; both are merged in reading order. A table continued on the next page (the
+requests table often is) is stitched back: the parts are joined, a span cut by the
+break gets its label back, and a row split across the break is re-joined.
+
+Pages are closed as soon as they are read, so memory stays flat on long reports.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from parsers.document import Document, Grid
+from parsers.errors import CorruptDocument, EmptyDocument, ImageOnlyPDF, ParseError
+from parsers.formats.text import normalize_cell, normalize_text
+
+log = logging.getLogger(__name__)
+
+
+class EncryptedPDF(ParseError):
+    """A PDF that needs a password to be read."""
+
+
+# Spacing between digits and a following/preceding Chinese unit or date word is an
+# extraction artefact (digits and hanzi in different fonts): "2023 年 1 月" → "2023年1月".
+# Only these words: a space between a row label and a number ("规章 0 0 0") is a cell boundary.
+_UNIT_AFTER = re.compile(r"(?<=\d)[ \u3000]+(?=[年月日号件项条次个名人家户万亿元％%])")
+_WORD_BEFORE = re.compile(r"(?<=[年月第共约达至计])[ \u3000]+(?=\d)")
+_NUMBER = re.compile(r"^[+\-−]?\s*[\d,，.]+\s*[件项个条次万亿元%％]*$")
+_NUMBERED_LABEL = re.compile(r"^\s*(?:\d+\s*[.．、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)")
+
+
+def normalize_spacing(line: str) -> str:
+    """Remove the CJK/digit spacing a PDF text layer adds around numbers with units."""
+    return _WORD_BEFORE.sub("", _UNIT_AFTER.sub("", line))
+
+
+# --- tables -----------------------------------------------------------------------------
+
+# pdfplumber snaps ruling lines within 3 pt, so the same column edge can sit up to ~3 pt
+# apart on two pages; real columns are never that narrow.
+_COLUMN_TOLERANCE = 3.0
+Part = list[list[tuple[float, float, str]]]  # rows of (x0, x1, text) cells, rowspans expanded
+
+
+def table_part(table) -> Part:
+    """A pdfplumber table as rows of positioned cells; a merged cell is in every row it covers.
+
+    pdfplumber reports a merged cell once, with ``None`` in the slots it covers; its
+    bounding box says which rows and columns those are.
+    """
+    rows = table.rows
+    texts = table.extract()
+    tops = sorted({round(r.bbox[1], 1) for r in rows})
+    out: Part = [[] for _ in tops]
+    for r, row in enumerate(rows):
+        for c, bbox in enumerate(row.cells):
+            if bbox is None:
+                continue
+            x0, top, x1, bottom = bbox
+            text = texts[r][c] if r < len(texts) and c < len(texts[r]) else None
+            cell = (x0, x1, normalize_cell(text or ""))
+            for i, t in enumerate(tops):
+                if top - 0.5 <= t < bottom - 0.5:
+                    out[i].append(cell)
+    return [sorted(row) for row in out]
+
+
+def _lefts(parts: list[Part]) -> list[float]:
+    """Column boundaries of one or more parts of a table (close positions merged)."""
+    xs = sorted(x0 for part in parts for row in part for x0, _, _ in row)
+    out: list[float] = []
+    for x in xs:
+        if not out or x - out[-1] > _COLUMN_TOLERANCE:
+            out.append(x)
+    return out
+
+
+def part_grid(part: Part, lefts: list[float]) -> Grid:
+    """A part as a grid over the given column boundaries (a cell repeats over every column it spans)."""
+    grid = []
+    for row in part:
+        cells = [next((t for x0, x1, t in row if x0 - _COLUMN_TOLERANCE <= x < x1 - _COLUMN_TOLERANCE), "")
+                 for x in lefts]
+        if any(cells):
+            grid.append(cells)
+    return grid
+
+
+def table_grid(parts: list[Part]) -> Grid:
+    """The grid of a table from its parts (one per page it crosses), stitched."""
+    lefts = _lefts(parts)
+    grid = part_grid(parts[0], lefts)
+    for part in parts[1:]:
+        grid = stitch(grid, part_grid(part, lefts))
+    return grid
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text))
+
+
+def _split_row(last: list[str], first: list[str]) -> bool:
+    """Is ``first`` (top of the next page) the rest of ``last`` (bottom of this page)?
+
+    A row broken by the page break leaves label halves in both parts, and its values on
+    one side only: no column has a value on both sides, and the continuation does not
+    start a new numbered row.
+    """
+    if len(last) != len(first) or not any(first):
+        return False
+    for a, b in zip(last, first):
+        if a and b and (_is_number(a) or _is_number(b)):
+            return False
+    label = next((b for b in first if b), "")
+    if _NUMBERED_LABEL.match(label):
+        return False
+    return any(a and b and a != b for a, b in zip(last, first))
+
+
+def stitch(previous: Grid, continuation: Grid) -> Grid:
+    """Join a table continued on the next page to its first part.
+
+    Label slots left blank at the top of the continuation belong to a span cut by the
+    break and take the label above; a row split by the break is joined cell by cell.
+    """
+    rest = [list(row) for row in continuation]
+    out = [list(row) for row in previous]
+    # Header rows repeated on the new page (Word's "repeat as header row") are not data.
+    repeated = 0
+    while repeated < min(len(out), len(rest)) and rest[repeated] == out[repeated]:
+        repeated += 1
+    rest = rest[repeated:]
+    if rest and _split_row(out[-1], rest[0]):
+        joined = []
+        for a, b in zip(out[-1], rest.pop(0)):
+            joined.append(normalize_cell(a + b) if a != b else a)
+        out[-1] = joined
+    if out and rest:
+        last = out[-1]
+        for c, above in enumerate(last):
+            if not above or _is_number(above):
+                continue
+            for row in rest:
+                if row[c]:
+                    break
+                row[c] = above
+    return out + rest
+
+
+def _continues(previous: Part, part: Part, top: float, page_height: float) -> bool:
+    """A table at the top of a page, as wide as the table that ended the last page, continues it."""
+    if top >= page_height * 0.3 or not previous or not part:
+        return False
+    left = lambda p: min(x0 for row in p for x0, _, _ in row)  # noqa: E731
+    right = lambda p: max(x1 for row in p for _, x1, _ in row)  # noqa: E731
+    return abs(left(previous) - left(part)) < 2 and abs(right(previous) - right(part)) < 2
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+def _page_blocks(page) -> tuple[list[tuple[float, str]], list[tuple[float, float, Part]]]:
+    """Text lines outside tables (top, text) and tables (top, bottom, part) of one page."""
+    found = [t for t in page.find_tables() if t.rows]
+    tables = []
+    for t in found:
+        part = table_part(t)
+        if any(any(text for _, _, text in row) for row in part):
+            tables.append((t.bbox[1], t.bbox[3], part))
+    boxes = [t.bbox for t in found]
+
+    def outside(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        cx = (obj["x0"] + obj["x1"]) / 2
+        cy = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    text_page = page.filter(outside) if boxes else page
+    lines = [(line["top"], line["text"]) for line in text_page.extract_text_lines(return_chars=False)]
+    return lines, tables
+
+
+def read(data: bytes, name: str = "") -> Document:
+    """Read a PDF report: text (tables in place, tab-separated), grids, title.
+
+    Raises EncryptedPDF, CorruptDocument, ImageOnlyPDF or EmptyDocument.
+    """
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    label = name or "the PDF"
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower() \
+                or "encrypt" in type(cause).__name__.lower():
+            raise EncryptedPDF(f"{label} is an encrypted PDF (needs a password)") from None
+        raise CorruptDocument(f"{label} is a damaged PDF ({type(cause).__name__}: {cause})") from None
+    except Exception as exc:  # pdfminer raises many kinds on mangled files
+        raise CorruptDocument(f"{label} is a damaged PDF ({type(exc).__name__}: {exc})") from None
+
+    lines: list[str | int] = []  # text lines, and table indexes where a table goes
+    tables_parts: list[list[Part]] = []  # each table's parts, one per page it crosses
+    title = None
+    drawn = False
+    n_pages = 0
+    open_table = False  # the last page ended with a table (which may continue on this page)
+    try:
+        with pdf:
+            meta_title = str((pdf.metadata or {}).get("Title") or "").strip()
+            title = meta_title if meta_title and meta_title.lower() not in {"untitled", "microsoft word"} else None
+            for page in pdf.pages:
+                n_pages += 1
+                try:
+                    text_lines, tables = _page_blocks(page)
+                    drawn = drawn or bool(page.images or page.rects or page.curves or page.lines)
+                    height = float(page.height)
+                except PdfminerException as exc:
+                    raise CorruptDocument(f"{label}: page {n_pages} is damaged ({exc})") from None
+                finally:
+                    page.close()
+                items: list[tuple[float, int, object]] = [(top, 0, text) for top, text in text_lines]
+                items += [(top, 1, (top, bottom, grid)) for top, bottom, grid in tables]
+                items.sort(key=lambda item: (item[0], item[1]))
+                first_table = True
+                for index, (top, kind, payload) in enumerate(items):
+                    if kind == 0:
+                        lines.append(normalize_spacing(payload))
+                        continue
+                    t_top, t_bottom, part = payload
+                    nothing_above = all(k == 1 for _, k, _ in items[:index])
+                    if (first_table and nothing_above and open_table and tables_parts
+                            and _continues(tables_parts[-1][-1], part, t_top, height)):
+                        tables_parts[-1].append(part)
+                    else:
+                        lines.append(len(tables_parts))
+                        tables_parts.append([part])
+                    first_table = False
+                # A table can continue on the next page only if nothing follows it on this one.
+                open_table = bool(items) and items[-1][1] == 1
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise CorruptDocument(f"{label} is a damaged PDF ({type(exc).__name__}: {exc})") from None
+
+    grids = [table_grid(parts) for parts in tables_parts]
+    text = normalize_text("\n".join(
+        "\n".join("\t".join(row) for row in grids[item]) if isinstance(item, int) else item for item in lines))
+    if not text.strip():
+        if n_pages and drawn:
+            raise ImageOnlyPDF(f"{label} has {n_pages} page(s) without a text layer (a scan?) — it would need OCR")
+        if not n_pages:
+            raise CorruptDocument(f"{label} has no readable pages")
+        raise EmptyDocument(f"{label} has no text")
+    return Document(text=text, tables=grids, title=title, format="pdf")
