@@ -200,9 +200,9 @@ class Cell(Base):
     __tablename__ = "cells"
     __table_args__ = (sa.Index("ix_cells_table_row_col", "table_name", "row_key", "column_key"),)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
-    table_name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
-    row_key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
-    column_key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    row_key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    column_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[float | None] = mapped_column(sa.Float(precision=53))
     text: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -177,9 +177,9 @@ def upgrade() -> None:
     op.create_table(
         "cells",
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("table_name", sa.String(20), nullable=False),
-        sa.Column("row_key", sa.String(120), nullable=False),
-        sa.Column("column_key", sa.String(40), nullable=False),
+        sa.Column("table_name", sa.String(32), nullable=False),
+        sa.Column("row_key", sa.String(255), nullable=False),
+        sa.Column("column_key", sa.String(64), nullable=False),
         sa.Column("value", sa.Float(precision=53), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["version_id"], ["versions.id"], name=op.f("fk_cells_version_id_versions"),

@@ -1,0 +1,78 @@
+"""The content fingerprint: what counts as a change of a report (and what is page chrome).
+
+Two fetches of a report make the same fingerprint when its facts, its raw cell texts,
+its sections, its signing date and its text are the same once page chrome is dropped:
+visit counters (浏览次数: 1234), print/share/close buttons, "today is ..." dates, font
+size pickers. Whitespace never counts (Chinese text has no meaningful spaces, and
+re-rendered pages move line breaks and indentation around).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+
+# A line of page chrome: short, and names a counter, a button or the date of access.
+# Long lines are report prose ("……累计阅读量达 10.8 亿次") and are always kept.
+_CHROME = re.compile(
+    r"浏览次数|浏览量|访问量|访问次数|访问人次|点击数|点击量|点击次数|点击率|阅读次数|阅读数|阅读量"
+    r"|打印本页|【打印】|打印|分享到|分享|关闭窗口|【关闭】|收藏本页|加入收藏|字体[:：]|字号[:：]|【大】|【中】|【小】"
+    r"|扫一扫|今天是|当前时间|访问日期|您是第|位访客|上一篇|下一篇|返回顶部|网站地图|无障碍|适老化|用户登录"
+)
+_MAX_CHROME_LINE = 60
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_lines(text: str) -> list[str]:
+    """The text's lines as compared: NFKC, whitespace removed, empty and chrome lines dropped."""
+    lines = []
+    for line in unicodedata.normalize("NFKC", text or "").splitlines():
+        line = _SPACE.sub("", line)
+        if not line:
+            continue
+        if len(line) <= _MAX_CHROME_LINE and _CHROME.search(line):
+            continue
+        lines.append(line)
+    return lines
+
+
+def paragraphs(text: str) -> list[str]:
+    """The text's paragraphs for diffs (one a line, blank and chrome lines dropped, spaces kept)."""
+    out = []
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        squeezed = _SPACE.sub("", unicodedata.normalize("NFKC", stripped))
+        if len(squeezed) <= _MAX_CHROME_LINE and _CHROME.search(squeezed):
+            continue
+        out.append(stripped)
+    return out
+
+
+def fingerprint(record: dict, text: str) -> str:
+    """SHA-256 of the report's content: facts, raw, sections, published date, normalised text.
+
+    Not in it: the title (portals decorate it), the format, the parser version, the
+    violations (they follow from the facts).
+    """
+    content = {
+        "agency": record.get("agency"),
+        "year": record.get("year"),
+        "template": record.get("template"),
+        "published": record.get("published"),
+        "sections": [_SPACE.sub("", s) for s in record.get("sections") or []],
+        "facts": {k: _number(v) for k, v in (record.get("facts") or {}).items()},
+        "raw": {k: _SPACE.sub("", str(v)) for k, v in (record.get("raw") or {}).items()},
+        "text": normalise_lines(text),
+    }
+    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _number(value):
+    # 12 and 12.0 are the same fact.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
