@@ -1,0 +1,61 @@
+"""The parser's entry points: bytes → :class:`Document` → :class:`Record`."""
+from __future__ import annotations
+
+from parsers import recognize
+from parsers.arithmetic import violations
+from parsers.document import Document
+from parsers.record import Record
+from parsers.rows import grid_rows, text_rows
+from parsers.tables import merge_sources, read_tables
+
+# Templates whose statistics tables follow the national keys (RECORD.md).
+_KEYED_TEMPLATES = ("2019", "2021")
+
+
+def build_record(doc: Document) -> Record:
+    """Recognise a read document and extract its tables into a :class:`Record`.
+
+    Pure: no I/O. Records of ``legacy`` and ``unknown`` templates carry no facts.
+    """
+    title = recognize.find_title(doc.text, doc.title)
+    year = recognize.find_year(title, doc.text)
+    marked = recognize.marked_template(doc.text)
+    provisional = marked or ("2021" if year and year >= 2021 else "2019")
+    facts, raw = _tables(doc, provisional)
+    has_tables = any(k.startswith(("requests/", "active/")) for k in facts)
+    template = recognize.find_template(doc.text, year, title, has_tables)
+    if template not in _KEYED_TEMPLATES:
+        facts, raw = {}, {}
+    elif template != provisional:
+        facts, raw = _tables(doc, template)
+    return Record(
+        agency=recognize.find_agency(title, doc.text),
+        year=year,
+        template=template,
+        published=recognize.find_published(doc.text, doc.published),
+        sections=recognize.find_sections(doc.text),
+        facts=facts,
+        raw=raw,
+        violations=violations(facts, template),
+        title=title,
+        text=doc.text,
+        format=doc.format,
+    )
+
+
+def _tables(doc: Document, template: str) -> tuple[dict, dict]:
+    """Facts and raw texts from the grids (when any) with the text rows as the fallback."""
+    from_text = read_tables(text_rows(doc.text), template)
+    if not doc.tables:
+        return from_text
+    return merge_sources(read_tables(grid_rows(doc.tables), template), from_text)
+
+
+def parse(data: bytes, name: str = "") -> Record:
+    """Parse one document's bytes (``name``: file name or URL, for the format) into a Record.
+
+    Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
+    """
+    from parsers.formats import read_document
+
+    return build_record(read_document(data, name))

@@ -1,0 +1,358 @@
+"""Rows of cells → the facts and raw texts of the three statistics tables.
+
+The reader walks the cells of all rows in order. A cell that IS a row label
+(:mod:`parsers.labels`) takes the value cells that follow it — in its own row, or,
+when the label ends its row (one cell a line), in the rows after it — up to the next
+non-value cell. The values are then fitted to the row's columns:
+
+- exactly as many as columns: in order;
+- more (a stray column): the choice whose row sum holds, else the first n-1 and the last;
+- fewer: by position under the column header when the row is as wide as the header,
+  else right-aligned for a local sub-item (its name occupies the first column) and
+  left-aligned otherwise.
+
+Tables are found by their labels, never by their section titles. The reviews table's
+numbers sit on one row under a three-level header: the first run of 15 (or 16) value
+cells after a 行政复议/行政诉讼 header.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from parsers.cells import Cell, money_wan, read_cell
+from parsers.keys import (
+    ACTIVE_2019,
+    MONEY_COLUMNS,
+    REQUEST_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+    active_rows,
+    key,
+)
+from parsers.labels import Label, classify, header_in_yuan, normalize, subitem_name
+from parsers.rows import Row
+
+Facts = dict[str, int | float]
+Raw = dict[str, str]
+_OTHER_FAMILY = frozenset({"other", "other.no_correction", "other.unpaid_fee", "other.other"})
+_REVIEW_CELLS = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
+
+
+@dataclass
+class _Cells:
+    """All cells of all rows, flattened, with their row and column positions."""
+
+    texts: list[str] = field(default_factory=list)
+    row: list[int] = field(default_factory=list)
+    col: list[int] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> "_Cells":
+        flat = cls()
+        for r, cells in enumerate(rows):
+            flat.widths.append(len(cells))
+            for c, text in enumerate(cells):
+                flat.texts.append(text)
+                flat.row.append(r)
+                flat.col.append(c)
+        return flat
+
+    def ends_row(self, i: int) -> bool:
+        """True when cell ``i`` is the last cell of its row."""
+        return self.col[i] == self.widths[self.row[i]] - 1
+
+
+class _Reader:
+    """One pass over the cells of a document (state: the table and row context)."""
+
+    def __init__(self, rows: list[Row], template: str) -> None:
+        self.cells = _Cells.of(rows)
+        self.template = template
+        self.facts: Facts = {}
+        self.raw: Raw = {}
+        self.table: str | None = None
+        self.active_last: str | None = None
+        self.request_context: str | None = None
+        self.reviews_pending = False
+        self.header: dict[int, str] = {}
+        self.header_row = -1
+        self.header_width = 0
+        self.money_yuan = False
+        self.pending: int | None = None  # a text cell that may be the first half of a label
+        self._labels: dict[str, Label | None] = {}
+        self._values: dict[str, Cell | None] = {}
+
+    # --- cell classification (cached: tables repeat the same texts) ---------------------
+    def label(self, i: int) -> Label | None:
+        text = self.cells.texts[i]
+        if text not in self._labels:
+            self._labels[text] = classify(text)
+        return self._labels[text]
+
+    def value(self, i: int) -> Cell | None:
+        """The value cell at ``i``, or ``None`` when the cell is a label or prose."""
+        text = self.cells.texts[i]
+        if text not in self._values:
+            self._values[text] = None if self.label(i) else read_cell(text)
+        return self._values[text]
+
+    # --- the walk ----------------------------------------------------------------------------
+    def run(self) -> tuple[Facts, Raw]:
+        """Walk every cell; return the facts and raw texts found."""
+        i, n = 0, len(self.cells.texts)
+        while i < n:
+            i = self.step(i)
+        return self.facts, self.raw
+
+    def step(self, i: int) -> int:
+        """Handle the cell at ``i``; return the index of the next cell to look at."""
+        label = self.label(i)
+        if label is not None:
+            nxt = self.on_label(i, label)
+            if nxt is not None:
+                self.pending = None
+                return nxt
+        else:
+            cell = self.value(i)
+            if cell is not None:
+                if cell.kind == "blank":
+                    return i + 1
+                self.pending = None
+                return self.on_values(i)
+        return self.on_text(i)
+
+    def on_label(self, i: int, label: Label) -> int | None:
+        """A label cell; ``None`` when it does not apply here (then it is read as text)."""
+        kind, name = label.kind, label.key
+        if kind == "active":
+            self.table, self.active_last = "active", name
+            columns = active_rows(self.template).get(name) or ACTIVE_2019[name]
+            return self.take_row(i, "active", name, columns)
+        if kind == "active_header":
+            self.table, self.active_last = "active", None
+            self.read_header(i, name)
+            return i + 1
+        if kind == "request_group":
+            self.table, self.request_context = "requests", name
+            return i + 1
+        if kind == "request":
+            if name == "total" and self.table != "requests":
+                if self.table == "reviews":
+                    return i + 1  # 总计, the column header of the reviews table
+                return None
+            if name == "other.other" and self.request_context not in _OTHER_FAMILY:
+                return None  # 其他, the applicant column header
+            self.table, self.request_context = "requests", name
+            return self.take_row(i, "requests", name, REQUEST_COLUMNS)
+        # review row label (transposed layout) or review header
+        self.table = "reviews"
+        if kind == "review":
+            idx, end = self.collect(i)
+            numbers = sum(1 for j in idx if self.value(j).kind == "number")  # type: ignore[union-attr]
+            if 3 <= numbers <= len(REVIEW_COLUMNS) + 1 and self.assign("reviews", name, REVIEW_COLUMNS, idx):
+                return end
+        self.reviews_pending = True
+        return i + 1
+
+    def on_text(self, i: int) -> int:
+        """A cell that is neither a label nor a value: a sub-item name, half a label, or prose."""
+        if self.table == "active" and self.active_last and self.active_last.startswith("other_services"):
+            name = subitem_name(self.cells.texts[i])
+            if name:
+                row = f"other_services.{name}"
+                end = self.take_row(i, "active", row, ACTIVE_2019["other_services"], subitem=True)
+                if end > i + 1:
+                    self.active_last = row
+                    return end
+        if self.pending is not None and self.pending != i:
+            joined = self.cells.texts[self.pending] + self.cells.texts[i]
+            label = classify(joined)
+            self.pending = None
+            if label is not None and label.kind in ("request", "active"):
+                nxt = self.on_label(i, label)
+                if nxt is not None:
+                    return nxt
+        if len(normalize(self.cells.texts[i])) <= 20:
+            self.pending = i
+        return i + 1
+
+    def on_values(self, i: int) -> int:
+        """Value cells with no label before them: the reviews row, or stray numbers."""
+        idx, end = self.run_of_values(i)
+        if self.reviews_pending and sum(1 for j in idx if self.value(j).kind == "number") >= _REVIEW_CELLS:  # type: ignore[union-attr]
+            self.take_reviews(idx)
+            self.reviews_pending = False
+        return end
+
+    # --- collecting value cells ------------------------------------------------------------
+    def collect(self, i: int) -> tuple[list[int], int]:
+        """The value cells after label ``i``: its row's, or the next rows' when it ends its row."""
+        cells, n = self.cells, len(self.cells.texts)
+        cross = cells.ends_row(i)
+        row = cells.row[i]
+        out: list[int] = []
+        j = i + 1
+        while j < n and (cross or cells.row[j] == row):
+            if self.value(j) is None:
+                break
+            out.append(j)
+            j += 1
+            if len(out) > 2 * _REVIEW_CELLS:
+                break
+        return out, j
+
+    def run_of_values(self, i: int) -> tuple[list[int], int]:
+        """Consecutive value cells from ``i`` on, across rows."""
+        n = len(self.cells.texts)
+        j = i
+        while j < n and self.value(j) is not None:
+            j += 1
+        return list(range(i, j)), j
+
+    def take_row(self, i: int, table: str, row: str, columns: tuple[str, ...], subitem: bool = False) -> int:
+        """Assign the values after label ``i`` to a row; return where the walk goes on."""
+        idx, end = self.collect(i)
+        if self.assign(table, row, columns, idx, subitem=subitem):
+            return end
+        return i + 1
+
+    # --- fitting values to columns -----------------------------------------------------------
+    def assign(self, table: str, row: str, columns: tuple[str, ...], idx: list[int], subitem: bool = False) -> bool:
+        """Fit value cells ``idx`` to ``columns`` (see the module docstring); False if all blank."""
+        n = len(columns)
+        idx = list(idx)
+        while len(idx) > n and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
+            idx.pop(0)
+        while len(idx) > n and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
+            idx.pop()
+        if not any(self.value(j).kind != "blank" for j in idx):  # type: ignore[union-attr]
+            return False
+        if len(idx) == n:
+            pairs = list(zip(columns, idx))
+        elif len(idx) > n:
+            pairs = list(zip(columns, self.choose(table, columns, idx)))
+        else:
+            pairs = self.fit_fewer(columns, idx, subitem)
+        for column, j in pairs:
+            self.put(table, row, column, self.value(j))  # type: ignore[arg-type]
+        return True
+
+    def choose(self, table: str, columns: tuple[str, ...], idx: list[int]) -> list[int]:
+        """Pick n of more value cells: the choice whose row sum holds, else first n-1 + last."""
+        n = len(columns)
+        fallback = idx[: n - 1] + idx[-1:]
+        if table == "active":
+            return idx[:n]
+        candidates = [fallback, idx[:n], idx[-n:]]
+        if len(idx) <= n + 3:
+            candidates += [list(c) for c in combinations(idx, n)]
+        for cand in candidates:
+            if self.sums_hold([self.value(j) for j in cand]):  # type: ignore[misc]
+                return cand
+        return fallback
+
+    def sums_hold(self, cells: list[Cell]) -> bool:
+        """The parts (all but the last cell) add up to the last cell; blanks read 0."""
+        nums = [c.number if c.kind == "number" else (0 if c.kind == "blank" else None) for c in cells]
+        if any(v is None for v in nums):
+            return False
+        return abs(sum(nums[:-1]) - nums[-1]) < 1e-9  # type: ignore[arg-type, operator]
+
+    def fit_fewer(self, columns: tuple[str, ...], idx: list[int], subitem: bool) -> list[tuple[str, int]]:
+        """Fewer values than columns: by header position, else right- (sub-items) or left-aligned."""
+        cells = self.cells
+        row = cells.row[idx[0]]
+        if (
+            self.header
+            and row != self.header_row
+            and cells.widths[row] == self.header_width
+            and all(self.header.get(cells.col[j]) in columns for j in idx)
+        ):
+            return [(self.header[cells.col[j]], j) for j in idx]
+        if subitem:
+            return list(zip(columns[len(columns) - len(idx):], idx))
+        return list(zip(columns, idx))
+
+    def put(self, table: str, row: str, column: str, cell: Cell) -> None:
+        """Store one cell: a number in facts (money in 万元), other text in raw; first one wins."""
+        fact_key = key(table, row, column)
+        if fact_key in self.facts or fact_key in self.raw or cell.kind == "blank":
+            return
+        if cell.kind != "number":
+            self.raw[fact_key] = cell.text
+        elif column in MONEY_COLUMNS:
+            value, keep_raw = money_wan(cell, self.money_yuan)
+            self.facts[fact_key] = value
+            if keep_raw:
+                self.raw[fact_key] = cell.text
+        else:
+            self.facts[fact_key] = cell.number  # type: ignore[assignment]
+
+    # --- headers and the reviews row ---------------------------------------------------------
+    def read_header(self, i: int, column: str) -> None:
+        """Remember the active table's column header row (positions, 元 in the money header)."""
+        cells = self.cells
+        row = cells.row[i]
+        if column == "amount_wan":
+            self.money_yuan = header_in_yuan(cells.texts[i])
+        if row == self.header_row:
+            return
+        self.header_row, self.header_width, self.header = row, cells.widths[row], {}
+        j = i - cells.col[i]
+        for offset in range(cells.widths[row]):
+            label = self.label(j + offset)
+            if label is not None and label.kind == "active_header":
+                self.header[offset] = label.key
+
+    def take_reviews(self, idx: list[int]) -> None:
+        """The 15 numbers of the reviews row (review, direct, after review × 5 columns)."""
+        need = _REVIEW_CELLS
+        while len(idx) > need and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
+            idx = idx[:-1]
+        while len(idx) > need and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
+            idx = idx[1:]
+        if len(idx) > need:
+            chosen = idx[:need]
+            if len(idx) == need + 1:
+                for drop in range(len(idx) - 1, -1, -1):
+                    cand = idx[:drop] + idx[drop + 1:]
+                    if self.review_sums_hold(cand):
+                        chosen = cand
+                        break
+            idx = chosen
+        width = len(REVIEW_COLUMNS)
+        for r, row in enumerate(REVIEW_ROWS):
+            for column, j in zip(REVIEW_COLUMNS, idx[r * width:(r + 1) * width]):
+                self.put("reviews", row, column, self.value(j))  # type: ignore[arg-type]
+
+    def review_sums_hold(self, idx: list[int]) -> bool:
+        width = len(REVIEW_COLUMNS)
+        return all(
+            self.sums_hold([self.value(j) for j in idx[r * width:(r + 1) * width]])  # type: ignore[misc]
+            for r in range(len(REVIEW_ROWS))
+        )
+
+
+def read_tables(rows: list[Row], template: str) -> tuple[Facts, Raw]:
+    """The facts and raw cell texts of the active, requests and reviews tables in ``rows``.
+
+    ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns.
+    """
+    return _Reader(rows, template).run()
+
+
+def merge_sources(primary: tuple[Facts, Raw], fallback: tuple[Facts, Raw]) -> tuple[Facts, Raw]:
+    """Per table, the primary source's cells (grids) when it has any, else the fallback's (text)."""
+    facts: Facts = {}
+    raw: Raw = {}
+    for table in ("active", "requests", "reviews"):
+        prefix = table + "/"
+        source = primary
+        if not any(k.startswith(prefix) for k in (*primary[0], *primary[1])):
+            source = fallback
+        facts.update({k: v for k, v in source[0].items() if k.startswith(prefix)})
+        raw.update({k: v for k, v in source[1].items() if k.startswith(prefix)})
+    return facts, raw
+
