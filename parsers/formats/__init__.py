@@ -109,7 +109,7 @@ def sniff(data: bytes, name: str = "") -> str:
     if data.lstrip()[:5] == b"{\\rtf":
         raise UnsupportedFormat(f"{label} is an RTF document — {_CONVERT_DOCX}")
     head = data[:2048]
-    if _HTML_MARKERS.search(head) and ext not in _TEXT_EXTENSIONS | {".pdf", ".docx"}:
+    if _HTML_MARKERS.search(head) and ext not in _TEXT_EXTENSIONS:
         return "html"
     if ext == ".pdf":
         raise CorruptDocument(f"{label} is named .pdf but has no %PDF header (damaged, or not a PDF)")
@@ -123,9 +123,11 @@ def sniff(data: bytes, name: str = "") -> str:
         return "text"
     if _HTML_MARKERS.search(head):
         return "html"
-    # Binary junk (NULs outside UTF-16) is not text.
-    if head.count(b"\x00") > len(head) // 10 and not head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise UnsupportedFormat(f"{label} is an unrecognised binary file")
+    # Binary junk (control bytes, outside UTF-16/32 text) is not text.
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        control = sum(1 for b in head if b < 32 and b not in b"\t\n\r\f\x1b")
+        if control > len(head) // 20:
+            raise UnsupportedFormat(f"{label} is an unrecognised binary file")
     return "text"
 
 

@@ -1,0 +1,174 @@
+"""Format readers: grids equal to the generated source grids, text order, metadata, sniffing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from layouts import LAYOUTS, expand, sample_report, tables
+from layouts.content import SECTIONS
+from layouts.render_html import html_bytes, render_html
+
+from parsers.errors import EmptyDocument
+from parsers.formats import read_document, sniff
+from parsers.formats import html as html_reader
+from parsers.formats.pdf import normalize_spacing, stitch
+
+
+def _squash(grid):
+    """Cell texts without whitespace: a reader may break a long label with a space."""
+    return [[re.sub(r"\s+", "", cell) for cell in row] for row in grid]
+
+
+GRID_LAYOUTS = ["html_utf8", "html_gbk_no_charset", "html_gbk_gb2312_meta", "html_plain_cells",
+                "html_layout_table", "pdf", "pdf_break_in_span", "pdf_split_row", "docx"]
+
+
+@pytest.mark.parametrize("layout", GRID_LAYOUTS)
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_grids_equal_the_source_tables(layout, seed):
+    report = sample_report(seed)
+    data, name = LAYOUTS[layout].render(report)
+    document = read_document(data, name)
+    expected = tables(report)
+    assert [_squash(g) for g in document.tables] == [_squash(expand(t)) for t in expected.values()]
+
+
+@pytest.mark.parametrize("layout", GRID_LAYOUTS)
+def test_grids_keep_blank_cells_blank(layout):
+    report = sample_report(11, template="2021")
+    report.blanks = frozenset(k for k, v in report.values.items() if v == 0)
+    assert report.blanks, "the sample should have zeros to blank"
+    data, name = LAYOUTS[layout].render(report)
+    document = read_document(data, name)
+    assert [_squash(g) for g in document.tables] == [_squash(expand(t)) for t in tables(report).values()]
+
+
+@pytest.mark.parametrize("layout", GRID_LAYOUTS + ["text_tabs", "text_cells", "text_pipes_markdown"])
+def test_text_keeps_reading_order(layout):
+    report = sample_report(5)
+    data, name = LAYOUTS[layout].render(report)
+    text = read_document(data, name).text
+    # Sections, narrative and the table rows appear in document order.
+    marks = [SECTIONS[0], "共收到政府信息公开申请", SECTIONS[1], "第二十条第（一）项", SECTIONS[2],
+             "本年新收政府信息公开申请数量", "结转下年度继续办理", SECTIONS[3], "复议后起诉",
+             SECTIONS[4], SECTIONS[5], report.signed_text()]
+    squashed = re.sub(r"\s+", "", text)
+    positions = [squashed.find(re.sub(r"\s+", "", m)) for m in marks]
+    assert -1 not in positions, [m for m, p in zip(marks, positions) if p == -1]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("layout", ["html_utf8", "pdf", "docx"])
+def test_table_rows_are_tab_separated_lines_in_text(layout):
+    report = sample_report(8)
+    data, name = LAYOUTS[layout].render(report)
+    document = read_document(data, name)
+    lines = document.text.split("\n")
+    for grid in document.tables:
+        for row in grid:
+            assert "\t".join(row) in lines
+
+
+def test_html_title_published_and_no_chrome():
+    report = sample_report(3)
+    document = read_document(html_bytes(report, pubdate="2021-02-03"), "a.html")
+    assert document.format == "html"
+    assert document.title == report.title
+    assert document.published == "2021-02-03"
+    assert "网站标识码" not in document.text and "当前位置" not in document.text
+    assert "相关年报" not in document.text
+
+
+def test_html_published_from_info_line_when_no_meta():
+    report = sample_report(3)
+    page = render_html(report, pubdate=None).replace(
+        "</h1>", "</h1><div class='info'>发布日期：2022年01月05日</div>")
+    assert read_document(page.encode(), "a.html").published == "2022-01-05"
+
+
+def test_visit_counters_do_not_change_the_text():
+    report = sample_report(4)
+    one = render_html(report)
+    two = one.replace(">1234<", ">98765<").replace(">5678<", ">5679<")
+    text_one = read_document(one.encode(), "a.html").text
+    assert "浏览次数" not in text_one and "访问量：" not in text_one
+    assert text_one == read_document(two.encode(), "a.html").text
+    # A sentence that merely mentions visits is report content and stays.
+    assert "全年网站访问量达10.8万次" in text_one
+
+
+def test_nested_tables_are_read_once():
+    inner = "<table><tr><td>规章</td><td>1</td></tr><tr><td>规范性文件</td><td>2</td></tr></table>"
+    page = (f"<html><body><table><tr><td><p>报告正文第一段，共收到申请5件。</p>{inner}"
+            f"<p>报告正文第二段。</p></td></tr></table></body></html>")
+    document = read_document(page.encode(), "x.html")
+    assert document.tables == [[["规章", "1"], ["规范性文件", "2"]]]
+    assert "规章\t1" in document.text.split("\n")
+
+
+def test_cell_text_whitespace_and_breaks():
+    page = ("<html><body><p>正文。</p><table><tr><td rowspan='2'>（三）不予<br>公开</td><td><p>1.属于</p><p>国家秘密</p></td>"
+            "<td>&nbsp;3 </td></tr><tr><td>2. 其他</td><td></td></tr></table></body></html>")
+    document = read_document(page.encode(), "x.html")
+    assert document.tables == [[["（三）不予公开", "1.属于国家秘密", "3"], ["（三）不予公开", "2. 其他", ""]]]
+
+
+def test_javascript_shell_page_is_empty():
+    page = b"<html><head><script>location.href='/x'</script></head><body><div id='app'></div></body></html>"
+    with pytest.raises(EmptyDocument):
+        read_document(page, "x.html")
+
+
+def test_html_sniffed_from_bytes_whatever_the_name():
+    report = sample_report(2)
+    assert sniff(html_bytes(report), "report.pdf") == "html"  # an error page behind a .pdf link
+    assert sniff(html_bytes(report), "https://x.gov.cn/art/2021/1/5/art_1.html?id=3") == "html"
+    assert sniff("报告全文".encode(), "https://x.gov.cn/download?id=3") == "text"
+
+
+def test_text_reader_keeps_lines():
+    data = "# 标题\n\n规章\t0\t0\t\n| a | b |\n\u00a0一行\r\n".encode("utf-8-sig")
+    document = read_document(data, "a.md")
+    assert document.text == "# 标题\n\n规章\t0\t0\t\n| a | b |\n 一行"
+    assert document.tables == [] and document.format == "text"
+
+
+def test_pdf_spacing_normalisation():
+    assert normalize_spacing("2023 年 1 月 5 日，共 77 件") == "2023年1月5日，共77件"
+    assert normalize_spacing("规章 0 0 0") == "规章 0 0 0"
+    assert normalize_spacing("1. 属于国家秘密 2 0") == "1. 属于国家秘密 2 0"
+
+
+def test_stitch_rejoins_a_split_row_and_a_cut_span():
+    first = [["结果", "（五）不予处理", "5.要求行政机关确认或重", "1", "2"]]
+    rest = [["", "", "新出具已获取信息", "", ""], ["", "（六）其他处理", "（六）其他处理", "0", "0"]]
+    assert stitch(first, rest) == [
+        ["结果", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息", "1", "2"],
+        ["结果", "（六）其他处理", "（六）其他处理", "0", "0"],
+    ]
+    # Two real rows are not joined, and a blank number is not filled from above.
+    first = [["（三）不予公开", "7.属于行政执法案卷", "3", "4"]]
+    rest = [["", "8.属于行政查询事项", "", "5"]]
+    assert stitch(first, rest) == [first[0], ["（三）不予公开", "8.属于行政查询事项", "", "5"]]
+
+
+def test_html_reader_accepts_a_content_type_charset():
+    report = sample_report(6)
+    data = html_bytes(report, "gb18030", declare=None)
+    document = html_reader.read(data, "x.html", content_type="text/html; charset=GBK")
+    assert document.title == report.title
+
+
+def test_docx_core_title_and_format():
+    report = sample_report(9)
+    data, name = LAYOUTS["docx"].render(report)
+    document = read_document(data, name)
+    assert document.format == "docx" and document.title == report.title
+
+
+def test_pdf_title_and_format():
+    report = sample_report(9)
+    data, name = LAYOUTS["pdf"].render(report)
+    document = read_document(data, name)
+    assert document.format == "pdf" and document.title == report.title
+    assert document.text.splitlines()[0] == report.title

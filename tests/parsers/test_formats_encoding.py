@@ -1,0 +1,79 @@
+"""Decoding: BOMs, declared charsets (GB* as GB18030), wrong declarations, detection, no mojibake."""
+from __future__ import annotations
+
+import pytest
+from layouts import sample_report
+from layouts.render_html import html_bytes, render_html
+
+from parsers.errors import EncodingError
+from parsers.formats import read_document
+from parsers.formats.encoding import decode, declared_charset, normalize_label
+
+TEXT = "朱镕基、王喆、李堃：北京市公安局2020年政府信息公开工作年度报告，共收到申请1409件。"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk", "utf-16"])
+def test_plain_text_without_declaration(encoding):
+    text = TEXT if encoding != "gbk" else TEXT.replace("镕", "荣")
+    assert decode(text.encode(encoding)) == text
+
+
+def test_bom_wins():
+    assert decode("\ufeff".encode("utf-8") + TEXT.encode()) == TEXT
+    assert decode(TEXT.encode("utf-16-le").join([b"\xff\xfe", b""])) == TEXT
+
+
+def test_gb_labels_decode_as_gb18030():
+    page = f'<html><head><meta charset="gb2312"></head><body><p>{TEXT}</p></body></html>'
+    # 镕/喆/堃 are not in GB2312: a strict gb2312 decode would fail or drop them.
+    assert decode(page.encode("gb18030")) == page
+    assert normalize_label("GB2312") == normalize_label("gbk") == "gb18030"
+    assert declared_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=gbk">') == "gb18030"
+
+
+def test_declared_utf8_on_gbk_bytes_falls_back():
+    page = f'<html><head><meta charset="utf-8"></head><body><p>{TEXT}</p></body></html>'
+    assert decode(page.encode("gb18030")) == page
+    assert decode(page.encode("gb18030"), http_header="text/html; charset=utf-8") == page
+
+
+def test_declared_gb2312_on_utf8_bytes_loses_to_utf8():
+    page = f'<html><head><meta charset="gb2312"></head><body><p>{TEXT * 3}</p></body></html>'
+    assert decode(page.encode("utf-8")) == page
+
+
+def test_wrong_latin_declaration_loses():
+    page = f'<html><head><meta charset="iso-8859-1"></head><body><p>{TEXT * 3}</p></body></html>'
+    assert decode(page.encode("gb18030")) == page
+
+
+def test_big5_page_without_declaration():
+    text = "臺北市政府資訊公開年度報告，本年度共受理申請案件一百二十件，均依法辦理完畢。" * 3
+    assert decode(text.encode("big5")) == text
+
+
+def test_short_bare_gbk_text():
+    assert decode("年报".encode("gbk")) == "年报"
+
+
+@pytest.mark.parametrize(("encoding", "declare"), [("gb18030", None), ("gb18030", "gb2312"), ("gbk", "utf-8"),
+                                                    ("utf-8", "gb2312"), ("utf-8", None)])
+def test_generated_pages_decode_without_mojibake(encoding, declare):
+    report = sample_report(4)
+    expected = render_html(report, charset=declare)
+    data = expected.encode(encoding)
+    assert decode(data) == expected
+    document = read_document(data, "page.html")
+    assert document.title == report.title
+    assert "王堃" in document.text and "\ufffd" not in document.text
+
+
+def test_undecodable_bytes_raise():
+    noise = bytes([0x81, 0x30, 0xff, 0xfe, 0x00, 0x80, 0xc3]) * 200
+    with pytest.raises(EncodingError):
+        decode(b"\x00\x01" + noise)
+
+
+def test_html_bytes_helper_declares_what_it_encodes():
+    report = sample_report(2)
+    assert b'charset="gb18030"' in html_bytes(report, "gb18030")
