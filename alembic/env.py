@@ -12,6 +12,7 @@ from alembic import context
 
 from archive import db
 from archive.models import Base
+import archive.search.models  # noqa: F401,E402  (registers search_documents, migration 0002)
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
@@ -22,7 +23,7 @@ target_metadata = Base.metadata
 
 def include_name(name, type_, parent_names) -> bool:
     """Leave full-text index tables (SQLite FTS5 and their shadow tables) to their migrations."""
-    if type_ == "table" and name and ("_fts" in name):
+    if type_ in ("table", "index") and name and ("_fts" in name):
         return False
     return True
 

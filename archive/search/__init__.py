@@ -1,0 +1,120 @@
+"""Full-text search of the reports' latest text, with filters, ranked, with snippets.
+
+One interface over two backends (chosen by the session's dialect): SQLite FTS5
+(:mod:`archive.search.sqlite_fts`) and PostgreSQL pg_trgm (:mod:`archive.search.postgres_trgm`).
+Both find every report whose latest version contains all the query's terms as written
+(substring match, so two-character words such as 公安 or 复议 work) and rank them.
+
+Ranking: SQLite orders by FTS5's bm25, PostgreSQL by the terms' occurrence counts. A query
+matching more than :data:`RANK_CANDIDATES` reports is ranked among its newest
+``RANK_CANDIDATES`` matches (SQLite) or the first found (PostgreSQL), which keeps common
+words fast; ``SearchResult.truncated`` says so.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy.orm import Session
+
+from archive.search.query import QueryError, parse_query
+from archive.search.snippet import Snippet, make_snippet
+
+__all__ = ["Hit", "QueryError", "SearchResult", "search", "search_result", "parse_query"]
+
+RANK_CANDIDATES = 2000
+MAX_LIMIT = 200
+
+
+@dataclass
+class Filters:
+    """What a search is restricted to (``None`` means no restriction)."""
+
+    agency: str | None = None          # substring of the agency's name
+    region: str | None = None          # prefix of the agency's region code, e.g. "11" or "110105"
+    year: int | None = None
+    template: str | None = None        # "2019", "2021", "legacy", "unknown"
+    has_violations: bool | None = None
+
+
+@dataclass
+class Hit:
+    """One report found: where it is, how it ranked and a snippet of its text."""
+
+    report_id: int
+    agency: str
+    region: str | None
+    year: int
+    template: str | None
+    has_violations: bool
+    url: str | None
+    title: str | None
+    score: float
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["highlights"] = [list(h) for h in self.highlights]
+        return data
+
+    @property
+    def snippet_obj(self) -> Snippet:
+        return Snippet(self.snippet, list(self.highlights))
+
+
+@dataclass
+class SearchResult:
+    """Hits plus whether ranking was limited to the first :data:`RANK_CANDIDATES` matches."""
+
+    query: str
+    terms: list[str]
+    hits: list[Hit]
+    truncated: bool
+
+
+def _backend(session: Session):
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        from archive.search import sqlite_fts
+        return sqlite_fts
+    if name == "postgresql":
+        from archive.search import postgres_trgm
+        return postgres_trgm
+    raise QueryError(f"search is not supported on {name} databases")
+
+
+def search_result(session: Session, query: str, *, agency: str | None = None, region: str | None = None,
+                  year: int | None = None, template: str | None = None, has_violations: bool | None = None,
+                  limit: int = 20) -> SearchResult:
+    """Like :func:`search`, with the parsed terms and the ``truncated`` flag."""
+    terms = parse_query(query)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    filters = Filters(agency=agency or None, region=region or None, year=year, template=template or None,
+                      has_violations=has_violations)
+    backend = _backend(session)
+    ranked, truncated = backend.ranked_ids(session, terms, filters, RANK_CANDIDATES)
+    top = ranked[:limit]
+    rows = backend.hit_rows(session, [rid for rid, _ in top])
+    hits = []
+    for rid, score in top:
+        row = rows.get(rid)
+        if row is None:  # deleted between the two queries
+            continue
+        snip = make_snippet(row["body"], terms)
+        hits.append(Hit(report_id=rid, agency=row["agency"], region=row["region"], year=row["year"],
+                        template=row["template"], has_violations=bool(row["has_violations"]),
+                        url=row["url"], title=row["title"], score=round(float(score), 4),
+                        snippet=snip.text, highlights=snip.highlights))
+    return SearchResult(query=query, terms=terms, hits=hits, truncated=truncated)
+
+
+def search(session: Session, query: str, *, agency: str | None = None, region: str | None = None,
+           year: int | None = None, template: str | None = None, has_violations: bool | None = None,
+           limit: int = 20) -> list[Hit]:
+    """Reports whose latest text contains every term of ``query``, best first.
+
+    Raises :class:`QueryError` (one-line message) for a query that cannot be searched.
+    """
+    return search_result(session, query, agency=agency, region=region, year=year, template=template,
+                         has_violations=has_violations, limit=limit).hits

@@ -1,0 +1,204 @@
+"""DDL of the search index (revision ``0002_search``): tables, triggers, index rebuilds.
+
+Kept here, not only in the migration, because SQLite's ``batch_alter_table`` rebuilds a
+table and silently drops its triggers: a later migration that batch-alters ``reports``,
+``versions`` or ``search_documents`` must call :func:`create_triggers` (and
+:func:`rebuild`) again. Changing this DDL needs a new migration.
+
+How the index follows the archive (both backends):
+
+* ``reports.latest_version_id`` set (insert or update) or the latest version's ``record``
+  /``text`` updated -> the report's ``search_documents`` row is upserted from that version;
+  a deleted report deletes its row.
+* SQLite: ``search_documents`` inserts/updates/deletes feed two FTS5 tables:
+  ``search_fts`` (``trigram``, external content = ``search_documents``) for terms of 3+
+  characters, and ``search_chars_fts`` (contentless, ``unicode61`` over the text spaced
+  to one token per character, spaced in SQL) for terms of 1-2 characters.
+* PostgreSQL: GIN indexes ``body gin_trgm_ops`` (``LIKE`` for 3+ characters) and
+  ``nianbao_grams(body)`` (every 1- and 2-character substring, for short terms).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# SQLite has no function to space text out; json_each over a list of length(x) zeros
+# yields the positions 0..n-1 (CTEs are not allowed in triggers).
+_SQLITE_SPACED = ("(SELECT group_concat(substr({x}, key + 1, 1), ' ') FROM json_each("
+                  "'[' || substr(replace(hex(zeroblob(length({x}))), '00', ',0'), 2) || ']'))")
+
+_SQLITE_UPSERT = """
+    INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
+    SELECT v.report_id, v.id, json_extract(v.record, '$.template'),
+           coalesce(json_array_length(v.record, '$.violations'), 0) > 0, coalesce(v.text, '')
+    FROM versions v WHERE v.id = {version_id}
+    ON CONFLICT (report_id) DO UPDATE SET version_id = excluded.version_id,
+        template = excluded.template, has_violations = excluded.has_violations,
+        body = excluded.body;"""
+
+SQLITE_TABLES = [
+    """CREATE VIRTUAL TABLE search_fts USING fts5(
+        body, content='search_documents', content_rowid='report_id', tokenize='trigram')""",
+    """CREATE VIRTUAL TABLE search_chars_fts USING fts5(
+        body, content='', tokenize='unicode61 remove_diacritics 0')""",
+]
+
+SQLITE_TRIGGERS = {
+    "search_documents_ai": f"""
+    CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
+        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
+        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {_SQLITE_SPACED.format(x='new.body')});
+    END""",
+    "search_documents_ad": f"""
+    CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
+        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
+        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
+            VALUES ('delete', old.report_id, {_SQLITE_SPACED.format(x='old.body')});
+    END""",
+    "search_documents_au": f"""
+    CREATE TRIGGER search_documents_au AFTER UPDATE OF body ON search_documents
+    WHEN old.body IS NOT new.body BEGIN
+        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
+        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
+            VALUES ('delete', old.report_id, {_SQLITE_SPACED.format(x='old.body')});
+        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
+        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {_SQLITE_SPACED.format(x='new.body')});
+    END""",
+    "search_reports_ai": f"""
+    CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
+    WHEN new.latest_version_id IS NOT NULL BEGIN {_SQLITE_UPSERT.format(version_id='new.latest_version_id')}
+    END""",
+    "search_reports_au": f"""
+    CREATE TRIGGER search_reports_au AFTER UPDATE OF latest_version_id ON reports
+    WHEN new.latest_version_id IS NOT NULL BEGIN {_SQLITE_UPSERT.format(version_id='new.latest_version_id')}
+    END""",
+    "search_reports_ad": """
+    CREATE TRIGGER search_reports_ad AFTER DELETE ON reports BEGIN
+        DELETE FROM search_documents WHERE report_id = old.id;
+    END""",
+    "search_versions_au": f"""
+    CREATE TRIGGER search_versions_au AFTER UPDATE OF record, text ON versions
+    WHEN new.id = (SELECT latest_version_id FROM reports WHERE id = new.report_id) BEGIN
+        {_SQLITE_UPSERT.format(version_id='new.id')}
+    END""",
+}
+
+POSTGRES_SETUP = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # Every distinct 1- and 2-character substring: the GIN index over it answers short
+    # terms exactly (pg_trgm cannot: a 2-character LIKE pattern has no trigram).
+    """CREATE OR REPLACE FUNCTION nianbao_grams(t text) RETURNS text[]
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+         SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+           SELECT substr(t, i, 1) AS g FROM generate_series(1, length(t)) AS i
+           UNION ALL
+           SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i) AS grams
+       $$""",
+    """CREATE OR REPLACE FUNCTION nianbao_search_upsert(vid integer) RETURNS void
+       LANGUAGE sql AS $$
+         INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
+         SELECT v.report_id, v.id, v.record ->> 'template',
+                coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(v.record -> 'violations') = 'array'
+                                                 THEN v.record -> 'violations' END), 0) > 0,
+                coalesce(v.text, '')
+         FROM versions v WHERE v.id = vid
+         ON CONFLICT (report_id) DO UPDATE SET version_id = excluded.version_id,
+             template = excluded.template, has_violations = excluded.has_violations,
+             body = excluded.body
+       $$""",
+    """CREATE OR REPLACE FUNCTION nianbao_search_reports() RETURNS trigger
+       LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP = 'DELETE' THEN
+           DELETE FROM search_documents WHERE report_id = OLD.id;
+           RETURN OLD;
+         END IF;
+         IF NEW.latest_version_id IS NOT NULL THEN
+           PERFORM nianbao_search_upsert(NEW.latest_version_id);
+         END IF;
+         RETURN NEW;
+       END $$""",
+    """CREATE OR REPLACE FUNCTION nianbao_search_versions() RETURNS trigger
+       LANGUAGE plpgsql AS $$
+       BEGIN
+         IF EXISTS (SELECT 1 FROM reports WHERE id = NEW.report_id AND latest_version_id = NEW.id) THEN
+           PERFORM nianbao_search_upsert(NEW.id);
+         END IF;
+         RETURN NEW;
+       END $$""",
+    "CREATE INDEX ix_search_fts_body_trgm ON search_documents USING gin (body gin_trgm_ops)",
+    "CREATE INDEX ix_search_fts_grams ON search_documents USING gin (nianbao_grams(body))",
+]
+
+POSTGRES_TRIGGERS = {
+    "search_reports_ai": """CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
+        FOR EACH ROW WHEN (NEW.latest_version_id IS NOT NULL) EXECUTE FUNCTION nianbao_search_reports()""",
+    "search_reports_au": """CREATE TRIGGER search_reports_au AFTER UPDATE OF latest_version_id ON reports
+        FOR EACH ROW EXECUTE FUNCTION nianbao_search_reports()""",
+    "search_reports_ad": """CREATE TRIGGER search_reports_ad AFTER DELETE ON reports
+        FOR EACH ROW EXECUTE FUNCTION nianbao_search_reports()""",
+    "search_versions_au": """CREATE TRIGGER search_versions_au AFTER UPDATE OF record, text ON versions
+        FOR EACH ROW EXECUTE FUNCTION nianbao_search_versions()""",
+}
+_POSTGRES_TRIGGER_TABLES = {"search_reports_ai": "reports", "search_reports_au": "reports",
+                            "search_reports_ad": "reports", "search_versions_au": "versions"}
+
+def create_triggers(conn: sa.Connection) -> None:
+    """(Re)create every search trigger (after a batch migration dropped them)."""
+    if conn.dialect.name == "sqlite":
+        for name, ddl in SQLITE_TRIGGERS.items():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+            conn.exec_driver_sql(ddl)
+    else:
+        for name, ddl in POSTGRES_TRIGGERS.items():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {_POSTGRES_TRIGGER_TABLES[name]}")
+            conn.exec_driver_sql(ddl)
+
+
+def rebuild(conn: sa.Connection) -> int:
+    """Refill ``search_documents`` from every report's latest version; rebuild the indexes.
+
+    Returns the number of reports indexed. Safe to run at any time (one transaction).
+    """
+    conn.exec_driver_sql("DELETE FROM search_documents")
+    if conn.dialect.name == "sqlite":
+        # The delete triggers removed the rows from both FTS tables; start them clean anyway.
+        conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
+        conn.exec_driver_sql("INSERT INTO search_chars_fts (search_chars_fts) VALUES ('delete-all')")
+        conn.exec_driver_sql("""
+            INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
+            SELECT v.report_id, v.id, json_extract(v.record, '$.template'),
+                   coalesce(json_array_length(v.record, '$.violations'), 0) > 0, coalesce(v.text, '')
+            FROM reports r JOIN versions v ON v.id = r.latest_version_id""")
+    else:
+        conn.exec_driver_sql("SELECT nianbao_search_upsert(latest_version_id) FROM reports "
+                             "WHERE latest_version_id IS NOT NULL")
+    return conn.exec_driver_sql("SELECT count(*) FROM search_documents").scalar_one()
+
+
+def upgrade(conn: sa.Connection) -> None:
+    """Create the index objects on an existing ``search_documents`` table and fill it."""
+    if conn.dialect.name == "sqlite":
+        for ddl in SQLITE_TABLES:
+            conn.exec_driver_sql(ddl)
+    else:
+        for ddl in POSTGRES_SETUP:
+            conn.exec_driver_sql(ddl)
+    create_triggers(conn)
+    rebuild(conn)
+
+
+def downgrade(conn: sa.Connection) -> None:
+    """Drop what :func:`upgrade` made (the table itself is dropped by the migration)."""
+    if conn.dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS search_chars_fts")
+    else:
+        for name, table in _POSTGRES_TRIGGER_TABLES.items():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        for fn in ("nianbao_search_reports()", "nianbao_search_versions()", "nianbao_search_upsert(integer)"):
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_fts_grams")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_fts_body_trgm")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS nianbao_grams(text)")
