@@ -1,0 +1,187 @@
+"""Reading the archive: report listings, an agency's history, version diffs, events, cell export.
+
+All reads go through indexes: agencies by name, reports by (agency_id, year), and the
+report's ``latest_version_id`` pointer, so listing never scans versions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from archive.changes import version_diff
+from archive.models import Agency, Cell, Document, Event, Report, Version
+from archive.service import EVENT_KINDS, event_dict
+
+
+class NotFound(LookupError):
+    """No such agency, report or version in the archive."""
+
+
+def find_agency(session: Session, name: str) -> Agency:
+    """The agency named ``name`` exactly, else the only agency whose name contains it."""
+    agency = session.execute(sa.select(Agency).where(Agency.name == name)).scalar_one_or_none()
+    if agency is not None:
+        return agency
+    like = session.execute(sa.select(Agency).where(Agency.name.contains(name, autoescape=True))
+                           .order_by(Agency.name).limit(6)).scalars().all()
+    if len(like) == 1:
+        return like[0]
+    if not like:
+        raise NotFound(f"no agency named {name!r} in the archive")
+    names = ", ".join(a.name for a in like[:5])
+    raise NotFound(f"{name!r} matches several agencies ({names}{', …' if len(like) > 5 else ''}); give the full name")
+
+
+def _report_rows(session: Session, where: list) -> list[tuple[Report, str, dict, str | None]]:
+    stmt = (sa.select(Report, Agency.name, Version.record, Document.url)
+            .join(Agency, Agency.id == Report.agency_id)
+            .join(Version, Version.id == Report.latest_version_id)
+            .outerjoin(Document, Document.id == Report.document_id)
+            .where(*where).order_by(Agency.name, Report.year))
+    return session.execute(stmt).all()
+
+
+def _report_dict(report: Report, agency: str, record: dict, url: str | None) -> dict[str, Any]:
+    out = dict(record)
+    out.update({"agency": agency, "year": report.year, "url": url, "versions": report.version_count,
+                "status": report.status, "report_id": report.id,
+                "first_seen": report.first_seen.isoformat(), "updated_at": report.updated_at.isoformat()})
+    return out
+
+
+def list_reports(session: Session, *, agency: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """One dict a report: its latest record plus ``url``, ``versions`` and ``status``."""
+    where = []
+    if agency:
+        where.append(Report.agency_id == find_agency(session, agency).id)
+    if year is not None:
+        where.append(Report.year == year)
+    return [_report_dict(*row) for row in _report_rows(session, where)]
+
+
+# Key figures of the history, from fact keys; a tuple of prefixes sums every matching row.
+FIGURES: dict[str, str | tuple[str, ...]] = {
+    "requests": "requests/new/total",
+    "carried_over": "requests/carried_over/total",
+    "granted": "requests/granted/total",
+    "partially_granted": "requests/partially_granted/total",
+    "denied": ("requests/denied.",),
+    "unavailable": ("requests/unavailable.",),
+    "not_processed": ("requests/not_processed.",),
+    "other": ("requests/other",),
+    "total": "requests/total/total",
+    "carried_forward": "requests/carried_forward/total",
+    "reviews": "reviews/review/total",
+    "litigation": ("reviews/litigation_direct", "reviews/litigation_after_review"),
+}
+
+
+def key_figures(facts: dict[str, float]) -> dict[str, float | None]:
+    """The history's figures from a record's facts (None where the report gives none)."""
+    out: dict[str, float | None] = {}
+    for name, spec in FIGURES.items():
+        if isinstance(spec, str):
+            out[name] = facts.get(spec)
+            continue
+        values = [v for k, v in facts.items()
+                  if k.endswith("/total") and any(k.startswith(p) for p in spec)
+                  and not k.startswith("requests/total/")]
+        out[name] = sum(values) if values else None
+    return out
+
+
+def history(session: Session, agency: str) -> dict[str, Any]:
+    """An agency's reports year by year: key figures, violations, versions, status, and the
+    cross-year check (last year's carried forward = this year's carried over)."""
+    found = find_agency(session, agency)
+    years = []
+    previous: dict[str, Any] | None = None
+    for report, _name, record, url in _report_rows(session, [Report.agency_id == found.id]):
+        facts = record.get("facts") or {}
+        entry = {"year": report.year, "template": record.get("template"), "published": record.get("published"),
+                 **key_figures(facts), "violations": record.get("violations") or [],
+                 "versions": report.version_count, "status": report.status, "url": url, "flags": []}
+        if previous is not None and previous["year"] == report.year - 1:
+            forward, over = previous["carried_forward"], entry["carried_over"]
+            if forward is not None and over is not None and float(forward) != float(over):
+                entry["flags"].append({"check": "carry_over", "previous_carried_forward": forward,
+                                       "carried_over": over,
+                                       "message": f"{report.year - 1} carried forward {_num(forward)}, "
+                                                  f"{report.year} carried over {_num(over)}"})
+        years.append(entry)
+        previous = entry
+    return {"agency": found.name, "agency_id": found.id, "region_code": found.region_code, "years": years}
+
+
+def _report(session: Session, agency: str, year: int) -> tuple[Agency, Report]:
+    found = find_agency(session, agency)
+    report = session.execute(sa.select(Report).where(Report.agency_id == found.id, Report.year == year)
+                             ).scalar_one_or_none()
+    if report is None:
+        raise NotFound(f"no {year} report of {found.name} in the archive")
+    return found, report
+
+
+def diff(session: Session, agency: str, year: int, *, from_number: int | None = None,
+         to_number: int | None = None) -> dict[str, Any]:
+    """What changed between two versions of a report (default: the last two)."""
+    found, report = _report(session, agency, year)
+    to_number = to_number or report.version_count
+    from_number = from_number or max(to_number - 1, 1)
+    versions = {v.number: v for v in session.execute(
+        sa.select(Version).where(Version.report_id == report.id, Version.number.in_([from_number, to_number]))
+    ).scalars()}
+    for n in (to_number, from_number):
+        if n not in versions:
+            raise NotFound(f"{found.name} {year} has no version {n} (it has {report.version_count})")
+    old, new = versions[from_number], versions[to_number]
+    out = {"agency": found.name, "year": year, "from": from_number, "to": to_number,
+           "from_seen": old.first_seen.isoformat(), "to_seen": new.first_seen.isoformat()}
+    out.update(version_diff(old.record, old.text, new.record, new.text))
+    return out
+
+
+def list_events(session: Session, *, since: dt.datetime | None = None, kind: str | None = None,
+                agency: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Events oldest first (``since`` inclusive)."""
+    if kind is not None and kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r} (one of {', '.join(EVENT_KINDS)})")
+    stmt = sa.select(Event, Agency.name).outerjoin(Agency, Agency.id == Event.agency_id)
+    if since is not None:
+        stmt = stmt.where(Event.at >= since)
+    if kind is not None:
+        stmt = stmt.where(Event.kind == kind)
+    if agency:
+        stmt = stmt.where(Event.agency_id == find_agency(session, agency).id)
+    stmt = stmt.order_by(Event.at, Event.id).limit(limit)
+    return [event_dict(event, name) for event, name in session.execute(stmt)]
+
+
+EXPORT_COLUMNS = ("agency", "year", "version", "table", "row", "column", "value", "text")
+
+
+def export_cells(session: Session, *, table: str | None = None, all_versions: bool = False,
+                 batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """The cells as rows (latest versions, or every version), streamed with a server-side cursor."""
+    reports = aliased(Report)
+    stmt = (sa.select(Agency.name, reports.year, Version.number, Cell.table_name, Cell.row_key, Cell.column_key,
+                      Cell.value, Cell.text)
+            .select_from(Cell).join(Version, Version.id == Cell.version_id)
+            .join(reports, reports.id == Version.report_id).join(Agency, Agency.id == reports.agency_id))
+    if not all_versions:
+        stmt = stmt.where(Version.id == reports.latest_version_id)
+    if table:
+        stmt = stmt.where(Cell.table_name == table)
+    stmt = stmt.order_by(Cell.version_id, Cell.table_name, Cell.row_key, Cell.column_key)
+    result = session.execute(stmt.execution_options(stream_results=True, yield_per=batch))
+    for row in result:
+        yield dict(zip(EXPORT_COLUMNS, (row[0], row[1], row[2], row[3], row[4], row[5], _num(row[6]), row[7])))
+
+
+def _num(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,121 @@
+"""The archive commands through the `nianbao` CLI (click's runner), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive import service
+from crawler.cli import main
+from tests.archive.factories import make_record, page
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fail(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.fixture
+def archive(Session, db_url):
+    """Two years of one agency (the second revised once, its carry-over not matching) and another agency."""
+    y2020 = make_record("某市公安局", 2020, template="2019")
+    y2020.facts["requests/carried_forward/total"] = 15
+    y2021 = make_record("某市公安局", 2021)
+    y2021.facts["requests/carried_over/total"] = 18
+    y2021b = make_record("某市公安局", 2021, text=y2021.text + "\n\n补充说明：更正了第三部分的数字。")
+    y2021b.facts["requests/new/total"] = 999
+    y2021b.facts["requests/carried_over/total"] = 18
+    y2021b.facts.update({"requests/denied.state_secret/total": 2, "requests/denied.third_party/total": 3})
+    other = make_record("另一县人民政府", 2021)
+    with Session.begin() as s:
+        service.archive_document(s, url="http://a.example/2020.html", data=page(y2020), record=y2020)
+        service.archive_document(s, url="http://a.example/2021.html", data=page(y2021), record=y2021)
+        service.archive_document(s, url="http://b.example/2021.html", data=page(other), record=other)
+    with Session.begin() as s:
+        service.archive_document(s, url="http://a.example/2021.html", data=page(y2021b), record=y2021b)
+    return db_url
+
+
+def test_reports_json_lists_latest_records(archive):
+    rows = json.loads(run("reports", "--db", archive, "--json"))
+    assert [(r["agency"], r["year"], r["versions"], r["status"]) for r in rows] == [
+        ("另一县人民政府", 2021, 1, "live"), ("某市公安局", 2020, 1, "live"), ("某市公安局", 2021, 2, "live")]
+    latest = rows[2]
+    assert latest["facts"]["requests/new/total"] == 999 and latest["url"] == "http://a.example/2021.html"
+    assert {"template", "published", "sections", "raw", "violations"} <= latest.keys()
+    only = json.loads(run("reports", "--db", archive, "--agency", "某市公安局", "--year", "2020", "--json"))
+    assert [(r["agency"], r["year"]) for r in only] == [("某市公安局", 2020)]
+
+
+def test_history_figures_and_carry_over_flag(archive):
+    data = json.loads(run("history", "某市公安局", "--db", archive, "--json"))
+    years = {y["year"]: y for y in data["years"]}
+    assert sorted(years) == [2020, 2021]
+    assert years[2021]["requests"] == 999 and years[2021]["versions"] == 2
+    assert years[2021]["denied"] == 5 + sum(
+        v for k, v in make_record("某市公安局", 2021).facts.items()
+        if k.startswith("requests/denied.") and k.endswith("/total")
+        and k not in ("requests/denied.state_secret/total", "requests/denied.third_party/total"))
+    assert years[2020]["flags"] == []
+    assert years[2021]["flags"][0]["previous_carried_forward"] == 15
+    assert years[2021]["flags"][0]["carried_over"] == 18
+    text = run("history", "某市公安局", "--db", archive)
+    assert "2020 carried forward 15, 2021 carried over 18" in text
+
+
+def test_diff_shows_fact_and_paragraph_changes(archive):
+    data = json.loads(run("diff", "某市公安局", "2021", "--db", archive, "--json"))
+    assert (data["from"], data["to"]) == (1, 2)
+    assert data["changes"]["requests/new/total"][1] == 999
+    assert data["paragraphs"][0]["op"] == "insert" and "补充说明" in data["paragraphs"][0]["new"][0]
+    text = run("diff", "某市公安局", "2021", "--from", "1", "--to", "2", "--db", archive)
+    assert "requests/new/total:" in text and "+ 补充说明" in text
+    assert "no version 5" in fail("diff", "某市公安局", "2021", "--to", "5", "--db", archive)
+    assert "no agency" in fail("diff", "不存在的局", "2021", "--db", archive)
+
+
+def test_events_json_oldest_first_with_filters(archive):
+    events = json.loads(run("events", "--db", archive, "--json"))
+    assert [e["kind"] for e in events] == ["new", "new", "new", "revised"]
+    assert all({"kind", "agency", "year", "url", "at", "baseline"} <= e.keys() for e in events)
+    revised = json.loads(run("events", "--db", archive, "--kind", "revised", "--json"))
+    assert len(revised) == 1 and revised[0]["changes"]["requests/new/total"][1] == 999
+    later = json.loads(run("events", "--db", archive, "--since", revised[0]["at"], "--json"))
+    assert [e["kind"] for e in later] == ["revised"]
+    assert json.loads(run("events", "--db", archive, "--since", "2999-01-01", "--json")) == []
+    assert "not an ISO" in fail("events", "--db", archive, "--since", "yesterday")
+
+
+def test_export_csv_and_jsonl(archive):
+    out = run("export", "--db", archive, "--format", "csv", "--table", "requests")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {r["table"] for r in rows} == {"requests"}
+    mine = [r for r in rows if r["agency"] == "某市公安局" and r["year"] == "2021"
+            and r["row"] == "new" and r["column"] == "total"]
+    assert [(m["version"], m["value"]) for m in mine] == [("2", "999")]
+    lines = run("export", "--db", archive, "--format", "jsonl", "--all-versions").splitlines()
+    cells = [json.loads(line) for line in lines]
+    assert {c["version"] for c in cells if c["agency"] == "某市公安局" and c["year"] == 2021} == {1, 2}
+
+
+def test_db_upgrade_is_idempotent_and_help_has_examples(db_url):
+    assert "up to date" in run("db", "upgrade", "--db", db_url)
+    assert "up to date" in run("db", "upgrade", "--db", db_url)
+    for command in ("ingest", "reports", "history", "diff", "events", "export"):
+        assert "Example:" in run(command, "--help")
+
+
+def test_bad_database_url_is_one_line_error(tmp_path):
+    output = fail("reports", "--db", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    assert output.startswith("Error:") and len(output.strip().splitlines()) == 1
