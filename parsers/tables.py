@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from parsers.cells import Cell, money_wan, read_cell
+from parsers.cells import BLANK as BLANK_CELL, Cell, money_wan, read_cell
 from parsers.keys import (
     ACTIVE_2019,
     MONEY_COLUMNS,
@@ -181,9 +181,15 @@ class _Reader:
     def on_values(self, i: int) -> int:
         """Value cells with no label before them: the reviews row, or stray numbers."""
         idx, end = self.run_of_values(i)
-        if self.reviews_pending and sum(1 for j in idx if self.value(j).kind == "number") >= _REVIEW_CELLS:  # type: ignore[union-attr]
-            self.take_reviews(idx)
-            self.reviews_pending = False
+        if self.reviews_pending:
+            # Blank cells before the first number in its row belong to the run (blank upheld …).
+            start, row = i, self.cells.row[i]
+            while start > 0 and self.cells.row[start - 1] == row and self.value(start - 1) is BLANK_CELL:
+                start -= 1
+            idx = list(range(start, i)) + idx
+            if len(idx) >= _REVIEW_CELLS:
+                self.take_reviews(idx)
+                self.reviews_pending = False
         return end
 
     # --- collecting value cells ------------------------------------------------------------
@@ -221,23 +227,52 @@ class _Reader:
     # --- fitting values to columns -----------------------------------------------------------
     def assign(self, table: str, row: str, columns: tuple[str, ...], idx: list[int], subitem: bool = False) -> bool:
         """Fit value cells ``idx`` to ``columns`` (see the module docstring); False if all blank."""
-        n = len(columns)
-        idx = list(idx)
-        while len(idx) > n and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
-            idx.pop(0)
-        while len(idx) > n and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
-            idx.pop()
         if not any(self.value(j).kind != "blank" for j in idx):  # type: ignore[union-attr]
             return False
-        if len(idx) == n:
-            pairs = list(zip(columns, idx))
-        elif len(idx) > n:
-            pairs = list(zip(columns, self.choose(table, columns, idx)))
-        else:
-            pairs = self.fit_fewer(columns, idx, subitem)
+        pairs = self.by_header(columns, idx) if table == "active" else None
+        if pairs is None:
+            n = len(columns)
+            idx = list(idx)
+            while len(idx) > n and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
+                idx.pop(0)
+            while len(idx) > n and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
+                idx.pop()
+            if len(idx) == n:
+                pairs = list(zip(columns, idx))
+            elif len(idx) > n:
+                pairs = list(zip(columns, self.choose(table, columns, idx)))
+            else:
+                pairs = self.fit_fewer(columns, idx, subitem)
         for column, j in pairs:
             self.put(table, row, column, self.value(j))  # type: ignore[arg-type]
         return True
+
+    def by_header(self, columns: tuple[str, ...], idx: list[int]) -> list[tuple[str, int]] | None:
+        """Values placed by their column under the header row, when the row is as wide as it.
+
+        A slot the header does not name (or names twice: a span repeated) may only hold
+        a blank or the repeated text of the slot before it; otherwise positions are not
+        trusted and None is returned.
+        """
+        cells = self.cells
+        row = cells.row[idx[0]]
+        if not self.header or row == self.header_row or cells.widths[row] != self.header_width:
+            return None
+        if any(cells.row[j] != row for j in idx):
+            return None
+        pairs: list[tuple[str, int]] = []
+        used: set[str] = set()
+        previous = ""
+        for j in idx:
+            column = self.header.get(cells.col[j])
+            text = cells.texts[j]
+            if column in columns and column not in used:
+                pairs.append((column, j))
+                used.add(column)
+            elif text and text != previous:
+                return None
+            previous = text
+        return pairs or None
 
     def choose(self, table: str, columns: tuple[str, ...], idx: list[int]) -> list[int]:
         """Pick n of more value cells: the choice whose row sum holds, else first n-1 + last."""
@@ -261,16 +296,8 @@ class _Reader:
         return abs(sum(nums[:-1]) - nums[-1]) < 1e-9  # type: ignore[arg-type, operator]
 
     def fit_fewer(self, columns: tuple[str, ...], idx: list[int], subitem: bool) -> list[tuple[str, int]]:
-        """Fewer values than columns: by header position, else right- (sub-items) or left-aligned."""
-        cells = self.cells
-        row = cells.row[idx[0]]
-        if (
-            self.header
-            and row != self.header_row
-            and cells.widths[row] == self.header_width
-            and all(self.header.get(cells.col[j]) in columns for j in idx)
-        ):
-            return [(self.header[cells.col[j]], j) for j in idx]
+        """Fewer values than columns: right-aligned for a sub-item (its name took the first
+        column), else left-aligned."""
         if subitem:
             return list(zip(columns[len(columns) - len(idx):], idx))
         return list(zip(columns, idx))
