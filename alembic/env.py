@@ -13,6 +13,7 @@ from alembic import context
 from archive import db
 from archive.models import Base
 import archive.search.models  # noqa: F401,E402  (registers search_documents, migration 0002)
+import archive.alerts.models  # noqa: F401,E402  (registers the alert tables, migration 0003)
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:

@@ -6,7 +6,10 @@ reason. We capture that log so the outbox can store it as `last_error`.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import apprise
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_attempt, wait_exponential
@@ -14,6 +17,8 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_attempt, 
 log = logging.getLogger(__name__)
 
 _MAX_ERROR = 500
+# Parameters apprise adds to every URL it shows; listed only when the user set them.
+_DEFAULT_KNOBS = frozenset({"overflow", "retry", "wait", "optional", "format", "method", "cto", "rto", "emojis"})
 
 
 class ChannelError(ValueError):
@@ -29,23 +34,41 @@ class SendResult:
     error: str | None = None
 
 
+@contextmanager
+def _apprise_log() -> Iterator:
+    """Capture apprise's log (its only way of saying why) and keep it off the console."""
+    logger = logging.getLogger("apprise")
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            yield captured
+        finally:
+            logger.propagate = propagate
+
+
+def _instantiate(url: str):
+    with _apprise_log():
+        return apprise.Apprise.instantiate(url)
+
+
 def check_url(url: str) -> None:
     """Raise `ChannelError` unless apprise recognises `url` as a notification service URL."""
     url = (url or "").strip()
     if not url:
         raise ChannelError("empty apprise URL")
-    if apprise.Apprise.instantiate(url) is None:
+    if _instantiate(url) is None:
         scheme = url.split("://", 1)[0] if "://" in url else url
         raise ChannelError(f"not a supported apprise URL (scheme {scheme!r}, or its parameters are wrong): see https://github.com/caronc/apprise/wiki")
 
 
 def mask_url(url: str) -> str:
     """The URL with secrets hidden, as apprise shows it (`privacy=True`), custom header values masked too."""
-    plugin = apprise.Apprise.instantiate(url)
+    plugin = _instantiate(url)
     if plugin is None:
         scheme = url.split("://", 1)[0] if "://" in url else "?"
         return f"{scheme}://****"
     shown = plugin.url(privacy=True)
+    given = {key.lower() for key in parse_qs(urlsplit(url).query, keep_blank_values=True)}
     # apprise keeps `?:Header=value` overrides as given, and webhook headers often carry tokens.
     if "?" in shown:
         base, query = shown.split("?", 1)
@@ -55,7 +78,7 @@ def mask_url(url: str) -> str:
             if name.startswith("%3A") or name.startswith(":"):
                 value = "****" if value else value
             # Drop apprise's default knobs: they make the listing long without saying anything.
-            if name in ("overflow", "retry", "wait", "optional", "format", "method", "cto", "rto") and name not in url:
+            if name in _DEFAULT_KNOBS and name.lower() not in given:
                 continue
             parts.append(name + sep + value)
         shown = base + ("?" + "&".join(parts) if parts else "")
@@ -64,9 +87,9 @@ def mask_url(url: str) -> str:
 
 def _one_try(url: str, title: str, body: str) -> tuple[bool, str | None]:
     notifier = apprise.Apprise()
-    if not notifier.add(url):
-        return False, "not a supported apprise URL"
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+    with _apprise_log() as captured:
+        if not notifier.add(url):
+            return False, "not a supported apprise URL"
         try:
             ok = bool(notifier.notify(body=body, title=title))
         except Exception as exc:  # a plugin bug must not kill the sender; record it
@@ -76,6 +99,7 @@ def _one_try(url: str, title: str, body: str) -> tuple[bool, str | None]:
     if ok:
         return True, None
     lines = [line for line in logged.splitlines() if line.strip()]
+    log.debug("apprise notify failed: %s", lines)
     return False, " | ".join(lines)[-_MAX_ERROR:] or "notification failed (no reason given by apprise)"
 
 

@@ -1,0 +1,189 @@
+"""`nianbao alerts`: subscriptions, test messages, delivering the outbox."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from archive.alerts.filters import EVENT_KINDS, FilterError, Filters
+from archive.alerts.settings import AlertSettings, SettingsError, parse_deadline
+
+_DB_HELP = "Archive database URL (default: $NIANBAO_DB, else sqlite:///nianbao.db)."
+
+
+def _sessions(db: str | None):
+    from archive.db import ArchiveError, database_url, open_archive
+
+    try:
+        return open_archive(database_url(db))
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+db_option = click.option("--db", envvar="NIANBAO_DB", default=None, metavar="URL", help=_DB_HELP)
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Alert subscriptions: new, revised, withdrawn, restored and overdue reports, sent
+    through apprise (webhooks, e-mail, DingTalk, WeCom, Feishu, …).
+
+    \b
+    Example:
+      nianbao alerts add 'dingtalk://TOKEN/' --region 11 --kind new --kind revised
+      nianbao alerts list
+      nianbao alerts test 1
+      nianbao alerts send
+    """
+
+
+@alerts_group.command("add")
+@click.argument("url")
+@click.option("--agency", help="Only this agency (full name, e.g. 北京市公安局).")
+@click.option("--region", metavar="PREFIX", help="Only agencies whose region code starts so (11 = 北京, 4403 = 深圳).")
+@click.option("--keyword", help="Only reports whose agency, title or text contains it.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(EVENT_KINDS),
+              help="Only these event kinds (repeatable; default: all).")
+@db_option
+def add_command(url: str, agency: str | None, region: str | None, keyword: str | None,
+                kinds: tuple[str, ...], db: str | None) -> None:
+    """Subscribe an apprise URL to the events that pass the filters (all filters must match).
+
+    The subscription hears about events recorded from now on.
+
+    \b
+    Example:
+      nianbao alerts add 'json://example.org/hook' --agency 北京市公安局
+      nianbao alerts add 'mailtos://user:pass@smtp.qq.com?to=me@example.cn' --keyword 行政复议
+      nianbao alerts add 'wecombot://BOTKEY' --region 44 --kind overdue
+    """
+    from archive.alerts.send import ChannelError, check_url, mask_url
+    from archive.alerts.subscriptions import add_subscription
+
+    try:
+        check_url(url)  # before the archive is opened (or created)
+        filters = Filters.build(agency=agency, region=region, keyword=keyword, kinds=kinds)
+        Session = _sessions(db)
+        with Session.begin() as session:
+            sub_id = add_subscription(session, url, filters).id
+    except (ChannelError, FilterError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"subscription #{sub_id}: {mask_url(url.strip())} — {filters.describe()}")
+
+
+@alerts_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON output for scripts.")
+@db_option
+def list_command(as_json: bool, db: str | None) -> None:
+    """List subscriptions (secrets in URLs masked) with their delivery counts.
+
+    \b
+    Example:
+      nianbao alerts list --json
+    """
+    from archive.alerts.subscriptions import list_subscriptions
+
+    with _sessions(db)() as session:
+        rows = list_subscriptions(session)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no subscriptions (add one with: nianbao alerts add URL)")
+    for row in rows:
+        click.echo(f"#{row['id']}  {row['url']}  {row['filters']}  "
+                   f"(sent {row['sent']}, pending {row['pending']}, failed {row['failed']})")
+
+
+@alerts_group.command("remove")
+@click.argument("sub_id", metavar="ID", type=int)
+@db_option
+def remove_command(sub_id: int, db: str | None) -> None:
+    """Remove a subscription and its outbox rows.
+
+    \b
+    Example:
+      nianbao alerts remove 3
+    """
+    from archive.alerts.subscriptions import NoSuchSubscription, remove_subscription
+
+    try:
+        with _sessions(db).begin() as session:
+            remove_subscription(session, sub_id)
+    except NoSuchSubscription as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"removed subscription #{sub_id}")
+
+
+@alerts_group.command("test")
+@click.argument("sub_id", metavar="ID", type=int)
+@db_option
+def test_command(sub_id: int, db: str | None) -> None:
+    """Send a test message to a subscription now; one line says whether it arrived.
+
+    \b
+    Example:
+      nianbao alerts test 1
+    """
+    from archive.alerts.messages import format_test
+    from archive.alerts.send import mask_url, send
+    from archive.alerts.subscriptions import NoSuchSubscription, get_subscription, subscription_filters
+
+    settings = _settings()
+    try:
+        with _sessions(db)() as session:
+            sub = get_subscription(session, sub_id)
+            url, filters = sub.url, subscription_filters(sub)
+    except NoSuchSubscription as exc:
+        raise click.ClickException(str(exc)) from None
+    title, body = format_test(sub_id, filters.describe())
+    result = send(url, title, body, tries=settings.send_tries, wait=settings.send_wait)
+    if not result.ok:
+        raise click.ClickException(f"test message to #{sub_id} {mask_url(url)} failed "
+                                   f"after {result.tries} tries: {result.error}")
+    click.echo(f"test message to #{sub_id} {mask_url(url)} sent")
+
+
+@alerts_group.command("send")
+@click.option("--deadline", metavar="MM-DD", help="Deadline in year Y+1 for the report of year Y "
+              "(default: $NIANBAO_ALERTS_DEADLINE, else 01-31).")
+@click.option("--no-overdue", is_flag=True, help="Do not check for overdue reports.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output for scripts.")
+@db_option
+def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db: str | None) -> None:
+    """Check overdue reports, match new events to subscriptions and deliver what is due.
+
+    `nianbao crawl` does the same when it ends. Failed deliveries are retried with
+    growing delays on later runs and given up after NIANBAO_ALERTS_MAX_ATTEMPTS tries.
+
+    \b
+    Example:
+      nianbao alerts send
+      nianbao alerts send --deadline 02-15 --json
+    """
+    from dataclasses import replace
+
+    from archive.alerts.outbox import deliver_pending
+
+    settings = _settings()
+    if deadline:
+        try:
+            settings = replace(settings, deadline=parse_deadline(deadline))
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+    counts = deliver_pending(_sessions(db), settings=settings, check_deadline=not no_overdue)
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    click.echo(f"overdue raised {counts['overdue']}, queued {counts['enqueued']}, sent {counts['sent']}, "
+               f"retrying {counts['retrying']}, failed {counts['failed']}")
+
+
+def _settings() -> AlertSettings:
+    try:
+        return AlertSettings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+commands = [alerts_group]

@@ -1,0 +1,249 @@
+"""The persistent outbox: fan events out to matching subscriptions, then deliver them.
+
+Every step keeps its state in the database, so a sender killed at any point loses
+nothing: an event is fanned out once (``alert_fanout``), each (event, subscription) pair
+has one ``deliveries`` row, and a row is claimed with a lease before it is sent:
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional ``UPDATE`` on SQLite,
+so two senders never send the same row. Delivery is at least once: a sender killed
+after the channel accepted a message but before it recorded that (a few milliseconds)
+sends it again on the next run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.alerts import filters as flt
+from archive.alerts.messages import format_event
+from archive.alerts.models import FAILED, PENDING, SENT, Delivery, FannedOut, OverdueMark, Subscription
+from archive.alerts.send import SendResult, send
+from archive.alerts.subscriptions import subscription_filters
+from archive.alerts.settings import AlertSettings
+from archive.models import Event, Report, Version, utcnow
+from archive.service import event_dict
+
+log = logging.getLogger(__name__)
+
+_FANOUT_BATCH = 500
+
+
+def _latest_version(session: Session, event: Event) -> Version | None:
+    version_id = None
+    if event.report_id is not None:
+        version_id = session.scalar(sa.select(Report.latest_version_id).where(Report.id == event.report_id))
+    version_id = version_id or event.version_id
+    return session.get(Version, version_id) if version_id else None
+
+
+def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool) -> dict[str, Any]:
+    """Add what matching and messages need: region code, report title, deadline; the text if asked."""
+    if "region" not in data:
+        data["region"] = event.agency.region_code if event.agency else None
+    if "title" not in data or (text and "text" not in data):
+        version = _latest_version(session, event)
+        record = (version.record or {}) if version else {}
+        data.setdefault("title", record.get("title"))
+        if text:
+            data["text"] = version.text if version else ""
+    if event.kind == "overdue" and "deadline" not in data and event.agency_id is not None:
+        deadline = session.scalar(sa.select(OverdueMark.deadline).where(
+            OverdueMark.agency_id == event.agency_id, OverdueMark.year == event.year))
+        data["deadline"] = deadline.isoformat() if deadline else None
+    return data
+
+
+def _insert(session: Session, model):
+    """An INSERT that can say ON CONFLICT DO NOTHING on both backends."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def enqueue_new_events(session: Session) -> int:
+    """Match the events not yet fanned out against the subscriptions; returns deliveries made.
+
+    Baseline events (a source's first crawl) are marked done without deliveries. A
+    subscription gets only events newer than itself. Safe to run concurrently: the
+    fan-out mark is taken with INSERT … ON CONFLICT DO NOTHING, and only its winner
+    makes the event's deliveries. Does not commit.
+    """
+    subs = [(sub, subscription_filters(sub)) for sub in session.scalars(sa.select(Subscription).order_by(Subscription.id))]
+    made = 0
+    last_id = 0
+    while True:
+        events = session.scalars(
+            sa.select(Event)
+            .outerjoin(FannedOut, FannedOut.event_id == Event.id)
+            .where(FannedOut.event_id.is_(None), Event.id > last_id)
+            .order_by(Event.id)
+            .limit(_FANOUT_BATCH)
+        ).all()
+        if not events:
+            return made
+        for event in events:
+            last_id = event.id
+            won = session.execute(
+                _insert(session, FannedOut).values(event_id=event.id, at=utcnow())
+                .on_conflict_do_nothing().returning(FannedOut.event_id)
+            ).first()
+            if won is None or event.baseline:
+                continue
+            made += _fan_out(session, event, subs)
+
+
+def _fan_out(session: Session, event: Event, subs: list[tuple[Subscription, flt.Filters]]) -> int:
+    data = event_dict(event)
+    made = 0
+    for sub, filters in subs:
+        if event.id <= sub.since_event_id:
+            continue
+        _enrich(session, event, data, text=False)
+        if not flt.matches_without_text(filters, data):
+            continue
+        if filters.keyword:
+            _enrich(session, event, data, text=True)
+            if not flt.keyword_matches(filters.keyword, data):
+                continue
+        result = session.execute(
+            _insert(session, Delivery).values(
+                event_id=event.id, subscription_id=sub.id, status=PENDING, attempts=0,
+                next_attempt_at=utcnow(), created_at=utcnow())
+            .on_conflict_do_nothing().returning(Delivery.id)
+        ).first()
+        made += result is not None
+    return made
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery, with everything needed to send it outside a transaction."""
+
+    delivery_id: int
+    token: str
+    attempts: int
+    url: str
+    title: str
+    body: str
+
+
+def _due(now: dt.datetime):
+    return sa.and_(
+        Delivery.status == PENDING,
+        Delivery.next_attempt_at <= now,
+        sa.or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+    )
+
+
+def claim(session: Session, *, now: dt.datetime, settings: AlertSettings, limit: int | None = None) -> list[Job]:
+    """Claim up to ``limit`` due deliveries for this sender (lease + token); counts the attempt.
+
+    ``now`` is the start of the sender's run: a row rescheduled during the run is not
+    due again in the same run. Does not commit; commit before sending.
+    """
+    limit = limit or settings.batch
+    token = uuid.uuid4().hex
+    until = utcnow() + dt.timedelta(seconds=settings.lease)
+    pick = sa.select(Delivery.id).where(_due(now)).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+    claimed: list[int] = []
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
+        if ids:
+            session.execute(sa.update(Delivery).where(Delivery.id.in_(ids)).values(
+                claimed_until=until, claim_token=token, attempts=Delivery.attempts + 1)
+                .execution_options(synchronize_session=False))
+            claimed = ids
+    else:
+        for delivery_id in session.scalars(pick).all():
+            result = session.execute(sa.update(Delivery).where(Delivery.id == delivery_id, _due(now)).values(
+                claimed_until=until, claim_token=token, attempts=Delivery.attempts + 1)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(delivery_id)
+    jobs = []
+    for delivery_id in claimed:
+        delivery = session.get(Delivery, delivery_id, populate_existing=True)
+        sub = session.get(Subscription, delivery.subscription_id)
+        event = session.get(Event, delivery.event_id)
+        data = _enrich(session, event, event_dict(event), text=False)
+        title, body = format_event(data)
+        jobs.append(Job(delivery_id, token, delivery.attempts, sub.url, title, body))
+    return jobs
+
+
+def renew(session: Session, job: Job, settings: AlertSettings) -> bool:
+    """Extend the lease just before sending; False when another sender took the row over."""
+    result = session.execute(sa.update(Delivery).where(
+        Delivery.id == job.delivery_id, Delivery.claim_token == job.token, Delivery.status == PENDING
+    ).values(claimed_until=utcnow() + dt.timedelta(seconds=settings.lease))
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def record(session: Session, job: Job, result: SendResult, settings: AlertSettings) -> str:
+    """Store the outcome of a send: ``sent``, ``retrying`` (rescheduled), ``failed`` or ``lost``."""
+    now = utcnow()
+    mine = sa.and_(Delivery.id == job.delivery_id, Delivery.claim_token == job.token)
+    if result.ok:
+        values: dict[str, Any] = dict(status=SENT, sent_at=now, last_error=None)
+        outcome = SENT
+    elif job.attempts >= settings.max_attempts:
+        values = dict(status=FAILED, last_error=result.error)
+        outcome = FAILED
+    else:
+        values = dict(next_attempt_at=now + dt.timedelta(seconds=settings.backoff(job.attempts)),
+                      last_error=result.error)
+        outcome = "retrying"
+    done = session.execute(sa.update(Delivery).where(mine).values(claimed_until=None, claim_token=None, **values)
+                           .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        log.warning("delivery %s was taken over by another sender (lease expired)", job.delivery_id)
+        return "lost"
+    return outcome
+
+
+def deliver_pending(
+    session_factory: sessionmaker[Session],
+    *,
+    settings: AlertSettings | None = None,
+    today: dt.date | None = None,
+    check_deadline: bool = True,
+) -> dict[str, int]:
+    """Run the alerts: raise ``overdue`` events, fan events out, send what is due.
+
+    The one call ``nianbao crawl`` makes when it ends (and ``nianbao alerts send``).
+    Each step commits on its own; each delivery's outcome is committed right after its
+    send. Returns counts: ``overdue`` (events raised), ``enqueued`` (deliveries made),
+    ``sent``, ``failed`` (gave up this run), ``retrying`` (failed, rescheduled), ``lost``
+    (lease taken over by another sender).
+    """
+    from archive.alerts.deadline import check_overdue
+
+    settings = settings or AlertSettings.from_env()
+    counts = {"overdue": 0, "enqueued": 0, SENT: 0, FAILED: 0, "retrying": 0, "lost": 0}
+    if check_deadline:
+        with session_factory.begin() as session:
+            counts["overdue"] = len(check_overdue(session, today, deadline=settings.deadline))
+    with session_factory.begin() as session:
+        counts["enqueued"] = enqueue_new_events(session)
+    started = utcnow()
+    while True:
+        with session_factory.begin() as session:
+            jobs = claim(session, now=started, settings=settings)
+        if not jobs:
+            break
+        for job in jobs:
+            with session_factory.begin() as session:
+                if not renew(session, job, settings):
+                    counts["lost"] += 1
+                    continue
+            result = send(job.url, job.title, job.body, tries=settings.send_tries, wait=settings.send_wait)
+            with session_factory.begin() as session:
+                counts[record(session, job, result, settings)] += 1
+            log.info("delivery %s: %s", job.delivery_id, "sent" if result.ok else result.error)
+    return counts
