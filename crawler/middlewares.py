@@ -1,0 +1,131 @@
+"""Downloader middlewares: retries with backoff, conditional requests, honest decoding.
+
+- :class:`BackoffRetryMiddleware`: Scrapy's retry (5xx, timeouts), waiting 2, 4, 8 … s
+  between attempts instead of retrying at once.
+- :class:`ConditionalRequestMiddleware`: a known report page or attachment is fetched
+  only when due (re-check by age, :class:`crawler.state.RecheckPolicy`) and then with
+  ``If-None-Match`` / ``If-Modified-Since`` from the archive; listing pages are always
+  read in full. The archive is consulted in a thread, off the reactor.
+- :class:`EncodingMiddleware`: GBK/GB2312 pages with or without a charset decode right
+  (Scrapy's own fallback garbles a GBK page without one).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+
+from crawler import state
+
+logger = logging.getLogger(__name__)
+
+# Request kinds (request.meta["kind"]) whose URL is a document the archive keeps.
+DOCUMENT_KINDS = ("report", "attachment")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Retry 5xx answers and timeouts after an exponentially growing pause."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff = settings.getfloat("NIANBAO_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX")
+
+    async def _pause(self, retry):
+        if retry is not None and self.backoff > 0:
+            attempt = retry.meta.get("retry_times", 1)
+            await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), self.backoff_max))
+        return retry
+
+    async def process_response(self, request, response):
+        result = super().process_response(request, response)
+        if result is response:
+            return response
+        return await self._pause(result)
+
+    async def process_exception(self, request, exception):
+        result = super().process_exception(request, exception)
+        return await self._pause(result)
+
+
+class ConditionalRequestMiddleware:
+    """Skip report pages that are not due; ask for the others conditionally."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.policy = state.RecheckPolicy.from_settings(crawler.settings)
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nianbao-lookup")
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _closed(self, spider):
+        self.executor.shutdown(wait=False)
+
+    async def process_request(self, request):
+        if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("nianbao_checked"):
+            return None
+        request.meta["nianbao_checked"] = True  # retries and redirects do not ask again
+        factory = state.session_factory(self.crawler)
+        future = self.executor.submit(state.lookup, factory, request.url, self.policy)
+        due, etag, last_modified = await asyncio.wrap_future(future)
+        if not due:
+            self.crawler.stats.inc_value("nianbao/not_due")
+            raise IgnoreRequest(f"not due for a re-check: {request.url}")
+        if etag:
+            request.headers[b"If-None-Match"] = etag
+        if last_modified:
+            request.headers[b"If-Modified-Since"] = last_modified
+        return None
+
+
+def page_codec(body: bytes, content_type: str | None) -> str | None:
+    """The codec that decodes this page's bytes right (``None``: undecidable).
+
+    Fast path for the usual cases (valid UTF-8; a declared charset that decodes
+    strictly), then the parsers' detection (``parsers.formats.encoding``), which trusts a
+    declaration only as far as the bytes bear it out.
+    """
+    from parsers.formats.encoding import declared_charset, decode
+
+    declared = declared_charset(body[:4096], content_type)
+    if body.isascii():
+        return declared or "utf-8"
+    for codec in ("utf-8", declared):
+        if codec:
+            try:
+                body.decode(codec)
+                return codec
+            except (UnicodeDecodeError, LookupError):
+                pass
+    try:
+        text = decode(body, content_type)
+    except Exception:  # noqa: BLE001 - an undecidable page keeps Scrapy's own guess
+        return None
+    for codec in ("gb18030", "big5hkscs", "utf-8"):
+        try:
+            if body.decode(codec) == text:
+                return codec
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+class EncodingMiddleware:
+    """Give text responses the encoding the parsers' detection finds (not Scrapy's guess)."""
+
+    def process_response(self, request, response):
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        codec = page_codec(response.body, content_type)
+        if codec and codec != response.encoding:
+            return response.replace(encoding=codec)
+        return response

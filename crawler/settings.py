@@ -1,0 +1,82 @@
+"""Scrapy settings of the nianbao crawler (``scrapy crawl reports`` and ``nianbao crawl``).
+
+Polite by default: robots.txt obeyed, AutoThrottle on, at most 2 requests at once per
+host, an honest User-Agent with a contact URL. ``nianbao crawl -s NAME=VALUE`` overrides
+any of these the way ``scrapy crawl -s`` does. Settings of nianbao itself start with
+``NIANBAO_``.
+"""
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest User-Agent: who we are and where to complain (override NIANBAO_CONTACT_URL).
+NIANBAO_CONTACT_URL = "https://github.com/nianbao/nianbao"
+USER_AGENT = f"nianbao/0.1 (annual-report archive; +{NIANBAO_CONTACT_URL})"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # a report PDF is rarely above 20 MB
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+COOKIES_ENABLED = True  # some portals set a session cookie on the first page
+# 5xx and timeouts are retried with exponential backoff (crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NIANBAO_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled each time
+NIANBAO_RETRY_BACKOFF_MAX = 60.0
+
+# Scrapy 2.19 starts a remote-control server and a telnet console by default; two crawls
+# at once would clash on their ports (see NOTES.md).
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Breadth-first: listing pages before the reports they list, and a frontier that can
+# live on disk (JOBDIR) without growing memory.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.antibot.AntiBotMiddleware": 560,
+    "crawler.middlewares.ConditionalRequestMiddleware": 580,
+    "crawler.middlewares.EncodingMiddleware": 590,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ParsePipeline": 300,
+    "crawler.pipelines.ArchivePipeline": 400,
+}
+EXTENSIONS = {
+    "crawler.progress.Progress": 500,
+}
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 60.0
+
+# --- nianbao's own settings ---
+# The archive (None: $NIANBAO_DB, else sqlite:///nianbao.db).
+NIANBAO_DB = None
+# The sources file (None: the one shipped with the package) and the sources to crawl (names).
+NIANBAO_SOURCES_FILE = None
+NIANBAO_SOURCE_NAMES = []
+# Parsing runs in a process pool, off the reactor thread (0: one worker per CPU core).
+NIANBAO_PARSE_WORKERS = 0
+# Report pages are re-checked by age: a report first seen less than YOUNG_DAYS ago is
+# re-fetched when its last check is older than RECHECK_YOUNG_HOURS, an older one after
+# RECHECK_OLD_HOURS. Conditional requests make an unchanged re-check cheap (a 304).
+NIANBAO_YOUNG_DAYS = 400
+NIANBAO_RECHECK_YOUNG_HOURS = 0.0
+NIANBAO_RECHECK_OLD_HOURS = 24.0 * 7
+# How many hops from a home page to look for the annual-report column.
+NIANBAO_DISCOVERY_HOPS = 2
+# Progress line on stderr every N seconds (0: off).
+NIANBAO_PROGRESS_INTERVAL = 5.0
+# scrapy-redis: how long (s) an idle worker waits for others' requests before closing.
+NIANBAO_REDIS_IDLE_CLOSE = 30.0

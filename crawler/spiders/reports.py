@@ -1,0 +1,282 @@
+"""The ``reports`` spider: from a portal's home page or annual-report column to the reports.
+
+It only navigates (discovery in :mod:`crawler.discovery`, pagination in
+:mod:`crawler.cms`) and yields items; parsing and archiving are pipeline steps.
+
+Per source it remembers (in ``self.state``, persisted with JOBDIR) the report URLs its
+listings showed, and whether its crawl was complete: a listing page that failed, a
+challenge page, or a listing cut at ``max_pages`` makes it incomplete, and an
+incomplete crawl never withdraws anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler import cms
+from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
+from crawler.items import GoneItem, NotModifiedItem, ReportItem
+from crawler.sources import Source, load_sources, select
+
+logger = logging.getLogger(__name__)
+
+# Known documents answer 304 (conditional request) or 404/410 (gone): the spider sees them.
+DOCUMENT_STATUSES = [304, 404, 410]
+MAX_HUBS_PER_PAGE = 6
+
+
+class ReportsSpider(scrapy.Spider):
+    """Discover annual-report columns, walk their listings, fetch reports and attachments.
+
+    ``scrapy crawl reports -a sources=FILE -a source=NAME,NAME`` or ``nianbao crawl``.
+    """
+
+    name = "reports"
+
+    def __init__(self, *args, sources: str | None = None, source: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sources_arg = sources
+        self._source_arg = [s for s in (source or "").split(",") if s]
+        self.sources: dict[str, Source] = {}
+        self.column_seen: dict[str, set[str]] = {}
+        self.last_activity = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        path = spider._sources_arg or settings.get("NIANBAO_SOURCES_FILE")
+        names = spider._source_arg or settings.getlist("NIANBAO_SOURCE_NAMES")
+        spider.sources = {s.name: s for s in select(load_sources(path), names)}
+        spider.redis_mode = bool(settings.get("NIANBAO_REDIS"))
+        spider.idle_close = settings.getfloat("NIANBAO_REDIS_IDLE_CLOSE")
+        spider.max_hops = settings.getint("NIANBAO_DISCOVERY_HOPS")
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    # --- crawl state (per source) ---------------------------------------------------
+
+    @property
+    def crawl_state(self) -> dict:
+        """``listed``/``incomplete``/``blocked``/``errors`` per source (``self.state`` with JOBDIR)."""
+        st = getattr(self, "state", None)
+        if st is None:
+            self.state = st = {}
+        for key in ("listed", "incomplete", "blocked", "errors", "pages"):
+            st.setdefault(key, {})
+        return st
+
+    def note_listed(self, source: str, url: str) -> None:
+        self.crawl_state["listed"].setdefault(source, set()).add(url)
+
+    def note_incomplete(self, source: str, reason: str) -> None:
+        self.crawl_state["incomplete"].setdefault(source, reason)
+
+    def note_blocked(self, source: str, kind: str, url: str) -> None:
+        """Called by the anti-bot middleware: the source was answered with a challenge page."""
+        self.crawl_state["blocked"].setdefault(source, f"{kind} at {url}")
+        self.note_incomplete(source, f"blocked ({kind})")
+
+    def note_error(self, source: str) -> None:
+        errors = self.crawl_state["errors"]
+        errors[source] = errors.get(source, 0) + 1
+
+    def _on_idle(self, spider):
+        # With scrapy-redis, other workers may still add requests to the shared queue.
+        if self.redis_mode and time.monotonic() - self.last_activity < self.idle_close:
+            raise DontCloseSpider
+
+    # --- requests -------------------------------------------------------------------
+
+    def _request(self, url: str, callback, source: Source, kind: str, **meta) -> scrapy.Request:
+        meta.update(source=source.name, kind=kind)
+        if kind in ("report", "attachment"):
+            meta["handle_httpstatus_list"] = DOCUMENT_STATUSES
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    async def start(self):
+        for source in self.sources.values():
+            for url in source.start_urls:
+                yield self._request(url, self.parse_start, source, "start", hops=0)
+
+    def _source(self, response) -> Source:
+        return self.sources[response.meta["source"]]
+
+    def _page(self, response) -> tuple[str, list[Link], int]:
+        """The page's decoded text, its links (with Hanweb datastore records), and how many records."""
+        self.last_activity = time.monotonic()
+        source = response.meta.get("source", "?")
+        pages = self.crawl_state["pages"]
+        pages[source] = pages.get(source, 0) + 1
+        text = response.text if hasattr(response, "text") else ""
+        tree = parse_html(text, response.url)
+        found = links(tree, response.url)
+        records = cms.hanweb_records(text)
+        if records:
+            snippet = parse_html("<ul>" + "".join(records) + "</ul>", response.url)
+            found = links(snippet, response.url) + found
+        return text, found, len(records or [])
+
+    # --- callbacks ------------------------------------------------------------------
+
+    def parse_start(self, response):
+        """A home page, a disclosure hub, or the column itself: find the column (or be it)."""
+        source = self._source(response)
+        text, page_links, records = self._page(response)
+        found = classify(page_links, response.url)
+        hops = response.meta.get("hops", 0)
+        if found.reports or records:
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+        for link in found.columns:
+            if source.allows(link.url):
+                yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
+        if not found.reports and not found.columns and hops < self.max_hops:
+            for link in found.hubs[:MAX_HUBS_PER_PAGE]:
+                if source.allows(link.url):
+                    yield self._request(link.url, self.parse_start, source, "start", hops=hops + 1)
+        if not (found.reports or found.columns or found.hubs) and hops == 0:
+            logger.warning("%s: no annual-report column or report link found at %s", source.name, response.url)
+            self.crawler.stats.inc_value(f"nianbao/nothing_found/{source.name}")
+
+    def parse_listing(self, response):
+        """One page of an annual-report column (or of one year's folder in it)."""
+        source = self._source(response)
+        text, page_links, records = self._page(response)
+        yield from self._listing(response, source, text, page_links, records,
+                                 column=response.meta["column"], page=response.meta.get("page", 0))
+
+    def _listing(self, response, source: Source, text: str, page_links: list[Link], records: int,
+                 column: str, page: int):
+        found = classify(page_links, response.url)
+        seen = self.column_seen.setdefault(column, set())
+        reports = [link for link in found.reports if source.allows(link.url) or link.url in source.start_urls]
+        fingerprint = hashlib.sha1("\n".join(sorted({l.url for l in reports})).encode()).hexdigest()
+        new = [link for link in reports if link.url not in seen]
+        for link in reports:
+            self.note_listed(source.name, link.url)
+        for link in new:
+            seen.add(link.url)
+            agency = title_agency(link.text) or source.agency
+            meta = dict(title=link.text, agency=agency, year=title_year(link.text), listed_as_report=True)
+            if is_attachment(link.url):
+                yield self._request(link.url, self.parse_document, source, "attachment", **meta)
+            else:
+                yield self._request(link.url, self.parse_report, source, "report", **meta)
+        for link in found.year_folders:
+            if source.allows(link.url):
+                yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
+        # Pagination. A page that brings no report not seen before in this column (or
+        # repeats the previous page) ends the walk: a listing that never ends cannot trap us.
+        brought_new = bool(new) and fingerprint != response.meta.get("prev")
+        if page > 0 and not brought_new:
+            return
+        nxt = page + 1
+        targets: list[str] = []
+        if page == 0:
+            trs = cms.trs_pages(text, response.url, source.max_pages)
+            targets += trs
+            if len(trs) + 1 >= source.max_pages and cms.trs_pages(text, response.url, 10**6)[len(trs):]:
+                self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+        targets += cms.next_links(page_links) + cms.query_pages(page_links, response.url)
+        base = cms.hanweb_proxy_base(text, response.url)
+        if base and records:
+            start = cms.hanweb_next_start(response.url, records, cms.hanweb_total(text))
+            if start is not None:
+                targets.append(cms.hanweb_group_url(base, start))
+        targets = [u for u in dict.fromkeys(targets) if u != response.url and source.allows(u)]
+        if targets and nxt >= source.max_pages:
+            self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            return
+        for url in targets:
+            yield self._request(url, self.parse_listing, source, "listing", column=column, page=nxt,
+                                prev=fingerprint)
+
+    def _known_document_status(self, response, source: Source):
+        if response.status == 304:
+            return NotModifiedItem(url=response.url, source=source.name)
+        if response.status in (404, 410):
+            return GoneItem(url=response.url, source=source.name, status=response.status)
+        return None
+
+    def _item(self, response, source: Source, attachments: list[str] | None = None) -> ReportItem:
+        meta = response.meta
+        header = response.headers.get
+        return ReportItem(
+            url=response.url, body=response.body, source=source.name,
+            content_type=(header(b"Content-Type") or b"").decode("latin-1") or None,
+            title=meta.get("title"), agency=meta.get("agency") or source.agency, year=meta.get("year"),
+            etag=(header(b"ETag") or b"").decode("latin-1") or None,
+            last_modified=(header(b"Last-Modified") or b"").decode("latin-1") or None,
+            parent=meta.get("parent"), attachments=attachments or [], region=source.region,
+            listed_as_report=meta.get("listed_as_report", False),
+        )
+
+    def parse_report(self, response):
+        """A report page: the page itself, and requests for its attachments."""
+        source = self._source(response)
+        status_item = self._known_document_status(response, source)
+        if status_item is not None:
+            yield status_item
+            return
+        if not hasattr(response, "text"):  # a report link that serves a PDF/DOCX directly
+            yield from self.parse_document(response)
+            return
+        text, page_links, records = self._page(response)
+        found = classify(page_links, response.url)
+        attachments = [link for link in found.attachments if link.url != response.url]
+        for link in attachments:
+            self.note_listed(source.name, link.url)
+        yield self._item(response, source, [link.url for link in attachments])
+        for link in attachments:
+            yield self._request(
+                link.url, self.parse_document, source, "attachment", parent=response.url,
+                title=link.text if title_year(link.text) else response.meta.get("title"),
+                agency=title_agency(link.text) or response.meta.get("agency"),
+                year=title_year(link.text) or response.meta.get("year"), listed_as_report=False,
+            )
+        # Some "report" links lead to one year's list of several reports.
+        others = [link for link in found.reports if link.url != response.url and not is_attachment(link.url)]
+        if len(others) >= 2:
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+
+    def parse_document(self, response):
+        """An attachment (PDF, DOCX, …) or a report served as a file."""
+        source = self._source(response)
+        status_item = self._known_document_status(response, source)
+        if status_item is not None:
+            yield status_item
+            return
+        self._page_count(source.name)
+        yield self._item(response, source)
+
+    def _page_count(self, source: str) -> None:
+        self.last_activity = time.monotonic()
+        pages = self.crawl_state["pages"]
+        pages[source] = pages.get(source, 0) + 1
+
+    def on_error(self, failure):
+        """A request failed for good (after retries): count it; a failed listing makes the crawl incomplete."""
+        self.last_activity = time.monotonic()
+        request = failure.request
+        source, kind = request.meta.get("source", "?"), request.meta.get("kind")
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).
+            if kind in ("start", "listing") and "robots.txt" in str(failure.value):
+                self.note_incomplete(source, "listing disallowed by robots.txt")
+            return
+        self.note_error(source)
+        self.crawler.stats.inc_value(f"nianbao/errors/{source}")
+        self.crawler.stats.inc_value("nianbao/errors")
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if kind in ("start", "listing"):
+            self.note_incomplete(source, f"{kind} page failed ({reason})")
+        logger.warning("%s: %s %s failed: %s", source, kind, request.url, reason)

@@ -1,0 +1,69 @@
+"""The crawler's view of the archive: where the middlewares and pipelines get their sessions.
+
+One session factory per crawl, opened from settings (``NIANBAO_DB``) when a component is
+built in ``from_crawler`` and kept on the crawler object, so that the middlewares and the
+pipelines share it without a module-level singleton.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+def session_factory(crawler):
+    """The archive's session factory for this crawl (opened, and upgraded, on first use)."""
+    factory = getattr(crawler, "_nianbao_sessions", None)
+    if factory is None:
+        from archive.db import database_url, open_archive
+
+        url = database_url(crawler.settings.get("NIANBAO_DB"))
+        factory = open_archive(url)
+        crawler._nianbao_sessions = factory
+        crawler._nianbao_db_url = url
+    return factory
+
+
+@dataclass
+class RecheckPolicy:
+    """When a known report page is fetched again (new reports often, old ones rarely)."""
+
+    young_days: float
+    young_hours: float
+    old_hours: float
+
+    @classmethod
+    def from_settings(cls, settings) -> "RecheckPolicy":
+        return cls(settings.getfloat("NIANBAO_YOUNG_DAYS"), settings.getfloat("NIANBAO_RECHECK_YOUNG_HOURS"),
+                   settings.getfloat("NIANBAO_RECHECK_OLD_HOURS"))
+
+    def due(self, first_seen: dt.datetime | None, last_checked: dt.datetime | None,
+            now: dt.datetime | None = None) -> bool:
+        """Whether a document first seen at ``first_seen`` and last checked at ``last_checked`` is due."""
+        if first_seen is None or last_checked is None:
+            return True
+        now = now or dt.datetime.now(dt.timezone.utc)
+        first_seen, last_checked = _aware(first_seen), _aware(last_checked)
+        young = now - first_seen < dt.timedelta(days=self.young_days)
+        every = dt.timedelta(hours=self.young_hours if young else self.old_hours)
+        return now - last_checked >= every
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def lookup(factory, url: str, policy: RecheckPolicy) -> tuple[bool, str | None, str | None]:
+    """(due, ETag, Last-Modified) of a report URL; unknown URLs are due with no validators."""
+    from archive.service import document_validators, documents_due
+
+    with factory() as session:
+        info = documents_due(session, [url]).get(url)
+        validators = document_validators(session, url)
+    if info is None:
+        return True, None, None
+    due = policy.due(getattr(info, "first_seen", None), getattr(info, "last_checked", None))
+    etag, last_modified = validators or (None, None)
+    return due, etag, last_modified
