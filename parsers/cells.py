@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["number", "blank", "placeholder", "text"]
@@ -46,6 +47,7 @@ def _as_number(value: Decimal) -> int | float:
     return float(value)
 
 
+@lru_cache(maxsize=8192)
 def read_cell(text: str) -> Cell | None:
     """Read a cell that may hold a value; ``None`` when it is a label or prose, not a value.
 
@@ -57,6 +59,8 @@ def read_cell(text: str) -> Cell | None:
     stripped = text.strip()
     if not stripped:
         return BLANK
+    if len(stripped) > 40:  # prose, never a value
+        return None
     compact = _WS.sub(" ", stripped.translate(_FULLWIDTH))
     match = _NUMBER.match(compact)
     if match:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from parsers.keys import REQUEST_ROW_LABELS
@@ -129,16 +130,22 @@ class Label:
     key: str
 
 
+_KEYWORD_ROW = {word: key for key, words in REQUEST_KEYWORDS for word in words}
+_KEYWORD_ORDER = {word: n for n, word in enumerate(_KEYWORD_ROW)}
+_KEYWORDS = re.compile("|".join(re.escape(w) for w in _KEYWORD_ROW))
+
+
 def _request_row(core: str) -> str | None:
     """The requests row a normalised label names, by distinctive keyword (must be short)."""
-    for key, words in REQUEST_KEYWORDS:
-        for word in words:
-            if word in core:
-                limit = len(REQUEST_ROW_LABELS[key]) + 10
-                return key if len(core) <= limit else None
-    return None
+    found = _KEYWORDS.findall(core)
+    if not found:
+        return None
+    # Keyword order decides ties (逾期不补正 before 补正后申请内容 …), as in REQUEST_KEYWORDS.
+    key = _KEYWORD_ROW[min(found, key=_KEYWORD_ORDER.__getitem__)]
+    return key if len(core) <= len(REQUEST_ROW_LABELS[key]) + 10 else None
 
 
+@lru_cache(maxsize=8192)
 def classify(text: str) -> Label | None:
     """The label a cell's text is, or ``None`` (a value, prose, a title, an unknown name).
 

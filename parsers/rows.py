@@ -30,7 +30,7 @@ _MAX_CELL_LINE = 60
 def _is_separator(cells: Row) -> bool:
     """A markdown/ASCII rule row (``|---|---|``, ``--------\\t----``)."""
     filled = [c for c in cells if c.strip()]
-    return bool(filled) and all(_SEPARATOR_CELL.match(c) for c in filled)
+    return bool(filled) and filled[0].lstrip()[:1] in "-:=_" and all(_SEPARATOR_CELL.match(c) for c in filled)
 
 
 def _spaced_row(line: str) -> Row | None:

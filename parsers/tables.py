@@ -87,16 +87,20 @@ class _Reader:
     # --- cell classification (cached: tables repeat the same texts) ---------------------
     def label(self, i: int) -> Label | None:
         text = self.cells.texts[i]
-        if text not in self._labels:
-            self._labels[text] = classify(text)
-        return self._labels[text]
+        try:
+            return self._labels[text]
+        except KeyError:
+            label = self._labels[text] = classify(text)
+            return label
 
     def value(self, i: int) -> Cell | None:
         """The value cell at ``i``, or ``None`` when the cell is a label or prose."""
         text = self.cells.texts[i]
-        if text not in self._values:
-            self._values[text] = None if self.label(i) else read_cell(text)
-        return self._values[text]
+        try:
+            return self._values[text]
+        except KeyError:
+            value = self._values[text] = None if self.label(i) else read_cell(text)
+            return value
 
     # --- the walk ----------------------------------------------------------------------------
     def run(self) -> tuple[Facts, Raw]:
@@ -158,7 +162,8 @@ class _Reader:
 
     def on_text(self, i: int) -> int:
         """A cell that is neither a label nor a value: a sub-item name, half a label, or prose."""
-        if self.table == "active" and self.active_last and self.active_last.startswith("other_services"):
+        if self.table == "active" and self.active_last and self.active_last.startswith("other_services") \
+                and len(self.cells.texts[i]) <= 40:
             name = subitem_name(self.cells.texts[i])
             if name:
                 row = f"other_services.{name}"
@@ -174,7 +179,8 @@ class _Reader:
                 nxt = self.on_label(i, label)
                 if nxt is not None:
                     return nxt
-        if len(normalize(self.cells.texts[i])) <= 20:
+        text = self.cells.texts[i]
+        if len(text) <= 40 and len(normalize(text)) <= 20:
             self.pending = i
         return i + 1
 
