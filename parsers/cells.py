@@ -14,15 +14,18 @@ from typing import Literal
 
 Kind = Literal["number", "blank", "placeholder", "text"]
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，＋－", "0123456789.,+-")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，＋－／", "0123456789.,+-/")
 _NUMBER = re.compile(
     r"^([+\-−–])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
     r"(件|项|个|条|次|人次|家|份|篇|万元|元)?$"
 )
-_PLACEHOLDERS = frozenset({"—", "——", "-", "–", "/", "\\", "无", "空", "暂无", "/ ", "×", "N/A", "n/a", "NA", "…", "——————"})
+_PLACEHOLDERS = frozenset({"—", "-", "–", "/", "\\", "无", "空", "暂无", "×", "N/A", "n/a", "NA", "…"})
 _DIGIT = re.compile(r"\d")
 # Text with digits that is not a value: dates, article numbers, long prose.
-_NOT_VALUE = re.compile(r"\d{4}\s*年|年\s*\d{1,2}\s*月|第\s*\S{1,4}\s*[条项]|[。；;！？]")
+_NOT_VALUE = re.compile(
+    r"\d{4}\s*年|年\s*\d{1,2}\s*月|第\s*\S{1,4}\s*[条项]|[。；;！？]"
+    r"|^[(（]?\d{1,2}\s*[.、．)）]\s*[\u4e00-\u9fff]"  # an ordinal: "7. 属于行政执法" (half a label)
+)
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 
 
