@@ -23,6 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from urllib.parse import urldefrag, urljoin
 
+from scrapy import signals
+
 from crawler import state
 from crawler.discovery import is_attachment
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
@@ -117,11 +119,14 @@ class ArchivePipeline:
         self.not_modified: list[str] = []
         self.events: list[dict] = []
         self.summary: dict = {}
+        self.complete: dict[str, bool] = {}
         self.fetched: set[str] = set()  # URLs archived from a full (200) answer in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline._spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     async def _in_writer(self, fn, *args):
         return await asyncio.wrap_future(self.writer.submit(fn, *args))
@@ -138,8 +143,10 @@ class ArchivePipeline:
 
     async def close_spider(self):
         await self._flush_not_modified()
-        spider = self.crawler.spider
-        reason = self.crawler.stats.get_value("finish_reason") or getattr(spider, "close_reason", None)
+
+    async def _spider_closed(self, spider, reason):
+        # After the pipelines closed, when the close reason is known: a crawl stopped early
+        # (closespider_*, shutdown) is not complete and withdraws nothing.
         finished = await self._in_writer(self._finish, spider, reason)
         self._note_events(finished)
         self.summary = self._summary(spider)
@@ -162,6 +169,9 @@ class ArchivePipeline:
                     # An empty listing is more likely a broken page than every report withdrawn.
                     complete = False
                     st["incomplete"].setdefault(name, "no report listed")
+                if stopped_early:
+                    st["incomplete"].setdefault(name, f"stopped early ({reason})")
+                self.complete[name] = complete
                 events += finish_crawl(session, crawl_id, listed_urls=listed, complete=complete)
         return events
 
@@ -258,7 +268,7 @@ class ArchivePipeline:
             sources[name] = {
                 "pages": st["pages"].get(name, 0),
                 "listed": len(st["listed"].get(name, ())),
-                "complete": name not in st["incomplete"] and not spider.redis_mode,
+                "complete": self.complete.get(name, False),
                 "incomplete_reason": st["incomplete"].get(name),
                 "blocked": st["blocked"].get(name),
                 "errors": st["errors"].get(name, 0),
