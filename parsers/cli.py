@@ -65,17 +65,24 @@ def _row_label(row: str, labels: dict[str, str]) -> str:
     return labels.get(row, row)
 
 
+_LABELS_2021 = {**ACTIVE_LABELS, "normative_documents": "行政规范性文件"}
+_COLUMNS_2021 = {**ACTIVE_COLUMN_LABELS, "decisions": "本年处理决定数量", "amount_wan": "本年收费金额（万元）"}
+
+
 def _active_lines(record: Record) -> list[str]:
     """The active table, one row a line: ``行政许可   上一年项目数量 77  本年增/减 2 …``."""
     columns = active_rows(record.template)
+    is2021 = record.template == "2021"
+    row_labels = _LABELS_2021 if is2021 else ACTIVE_LABELS
+    column_labels = _COLUMNS_2021 if is2021 else {**ACTIVE_COLUMN_LABELS, "amount_wan": "采购总金额（万元）"}
     present = {k.split("/")[1] for k in (*record.facts, *record.raw) if k.startswith("active/")}
     rows = [r for r in columns if r in present] + sorted(present - set(columns))
     lines = []
     for row in rows:
         cols = columns.get(row) or columns.get("other_services", ())
-        cells = [(ACTIVE_COLUMN_LABELS[c], _cell(record, key("active", row, c))) for c in cols]
+        cells = [(column_labels[c], _cell(record, key("active", row, c))) for c in cols]
         text = "  ".join(f"{name} {value}" for name, value in cells if value)
-        lines.append("  " + _pad(_row_label(row, ACTIVE_LABELS), 24) + text)
+        lines.append("  " + _pad(_row_label(row, row_labels), 24) + text)
     return lines or ["  -"]
 
 
@@ -106,6 +113,7 @@ def summary(record: Record) -> str:
                      {REVIEW_ROW_LABELS[r] for r in bad if r in REVIEW_ROW_LABELS})
     else:
         out += ["", "  (no statistics tables read)"]
+        return "\n".join(out)
     out.append("")
     if record.violations:
         out.append(click.style(f"violations ({len(record.violations)}):", fg="red", bold=True))

@@ -21,7 +21,8 @@ _REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作情况
 _NOT_REPORT = re.compile(r"通知|要点|方案|意见|批复|公告|函$|计划|办法|规定|指南|目录|新闻|发布会|解读|^关于做好|^关于印发|^关于开展")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_｜|]|\s-\s|——|--)\s*")
 _AGENCY_END = re.compile(
-    r"(?:局|厅|委员会|委|办公室|办公厅|办|政府|部|署|院|会|中心|所|处|站|馆|队|支队|总队|行|公司|集团|街道|镇|乡|区|县|市)$"
+    r"(?:局|厅|委员会|委|办公室|办公厅|办|政府|部|署|院|会|中心|所|处|科|站|台|社|馆|队|行|公司|集团|学|校"
+    r"|街道|镇|乡|区|县|市|省|州|盟|旗|管委会|指挥部)$"
 )
 _GENERIC_AGENCY = frozenset({"公安局", "人民政府", "政府", "办公室", "办公厅", "本机关", "我局", "本局", "区政府", "县政府"})
 _BODY_AGENCY = re.compile(r"(?:^|[，。、\s])([\u4e00-\u9fff]{3,25}?)(?:政府信息公开工作由|的政府信息公开工作年度报告)")
@@ -103,7 +104,7 @@ def _tidy_agency(name: str) -> str | None:
         name = name[2:]
     if len(name) < 2 or len(name) > 40 or name in _GENERIC_AGENCY or _NOT_HEADING.search(name):
         return None
-    return name
+    return name if _AGENCY_END.search(name) else None
 
 
 def find_agency(title: str | None, text: str) -> str | None:
