@@ -98,7 +98,9 @@ def page_codec(body: bytes, content_type: str | None) -> str | None:
     declared = declared_charset(body[:4096], content_type)
     if body.isascii():
         return declared or "utf-8"
-    for codec in ("utf-8", declared):
+    # A single-byte label (latin-1, windows-1252) decodes any bytes: never proof for a Chinese page.
+    multibyte = declared if declared in ("gb18030", "big5hkscs", "utf-16", "euc_jp", "shift_jis") else None
+    for codec in ("utf-8", multibyte):
         if codec:
             try:
                 body.decode(codec)
