@@ -18,7 +18,10 @@ _WS = re.compile(r"[\s\u3000\u00a0]+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
 _REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作情况")
-_NOT_REPORT = re.compile(r"通知|要点|方案|意见|批复|公告|函$|计划|办法|规定|指南|目录|新闻|发布会|解读|^关于做好|^关于印发|^关于开展")
+_NOT_REPORT = re.compile(
+    r"通知|要点|方案|意见|批复|公告|函$|计划|办法|规定|指南|目录|新闻|发布会|解读|发布|公布|出炉|^关于做好|^关于印发|^关于开展"
+)
+_AGENCY_STOP = re.compile(r"政府信息公开|政务公开|信息公开工作|年度报告")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_｜|]|\s-\s|——|--)\s*")
 _AGENCY_END = re.compile(
     r"(?:局|厅|委员会|委|办公室|办公厅|办|政府|部|署|院|会|中心|所|处|科|站|台|社|馆|队|行|公司|集团|学|校"
@@ -110,7 +113,7 @@ def _tidy_agency(name: str) -> str | None:
 def find_agency(title: str | None, text: str) -> str | None:
     """The issuing agency: from the title (the text before the year), else the signature or body."""
     if title and (m := year_match(title)):
-        before = _tidy_agency(title[: m.start()])
+        before = _tidy_agency(_AGENCY_STOP.split(title[: m.start()], 1)[0])
         if before:
             return before
         after = re.match(r"度?(.{2,40}?)(?:政府信息公开|政务公开|信息公开)", title[m.end():])
@@ -169,7 +172,7 @@ def _heading(line: str) -> tuple[int, str] | None:
     if not m:
         return None
     number, title = (m[1], m[2]) if m[1] else (m[3], m[4])
-    title = _WS.sub("", title).rstrip("：:")
+    title = _WS.sub("", title).rstrip("：:。.")
     if not title or len(title) > 30 or _NOT_HEADING.search(title):
         return None
     core = normalize(title)
@@ -201,7 +204,8 @@ def is_report(title: str | None) -> bool | None:
     core = _WS.sub("", title)
     if _NOT_REPORT.search(core):
         return False
-    return True if _REPORT_WORDS.search(core) else None
+    # A report's title names its year; "政府信息公开年报" alone is a listing page.
+    return True if _REPORT_WORDS.search(core) and year_match(core) else None
 
 
 def marked_template(text: str) -> str | None:

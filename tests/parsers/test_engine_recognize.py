@@ -19,6 +19,7 @@ SECTIONS = [line[2:] for line in SECTION_LINES]
     ("关于广州市生态环境局2021年度政府信息公开工作年度报告\n正文", None, "广州市生态环境局", 2021),
     ("二〇二二年上海市浦东新区人民政府政府信息公开工作年度报告\n正文", None, "上海市浦东新区人民政府", 2022),
     ("公安局 2020 年政府信息公开工作年度报告\n正文", None, None, 2020),  # no place: no agency guessed
+    ("北京市公安局政府信息公开工作年度报告（2020年）\n正文", None, "北京市公安局", 2020),
 ])
 def test_title_agency_year(text, title, agency, year):
     found = find_title(text)
@@ -82,6 +83,10 @@ def test_sections_keep_a_wrong_title_as_printed():
     assert find_sections("\n\n".join(lines))[2] == "主动公开政府信息情况"
 
 
+def test_heading_with_a_trailing_full_stop():
+    assert find_sections("一、总体情况。\n\n二、主动公开政府信息情况") == ["总体情况", "主动公开政府信息情况"]
+
+
 def test_seven_sections():
     lines = SECTION_LINES[:4] + ["五、存在的主要问题", "六、下步工作措施", "七、其他需要报告的事项"]
     assert find_sections("\n".join(lines)) == [line[2:] for line in lines]
@@ -96,6 +101,9 @@ def test_seven_sections():
     ("正文", 2021, "关于做好2021年政府信息公开工作年度报告编制工作的通知", False, "unknown"),
     ("正文", 2021, "2021年政务公开工作要点", False, "unknown"),
     ("正文", None, "市公安局召开会议", False, "unknown"),
+    ("正文", 2021, "我市发布2020年政府信息公开工作年度报告", False, "unknown"),  # news about a report
+    ("正文", 2020, "政府信息公开年报", False, "unknown"),  # a listing page
+    ("正文", 2020, "我市发布2020年政府信息公开工作年度报告", True, "2019"),  # tables make a report
     ("正文", 2020, "X局2020年政府信息公开工作年度报告", False, "2019"),  # tables as images
 ])
 def test_template(text, year, title, has_tables, template):
