@@ -52,9 +52,10 @@ class SourceReport:
         value = self.values[fact_key]
         column = K.split_key(fact_key)[2]
         if column in K.MONEY_COLUMNS:
-            if self.money_in_yuan:
-                return f"{value * 10000:f}".rstrip("0").rstrip(".") + "元"
-            return f"{value:f}"
+            text = f"{value * 10000:f}" if self.money_in_yuan else f"{value:f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return text + "元" if self.money_in_yuan else text
         if column == "change" and value > 0:
             return f"+{value}"
         return str(value)
