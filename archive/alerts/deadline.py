@@ -2,6 +2,11 @@
 of Y+1 (configurable). An agency is expected to publish for every year after its first
 archived report; a year whose deadline has passed with no report in the archive raises one
 ``overdue`` event for that agency and year, never twice (``alert_overdue`` is keyed by both).
+
+Like a source's first crawl, history found on the first look is recorded but not alerted:
+an overdue year older than the latest due year whose deadline had already passed when the
+archive first saw a report of the agency makes a ``baseline`` event. The latest due year
+always alerts.
 """
 from __future__ import annotations
 
@@ -51,13 +56,17 @@ def check_overdue(session: Session, today: dt.date | None = None, *,
 
     Expected agencies: every agency with at least one report in the archive, from the
     year after its first archived report on (withdrawn reports count as published).
+    Historic gaps (see the module docstring) are raised as baseline events, not alerted.
     Safe to run repeatedly and concurrently (the mark's key decides). Does not commit.
     """
     today = today or today_in_china()
     last_due = last_due_year(today, deadline)
     published: dict[int, set[int]] = {}
-    for agency_id, year in session.execute(sa.select(Report.agency_id, Report.year)):
+    watched_since: dict[int, dt.date] = {}
+    for agency_id, year, first_seen in session.execute(sa.select(Report.agency_id, Report.year, Report.first_seen)):
         published.setdefault(agency_id, set()).add(year)
+        seen = first_seen.astimezone(CHINA).date()
+        watched_since[agency_id] = min(seen, watched_since.get(agency_id, seen))
     marked = set(session.execute(sa.select(OverdueMark.agency_id, OverdueMark.year)).tuples())
     # Overdue events recorded by other means (before the marks existed) count as raised.
     marked |= set(session.execute(
@@ -67,7 +76,9 @@ def check_overdue(session: Session, today: dt.date | None = None, *,
         for year in missing_years(published[agency_id], last_due):
             if (agency_id, year) in marked:
                 continue
-            event = _raise_once(session, agency_id, year, deadline_for(year, deadline))
+            due = deadline_for(year, deadline)
+            historic = year < last_due and watched_since[agency_id] > due
+            event = _raise_once(session, agency_id, year, due, baseline=historic)
             if event is not None:
                 made.append(event)
     if made:
@@ -75,7 +86,8 @@ def check_overdue(session: Session, today: dt.date | None = None, *,
     return made
 
 
-def _raise_once(session: Session, agency_id: int, year: int, due: dt.date) -> dict[str, Any] | None:
+def _raise_once(session: Session, agency_id: int, year: int, due: dt.date, *,
+                baseline: bool) -> dict[str, Any] | None:
     try:
         with session.begin_nested():
             mark = OverdueMark(agency_id=agency_id, year=year, deadline=due, at=utcnow())
@@ -84,7 +96,7 @@ def _raise_once(session: Session, agency_id: int, year: int, due: dt.date) -> di
     except sa.exc.IntegrityError:
         return None  # another run raised it meanwhile
     agency = session.get(Agency, agency_id)
-    event = add_event(session, kind="overdue", agency=agency, year=year)
+    event = add_event(session, kind="overdue", agency=agency, year=year, baseline=baseline)
     mark.event_id = event.id
     session.flush()
     data = event_dict(event, agency.name)

@@ -82,12 +82,13 @@ class Receiver:
                     self.end_headers()
                     self.wfile.write(b"boom")
                     return
+                # Recorded before answering: the sender may look as soon as it has the answer.
+                with receiver.lock:
+                    receiver.acked.append(entry)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
-                with receiver.lock:
-                    receiver.acked.append(entry)
 
             def log_message(self, *args):
                 pass
