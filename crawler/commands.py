@@ -89,8 +89,15 @@ def run_crawl(settings) -> dict:
     """Run one crawl in this process (the Twisted reactor runs once per process); its summary."""
     from scrapy.crawler import CrawlerProcess
 
+    from archive.db import open_archive
     from crawler.spiders.reports import ReportsSpider
 
+    # Open (and migrate) the archive first: Alembic's env.py reconfigures logging, which
+    # must happen before Scrapy installs its log handler at the chosen LOG_LEVEL.
+    open_archive(settings.get("NIANBAO_DB"))
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler)
