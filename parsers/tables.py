@@ -152,10 +152,17 @@ class _Reader:
             return self.take_row(i, "requests", name, REQUEST_COLUMNS)
         # review row label (transposed layout) or review header
         self.table = "reviews"
-        if kind == "review":
+        if kind == "review" or name == "行政诉讼":
+            # A row per kind (transposed layout); 行政诉讼 / 未经复议直接起诉 may carry both suits' ten.
             idx, end = self.collect(i)
             numbers = sum(1 for j in idx if self.value(j).kind == "number")  # type: ignore[union-attr]
-            if 3 <= numbers <= len(REVIEW_COLUMNS) + 1 and self.assign("reviews", name, REVIEW_COLUMNS, idx):
+            width = len(REVIEW_COLUMNS)
+            if name in ("行政诉讼", "litigation_direct") and 2 * width - 2 <= numbers <= 2 * width + 1:
+                idx = self.trim(idx, 2 * width)
+                self.assign("reviews", "litigation_direct", REVIEW_COLUMNS, idx[:width])
+                self.assign("reviews", "litigation_after_review", REVIEW_COLUMNS, idx[width:])
+                return end
+            if kind == "review" and 3 <= numbers <= width + 1 and self.assign("reviews", name, REVIEW_COLUMNS, idx):
                 return end
         self.reviews_pending = True
         return i + 1
@@ -339,13 +346,18 @@ class _Reader:
             if label is not None and label.kind == "active_header":
                 self.header[offset] = label.key
 
-    def take_reviews(self, idx: list[int]) -> None:
-        """The 15 numbers of the reviews row (review, direct, after review × 5 columns)."""
-        need = _REVIEW_CELLS
+    def trim(self, idx: list[int], need: int) -> list[int]:
+        """Drop blank cells at the end, then at the start, while there are more than ``need``."""
         while len(idx) > need and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
             idx = idx[:-1]
         while len(idx) > need and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
             idx = idx[1:]
+        return idx
+
+    def take_reviews(self, idx: list[int]) -> None:
+        """The 15 numbers of the reviews row (review, direct, after review × 5 columns)."""
+        need = _REVIEW_CELLS
+        idx = self.trim(idx, need)
         if len(idx) > need:
             chosen = idx[:need]
             if len(idx) == need + 1:
@@ -377,14 +389,13 @@ def read_tables(rows: list[Row], template: str) -> tuple[Facts, Raw]:
 
 
 def merge_sources(primary: tuple[Facts, Raw], fallback: tuple[Facts, Raw]) -> tuple[Facts, Raw]:
-    """Per table, the primary source's cells (grids) when it has any, else the fallback's (text)."""
+    """Per table, the source that read more of its cells; the primary (grids) on a tie."""
     facts: Facts = {}
     raw: Raw = {}
     for table in ("active", "requests", "reviews"):
         prefix = table + "/"
-        source = primary
-        if not any(k.startswith(prefix) for k in (*primary[0], *primary[1])):
-            source = fallback
+        counts = [sum(1 for k in (*src[0], *src[1]) if k.startswith(prefix)) for src in (primary, fallback)]
+        source = primary if counts[0] >= counts[1] else fallback
         facts.update({k: v for k, v in source[0].items() if k.startswith(prefix)})
         raw.update({k: v for k, v in source[1].items() if k.startswith(prefix)})
     return facts, raw

@@ -184,8 +184,10 @@ def test_grid_tables_win_and_text_fills_missing_tables():
     grid = [["规章", "1", "2", "3"]]
     text = report(["规章\t9\t9\t9", "", *REVIEWS_TAB])
     rec = parse_text(text, tables=[grid])
-    assert rec.facts["active/regulations/made"] == 1  # from the grid
+    assert rec.facts["active/regulations/made"] == 1  # from the grid (a tie: grids win)
     assert rec.facts["reviews/review/total"] == 3  # from the text: the grids have no reviews table
+    rec = parse_text(report(["规章\t9\t9\t9", "规范性文件\t1\t1\t1"]), tables=[grid])
+    assert rec.facts["active/regulations/made"] == 9  # the text read more of the table
 
 
 # --- fitting values to columns ----------------------------------------------------------------
@@ -296,6 +298,12 @@ def test_reviews_with_blank_cells_keep_positions():
 def test_reviews_transposed_one_row_per_kind():
     lines = ["\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计",
              "行政复议\t1\t2\t0\t0\t3", "未经复议直接起诉\t4\t0\t1\t0\t5", "复议后起诉\t0\t0\t0\t1\t1"]
+    assert facts_of(lines)[0] == REVIEWS_FACTS
+
+
+def test_reviews_litigation_on_one_row_of_ten():
+    lines = ["\t\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计",
+             "行政复议\t\t1\t2\t0\t0\t3", "行政诉讼\t未经复议直接起诉\t4\t0\t1\t0\t5\t0\t0\t0\t1\t1"]
     assert facts_of(lines)[0] == REVIEWS_FACTS
 
 
