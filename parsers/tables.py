@@ -102,6 +102,21 @@ class _Reader:
             value = self._values[text] = None if self.label(i) else read_cell(text)
             return value
 
+    def kind(self, i: int) -> str:
+        """The value kind of cell ``i`` (``number``, ``blank``, ``placeholder``, ``text``), "" if none."""
+        value = self.value(i)
+        return value.kind if value is not None else ""
+
+    def cell(self, i: int) -> Cell:
+        """The value cell at ``i`` (only called on cells collected as values)."""
+        value = self.value(i)
+        assert value is not None
+        return value
+
+    def numbers(self, idx: list[int]) -> int:
+        """How many of the cells ``idx`` hold a number."""
+        return sum(1 for j in idx if self.kind(j) == "number")
+
     # --- the walk ----------------------------------------------------------------------------
     def run(self) -> tuple[Facts, Raw]:
         """Walk every cell; return the facts and raw texts found."""
@@ -155,7 +170,7 @@ class _Reader:
         if kind == "review" or name == "行政诉讼":
             # A row per kind (transposed layout); 行政诉讼 / 未经复议直接起诉 may carry both suits' ten.
             idx, end = self.collect(i)
-            numbers = sum(1 for j in idx if self.value(j).kind == "number")  # type: ignore[union-attr]
+            numbers = self.numbers(idx)
             width = len(REVIEW_COLUMNS)
             if name in ("行政诉讼", "litigation_direct") and 2 * width - 2 <= numbers <= 2 * width + 1:
                 idx = self.trim(idx, 2 * width)
@@ -240,15 +255,15 @@ class _Reader:
     # --- fitting values to columns -----------------------------------------------------------
     def assign(self, table: str, row: str, columns: tuple[str, ...], idx: list[int], subitem: bool = False) -> bool:
         """Fit value cells ``idx`` to ``columns`` (see the module docstring); False if all blank."""
-        if not any(self.value(j).kind != "blank" for j in idx):  # type: ignore[union-attr]
+        if not any(self.kind(j) != "blank" for j in idx):
             return False
         pairs = self.by_header(columns, idx) if table == "active" else None
         if pairs is None:
             n = len(columns)
             idx = list(idx)
-            while len(idx) > n and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
+            while len(idx) > n and self.kind(idx[0]) == "blank":
                 idx.pop(0)
-            while len(idx) > n and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
+            while len(idx) > n and self.kind(idx[-1]) == "blank":
                 idx.pop()
             if len(idx) == n:
                 pairs = list(zip(columns, idx))
@@ -257,7 +272,7 @@ class _Reader:
             else:
                 pairs = self.fit_fewer(columns, idx, subitem)
         for column, j in pairs:
-            self.put(table, row, column, self.value(j))  # type: ignore[arg-type]
+            self.put(table, row, column, self.cell(j))
         return True
 
     def by_header(self, columns: tuple[str, ...], idx: list[int]) -> list[tuple[str, int]] | None:
@@ -297,16 +312,16 @@ class _Reader:
         if len(idx) <= n + 3:
             candidates += [list(c) for c in combinations(idx, n)]
         for cand in candidates:
-            if self.sums_hold([self.value(j) for j in cand]):  # type: ignore[misc]
+            if self.sums_hold([self.cell(j) for j in cand]):
                 return cand
         return fallback
 
     def sums_hold(self, cells: list[Cell]) -> bool:
         """The parts (all but the last cell) add up to the last cell; blanks read 0."""
-        nums = [c.number if c.kind == "number" else (0 if c.kind == "blank" else None) for c in cells]
-        if any(v is None for v in nums):
+        if any(c.kind not in ("number", "blank") for c in cells):
             return False
-        return abs(sum(nums[:-1]) - nums[-1]) < 1e-9  # type: ignore[arg-type, operator]
+        nums = [c.number or 0 for c in cells]
+        return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
 
     def fit_fewer(self, columns: tuple[str, ...], idx: list[int], subitem: bool) -> list[tuple[str, int]]:
         """Fewer values than columns: right-aligned for a sub-item (its name took the first
@@ -328,7 +343,8 @@ class _Reader:
             if keep_raw:
                 self.raw[fact_key] = cell.text
         else:
-            self.facts[fact_key] = cell.number  # type: ignore[assignment]
+            assert cell.number is not None
+            self.facts[fact_key] = cell.number
 
     # --- headers and the reviews row ---------------------------------------------------------
     def read_header(self, i: int, column: str) -> None:
@@ -348,9 +364,9 @@ class _Reader:
 
     def trim(self, idx: list[int], need: int) -> list[int]:
         """Drop blank cells at the end, then at the start, while there are more than ``need``."""
-        while len(idx) > need and self.value(idx[-1]).kind == "blank":  # type: ignore[union-attr]
+        while len(idx) > need and self.kind(idx[-1]) == "blank":
             idx = idx[:-1]
-        while len(idx) > need and self.value(idx[0]).kind == "blank":  # type: ignore[union-attr]
+        while len(idx) > need and self.kind(idx[0]) == "blank":
             idx = idx[1:]
         return idx
 
@@ -370,12 +386,12 @@ class _Reader:
         width = len(REVIEW_COLUMNS)
         for r, row in enumerate(REVIEW_ROWS):
             for column, j in zip(REVIEW_COLUMNS, idx[r * width:(r + 1) * width]):
-                self.put("reviews", row, column, self.value(j))  # type: ignore[arg-type]
+                self.put("reviews", row, column, self.cell(j))
 
     def review_sums_hold(self, idx: list[int]) -> bool:
         width = len(REVIEW_COLUMNS)
         return all(
-            self.sums_hold([self.value(j) for j in idx[r * width:(r + 1) * width]])  # type: ignore[misc]
+            self.sums_hold([self.cell(j) for j in idx[r * width:(r + 1) * width]])
             for r in range(len(REVIEW_ROWS))
         )
 
