@@ -17,7 +17,7 @@ Kind = Literal["number", "blank", "placeholder", "text"]
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，＋－／", "0123456789.,+-/")
 _NUMBER = re.compile(
     r"^([+\-−–])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
-    r"(件|项|个|条|次|人次|家|份|篇|万元|元)?$"
+    r"[(（]?(件|项|个|条|次|人次|家|份|篇|亿元|万元|元)?[)）]?$"
 )
 _PLACEHOLDERS = frozenset({"—", "-", "–", "/", "\\", "无", "空", "暂无", "×", "N/A", "n/a", "NA", "…"})
 _DIGIT = re.compile(r"\d")
@@ -90,6 +90,8 @@ def money_wan(cell: Cell, header_in_yuan: bool) -> tuple[int | float, bool]:
     (``元`` in the cell, or a header naming 元 with a bare number).
     """
     assert cell.exact is not None
+    if cell.unit == "亿元":
+        return _as_number(cell.exact * Decimal(10000)), True
     in_yuan = cell.unit == "元" or (cell.unit is None and header_in_yuan)
     if in_yuan:
         return _as_number(cell.exact / Decimal(10000)), True

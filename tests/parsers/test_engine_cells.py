@@ -9,7 +9,7 @@ from parsers.cells import money_wan, read_cell
 @pytest.mark.parametrize("text, number", [
     ("0", 0), ("77", 77), ("+2", 2), ("-227", -227), ("- 227", -227), ("−3", -3), ("－3", -3),
     ("1,409", 1409), ("1，409", 1409), ("１４０９", 1409), ("12件", 12), ("5 项", 5),
-    ("15074.1469", 15074.1469), ("178.1360", 178.136), ("  42  ", 42),
+    ("15074.1469", 15074.1469), ("178.1360", 178.136), ("  42  ", 42), ("12（件）", 12), ("3(项)", 3),
 ])
 def test_plain_numbers(text, number):
     cell = read_cell(text)
@@ -55,6 +55,10 @@ def test_money_in_wan_with_unit_is_kept_raw_unconverted():
 def test_money_bare_number_under_a_yuan_header_is_converted():
     value, keep = money_wan(read_cell("1500000"), header_in_yuan=True)
     assert value == 150 and keep
+
+
+def test_money_in_yi_yuan():
+    assert money_wan(read_cell("1.2亿元"), header_in_yuan=False) == (12000, True)
 
 
 def test_money_bare_number_in_wan():
