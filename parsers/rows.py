@@ -86,7 +86,8 @@ def text_rows(text: str) -> list[Row]:
             if not _is_separator(cells):
                 rows.append(cells)
             continue
-        spaced = _spaced_row(stripped) if any(ch.isdigit() for ch in stripped[-1:]) else None
+        # Only short lines can be such rows (and the pattern backtracks on long ones).
+        spaced = _spaced_row(stripped) if len(stripped) <= 300 and stripped[-1].isdigit() else None
         if spaced:
             flush()
             rows.append(spaced)
