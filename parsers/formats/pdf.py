@@ -1,13 +1,16 @@
-"""PDF reports (pdfplumber).
+"""PDF reports (pypdfium2 + pdfplumber).
 
-Per page: ruled tables are found once (``find_tables``), each read as a grid whose
+pypdfium2 reads every page's text (~1 ms a page) and says which pages draw ruling
+lines; only those go through pdfplumber (~100-250 ms a page of CJK text), where
+ruled tables are found once (``find_tables``), each read as a grid whose
 spans come from the cells' own bounding boxes (pdfplumber reports a merged cell once
 and ``None`` for the slots it covers); the text outside the tables is read line by
 line; both are merged in reading order. A table continued on the next page (the
 requests table often is) is stitched back: the parts are joined, a span cut by the
 break gets its label back, and a row split across the break is re-joined.
 
-Pages are closed as soon as they are read, so memory stays flat on long reports.
+Pages (of both libraries) are closed as soon as they are read, so memory stays flat
+on long reports.
 """
 from __future__ import annotations
 
@@ -186,70 +189,129 @@ def _page_blocks(page) -> tuple[list[tuple[float, str]], list[tuple[float, float
     return lines, tables
 
 
+class _Pages:
+    """The pages of one PDF: pypdfium2 for every page (fast text, what is drawn), pdfplumber
+    opened lazily for the pages that have ruling lines (tables)."""
+
+    def __init__(self, data: bytes, label: str):
+        import pypdfium2 as pdfium
+
+        self.data, self.label = data, label
+        try:
+            self.pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise EncryptedPDF(f"{label} is an encrypted PDF (needs a password)") from None
+            raise CorruptDocument(f"{label} is a damaged PDF ({exc})") from None
+        self.plumber = None
+
+    def title(self) -> str | None:
+        try:
+            title = (self.pdf.get_metadata_dict().get("Title") or "").strip()
+        except Exception:  # noqa: BLE001 - broken metadata is no reason to lose the report
+            return None
+        return title if title and title.lower() not in {"untitled", "microsoft word"} else None
+
+    def read_page(self, index: int):
+        """(text lines as (top, text), tables as (top, bottom, part), drawn?, page height)."""
+        import pypdfium2.raw as pdfium_c
+
+        page = self.pdf[index]
+        textpage = None
+        try:
+            height = float(page.get_height())
+            paths = images = 0
+            for obj in page.get_objects(max_depth=2):
+                if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+                    paths += 1
+                elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                    images += 1
+            textpage = page.get_textpage()
+            has_text = textpage.count_chars() > 0
+            drawn = bool(paths or images)
+            if has_text and paths >= 4:
+                found = self._plumber_page(index)
+                if found is not None:
+                    return (*found, drawn, height)
+            text = textpage.get_text_range() if has_text else ""
+            lines = [(float(i), line) for i, line in enumerate(text.splitlines())]
+            return lines, [], drawn, height
+        finally:
+            if textpage is not None:
+                textpage.close()
+            page.close()
+
+    def _plumber_page(self, index: int):
+        """Text lines and tables of a page with ruling lines (None if pdfplumber cannot read it)."""
+        import pdfplumber
+
+        try:
+            if self.plumber is None:
+                self.plumber = pdfplumber.open(io.BytesIO(self.data))
+            page = self.plumber.pages[index]
+        except Exception as exc:  # noqa: BLE001 - pdfium read the page: keep its text
+            log.debug("%s: pdfplumber cannot open page %d (%s)", self.label, index + 1, exc)
+            return None
+        try:
+            return _page_blocks(page)
+        except Exception as exc:  # noqa: BLE001
+            log.debug("%s: pdfplumber failed on page %d (%s)", self.label, index + 1, exc)
+            return None
+        finally:
+            page.close()  # releases the page's cached objects: memory stays flat
+
+    def __len__(self) -> int:
+        return len(self.pdf)
+
+    def close(self) -> None:
+        if self.plumber is not None:
+            self.plumber.close()
+        self.pdf.close()
+
+
 def read(data: bytes, name: str = "") -> Document:
     """Read a PDF report: text (tables in place, tab-separated), grids, title.
 
     Raises EncryptedPDF, CorruptDocument, ImageOnlyPDF or EmptyDocument.
     """
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfplumber.utils.exceptions import PdfminerException
-
     label = name or "the PDF"
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as exc:
-        cause = exc.args[0] if exc.args else exc
-        if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower() \
-                or "encrypt" in type(cause).__name__.lower():
-            raise EncryptedPDF(f"{label} is an encrypted PDF (needs a password)") from None
-        raise CorruptDocument(f"{label} is a damaged PDF ({type(cause).__name__}: {cause})") from None
-    except Exception as exc:  # pdfminer raises many kinds on mangled files
-        raise CorruptDocument(f"{label} is a damaged PDF ({type(exc).__name__}: {exc})") from None
-
+    pages = _Pages(data, label)
     lines: list[str | int] = []  # text lines, and table indexes where a table goes
     tables_parts: list[list[Part]] = []  # each table's parts, one per page it crosses
-    title = None
     drawn = False
-    n_pages = 0
     open_table = False  # the last page ended with a table (which may continue on this page)
     try:
-        with pdf:
-            meta_title = str((pdf.metadata or {}).get("Title") or "").strip()
-            title = meta_title if meta_title and meta_title.lower() not in {"untitled", "microsoft word"} else None
-            for page in pdf.pages:
-                n_pages += 1
-                try:
-                    text_lines, tables = _page_blocks(page)
-                    drawn = drawn or bool(page.images or page.rects or page.curves or page.lines)
-                    height = float(page.height)
-                except PdfminerException as exc:
-                    raise CorruptDocument(f"{label}: page {n_pages} is damaged ({exc})") from None
-                finally:
-                    page.close()
-                items: list[tuple[float, int, object]] = [(top, 0, text) for top, text in text_lines]
-                items += [(top, 1, (top, bottom, grid)) for top, bottom, grid in tables]
-                items.sort(key=lambda item: (item[0], item[1]))
-                first_table = True
-                for index, (top, kind, payload) in enumerate(items):
-                    if kind == 0:
-                        lines.append(normalize_spacing(payload))
-                        continue
-                    t_top, t_bottom, part = payload
-                    nothing_above = all(k == 1 for _, k, _ in items[:index])
-                    if (first_table and nothing_above and open_table and tables_parts
-                            and _continues(tables_parts[-1][-1], part, t_top, height)):
-                        tables_parts[-1].append(part)
-                    else:
-                        lines.append(len(tables_parts))
-                        tables_parts.append([part])
-                    first_table = False
-                # A table can continue on the next page only if nothing follows it on this one.
-                open_table = bool(items) and items[-1][1] == 1
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise CorruptDocument(f"{label} is a damaged PDF ({type(exc).__name__}: {exc})") from None
+        title = pages.title()
+        n_pages = len(pages)
+        for index in range(n_pages):
+            try:
+                text_lines, tables, page_drawn, height = pages.read_page(index)
+            except ParseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - pdfium/pdfminer raise many kinds on mangled files
+                raise CorruptDocument(f"{label}: page {index + 1} is damaged ({type(exc).__name__}: {exc})") from None
+            drawn = drawn or page_drawn
+            items: list[tuple[float, int, object]] = [(top, 0, text) for top, text in text_lines]
+            items += [(top, 1, (top, bottom, part)) for top, bottom, part in tables]
+            items.sort(key=lambda item: (item[0], item[1]))
+            first_table = True
+            for position, (top, kind, payload) in enumerate(items):
+                if kind == 0:
+                    lines.append(normalize_spacing(payload.strip(" \u3000")))
+                    continue
+                t_top, _, part = payload
+                nothing_above = all(k == 1 for _, k, _ in items[:position])
+                if (first_table and nothing_above and open_table and tables_parts
+                        and _continues(tables_parts[-1][-1], part, t_top, height)):
+                    tables_parts[-1].append(part)
+                else:
+                    lines.append(len(tables_parts))
+                    tables_parts.append([part])
+                first_table = False
+            # A table can continue on the next page only if nothing follows it on this one.
+            open_table = bool(items) and items[-1][1] == 1
+    finally:
+        pages.close()
 
     grids = [table_grid(parts) for parts in tables_parts]
     text = normalize_text("\n".join(

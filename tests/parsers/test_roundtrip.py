@@ -161,7 +161,7 @@ def test_random_reports_round_trip_fast_layouts(layout, data):
 
 
 @pytest.mark.parametrize("layout", SLOW)
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=6, **SETTINGS)
 @given(data=st.data())
 def test_random_reports_round_trip_slow_layouts(layout, data):
     report = data.draw(reports(blanks_ok=LAYOUTS[layout].blanks))

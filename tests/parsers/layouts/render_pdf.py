@@ -199,10 +199,8 @@ def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_ro
     for kind, text in blocks(report):
         if kind == "title":
             _paragraph(pen, text, size=15, center=True)
-            if extra_pages:
-                lines_per_page = int((PAGE_H - 2 * MARGIN) / (BODY_SIZE * LINE))
-                for _ in range(extra_pages * lines_per_page // 4):
-                    _paragraph(pen, filler)
+            while pen.pages <= extra_pages:  # long narrative: the report's text fills that many pages
+                _paragraph(pen, filler)
         elif kind == "heading":
             _paragraph(pen, text, indent=True)
         elif kind == "p":
