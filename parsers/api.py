@@ -28,8 +28,11 @@ def build_record(doc: Document) -> Record:
         facts, raw = {}, {}
     elif template != provisional:
         facts, raw = _tables(doc, template)
+    agency = recognize.find_agency(title, doc.text)
+    if agency is None and doc.title and doc.title != title:
+        agency = recognize.find_agency(recognize.find_title("", doc.title), "")
     return Record(
-        agency=recognize.find_agency(title, doc.text),
+        agency=agency,
         year=year,
         template=template,
         published=recognize.find_published(doc.text, doc.published),

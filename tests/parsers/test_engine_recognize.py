@@ -126,3 +126,8 @@ def test_record_fields_and_metadata_fallbacks():
         ("X市测试局", 2020, "2019", "2021-01-20", "html")
     assert rec.facts == {"active/regulations/made": 1, "active/regulations/published": 2,
                          "active/regulations/total": 3}
+
+
+def test_agency_from_the_metadata_title_when_the_heading_has_none():
+    doc = Document(text="2020年政府信息公开工作年度报告\n\n正文。", title="北京市公安局2020年政府信息公开工作年度报告_首都之窗")
+    assert build_record(doc).agency == "北京市公安局"
