@@ -14,6 +14,10 @@ class CorruptDocument(ParseError):
     """The bytes claim a format (PDF, DOCX, ...) but are damaged or truncated."""
 
 
+class EncryptedPDF(ParseError):
+    """A PDF that needs a password to be opened."""
+
+
 class ImageOnlyPDF(ParseError):
     """A PDF whose pages carry no text layer (a scan): it would need OCR."""
 

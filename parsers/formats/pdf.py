@@ -19,14 +19,10 @@ import logging
 import re
 
 from parsers.document import Document, Grid
-from parsers.errors import CorruptDocument, EmptyDocument, ImageOnlyPDF, ParseError
+from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
 from parsers.formats.text import normalize_cell, normalize_text
 
 log = logging.getLogger(__name__)
-
-
-class EncryptedPDF(ParseError):
-    """A PDF that needs a password to be read."""
 
 
 # Spacing between digits and a following/preceding Chinese unit or date word is an
@@ -189,6 +185,10 @@ def _page_blocks(page) -> tuple[list[tuple[float, str]], list[tuple[float, float
     return lines, tables
 
 
+# A ruled table of even 2x2 cells takes a dozen line segments; fewer is decoration.
+_MIN_RULING_SEGMENTS = 8
+
+
 class _Pages:
     """The pages of one PDF: pypdfium2 for every page (fast text, what is drawn), pdfplumber
     opened lazily for the pages that have ruling lines (tables)."""
@@ -220,16 +220,18 @@ class _Pages:
         textpage = None
         try:
             height = float(page.get_height())
-            paths = images = 0
+            segments = images = 0
             for obj in page.get_objects(max_depth=2):
                 if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-                    paths += 1
+                    # Count segments, not path objects: some producers draw a whole ruled
+                    # table as one path.
+                    segments += max(1, pdfium_c.FPDFPath_CountSegments(obj.raw))
                 elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                     images += 1
             textpage = page.get_textpage()
             has_text = textpage.count_chars() > 0
-            drawn = bool(paths or images)
-            if has_text and paths >= 4:
+            drawn = bool(segments or images)
+            if has_text and segments >= _MIN_RULING_SEGMENTS:
                 found = self._plumber_page(index)
                 if found is not None:
                     return (*found, drawn, height)

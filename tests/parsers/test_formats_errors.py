@@ -15,7 +15,7 @@ from parsers.errors import (
     UnsupportedFormat,
 )
 from parsers.formats import read_document
-from parsers.formats.pdf import EncryptedPDF
+from parsers.errors import EncryptedPDF
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

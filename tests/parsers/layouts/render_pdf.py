@@ -141,8 +141,12 @@ def _layout_table(pen: _Pen, table: Table, *, break_before: int | None = None,
     return segments, placed, xs, cell_lines, line_h, pad
 
 
-def _paint_table(pen: _Pen, layout) -> None:
-    """Paint a laid-out table from the current page on, one rectangle per span part per page."""
+def _paint_table(pen: _Pen, layout, *, one_path: bool = False) -> None:
+    """Paint a laid-out table from the current page on, one rectangle per span part per page.
+
+    ``one_path`` draws all of a page's cell borders as a single path object, as some
+    PDF producers do.
+    """
     canvas = pen.canvas
     segments, placed, xs, cell_lines, line_h, pad = layout
     pages = sorted({seg[0] for row in segments for seg in row})
@@ -150,6 +154,7 @@ def _paint_table(pen: _Pen, layout) -> None:
         if page:
             pen.new_page()
         canvas.setLineWidth(0.6)
+        path = canvas.beginPath() if one_path else None
         for r, row in enumerate(placed):
             for c, cell in row:
                 rows = range(r, r + cell.rowspan)
@@ -159,7 +164,10 @@ def _paint_table(pen: _Pen, layout) -> None:
                 top = max(p[1] for p in parts)
                 bottom = min(p[2] for p in parts)
                 x0, x1 = xs[c], xs[c + cell.colspan]
-                canvas.rect(x0, bottom, x1 - x0, top - bottom, stroke=1, fill=0)
+                if path is not None:
+                    path.rect(x0, bottom, x1 - x0, top - bottom)
+                else:
+                    canvas.rect(x0, bottom, x1 - x0, top - bottom, stroke=1, fill=0)
                 # The text: for a span, in its first page part; for a split row, by its line ranges.
                 first_page = segments[r][0][0]  # a span's text goes where the span starts
                 lines = cell_lines[(r, c)]
@@ -175,10 +183,12 @@ def _paint_table(pen: _Pen, layout) -> None:
                 for line in chosen:
                     canvas.drawString(x0 + pad, y, line)
                     y -= line_h
+        if path is not None:
+            canvas.drawPath(path, stroke=1, fill=0)
 
 
 def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_row: str | None = None,
-              extra_pages: int = 0) -> bytes:
+              extra_pages: int = 0, one_path: bool = False) -> bytes:
     """The report as PDF bytes.
 
     ``break_before`` / ``split_row`` name a requests row (e.g. ``denied.internal_affairs``)
@@ -210,7 +220,7 @@ def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_ro
             bb = request_rows.get(break_before) if text == "requests" else None
             sr = request_rows.get(split_row) if text == "requests" else None
             layout = _layout_table(pen, table, break_before=bb, split_row=sr)
-            _paint_table(pen, layout)
+            _paint_table(pen, layout, one_path=one_path)
             segments = [seg for row in layout[0] for seg in row]
             last = max(seg[0] for seg in segments)
             pen.y = min(seg[2] for seg in segments if seg[0] == last) - 8
