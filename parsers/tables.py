@@ -86,6 +86,7 @@ class _Reader:
 
     # --- cell classification (cached: tables repeat the same texts) ---------------------
     def label(self, i: int) -> Label | None:
+        """The label cell ``i`` is, if any."""
         text = self.cells.texts[i]
         try:
             return self._labels[text]
@@ -389,6 +390,7 @@ class _Reader:
                 self.put("reviews", row, column, self.cell(j))
 
     def review_sums_hold(self, idx: list[int]) -> bool:
+        """Each of the three reviews rows in ``idx`` adds up to its total."""
         width = len(REVIEW_COLUMNS)
         return all(
             self.sums_hold([self.cell(j) for j in idx[r * width:(r + 1) * width]])
