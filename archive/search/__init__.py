@@ -41,6 +41,7 @@ class Hit:
     """One report found: where it is, how it ranked and a snippet of its text."""
 
     report_id: int
+    agency_id: int
     agency: str
     region: str | None
     year: int
@@ -72,6 +73,14 @@ class SearchResult:
     truncated: bool
 
 
+def _clean(value: str | None) -> str | None:
+    """A filter string without control characters (PostgreSQL refuses NUL), or None if empty."""
+    if value is None:
+        return None
+    value = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
+    return value or None
+
+
 def _backend(session: Session):
     name = session.get_bind().dialect.name
     if name == "sqlite":
@@ -90,7 +99,7 @@ def search_result(session: Session, query: str, *, agency: str | None = None, re
     terms = parse_query(query)
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
-    filters = Filters(agency=agency or None, region=region or None, year=year, template=template or None,
+    filters = Filters(agency=_clean(agency), region=_clean(region), year=year, template=_clean(template),
                       has_violations=has_violations)
     backend = _backend(session)
     ranked, truncated = backend.ranked_ids(session, terms, filters, RANK_CANDIDATES)
@@ -102,7 +111,7 @@ def search_result(session: Session, query: str, *, agency: str | None = None, re
         if row is None:  # deleted between the two queries
             continue
         snip = make_snippet(row["body"], terms)
-        hits.append(Hit(report_id=rid, agency=row["agency"], region=row["region"], year=row["year"],
+        hits.append(Hit(report_id=rid, agency_id=row["agency_id"], agency=row["agency"], region=row["region"], year=row["year"],
                         template=row["template"], has_violations=bool(row["has_violations"]),
                         url=row["url"], title=row["title"], score=round(float(score), 4),
                         snippet=snip.text, highlights=snip.highlights))

@@ -48,7 +48,7 @@ def hit_rows(session: Session, ids: list[int]) -> dict[int, dict]:
     title = ("json_extract(v.record, '$.title')" if session.get_bind().dialect.name == "sqlite"
              else "v.record ->> 'title'")
     stmt = sa.text(f"""
-        SELECT r.id AS report_id, a.name AS agency, a.region_code AS region, r.year AS year,
+        SELECT r.id AS report_id, a.id AS agency_id, a.name AS agency, a.region_code AS region, r.year AS year,
                d.template AS template, d.has_violations AS has_violations, d.body AS body,
                coalesce(doc.url, vdoc.url) AS url, {title} AS title
         FROM reports r

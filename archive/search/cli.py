@@ -1,0 +1,53 @@
+"""`nianbao search`: full-text search of the archived reports from the command line."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from archive.db import ArchiveError, database_url, open_archive
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--agency", help="Only agencies whose name contains this.")
+@click.option("--region", help="Only agencies whose region code starts with this (e.g. 11, 110105).")
+@click.option("--year", type=click.IntRange(1900, 2100), help="Only reports on this year.")
+@click.option("--template", type=click.Choice(["2019", "2021", "legacy", "unknown"]), help="Only this template.")
+@click.option("--violations/--no-violations", default=None,
+              help="Only reports whose arithmetic fails (or, with --no-violations, holds).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200), help="How many hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.option("--db", "db_url", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+def search_command(query: str, agency, region, year, template, violations, limit: int, as_json: bool, db_url) -> None:
+    """Find reports whose latest text contains every word of QUERY, best first, with a snippet.
+
+    Words are separated by spaces; "quoted words" are one phrase. Two-character words
+    such as 公安 or 复议 work; input is searched literally (no operators or wildcards).
+
+    \b
+    Example:
+      nianbao search 行政复议 --year 2021 --violations
+      nianbao search "公安 复议" --region 11 --json
+    """
+    from archive.search import QueryError, search
+
+    try:
+        Session = open_archive(database_url(db_url))
+        with Session() as session:
+            hits = search(session, query, agency=agency, region=region, year=year, template=template,
+                          has_violations=violations, limit=limit)
+    except (QueryError, ArchiveError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for h in hits:
+        flag = "  [勾稽问题]" if h.has_violations else ""
+        click.echo(f"{h.agency}\t{h.year}\t{h.template or '-'}\t{h.score:.2f}{flag}\t{h.url or ''}")
+        click.echo("    " + h.snippet_obj.marked())
+    if not hits:
+        click.echo("no reports found", err=True)
+
+
+commands = [search_command]

@@ -1,0 +1,153 @@
+"""What the web pages and the JSON API show, read by id (agencies, reports, versions, events).
+
+Plain dicts so that the API, the HTML templates and the feeds share one reading; every
+function takes an open session and raises :class:`NotFound` for a missing id.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from archive.changes import version_diff
+from archive.models import Agency, Document, Event, Report, Version
+from archive.queries import key_figures
+from archive.service import EVENT_KINDS, event_dict
+
+
+class NotFound(LookupError):
+    """No such agency, report, version or snapshot."""
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def list_agencies(session: Session, *, name: str | None = None, region: str | None = None,
+                  limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Agencies by name (``name`` a substring, ``region`` a code prefix) with report counts."""
+    stmt = (sa.select(Agency.id, Agency.name, Agency.region_code, sa.func.count(Report.id).label("reports"),
+                      sa.func.max(Report.year).label("latest_year"))
+            .outerjoin(Report, Report.agency_id == Agency.id)
+            .group_by(Agency.id, Agency.name, Agency.region_code).order_by(Agency.name))
+    if name:
+        stmt = stmt.where(Agency.name.contains(name, autoescape=True))
+    if region:
+        stmt = stmt.where(Agency.region_code.startswith(region, autoescape=True))
+    rows = session.execute(stmt.limit(limit).offset(offset)).mappings().all()
+    return [{"id": r["id"], "name": r["name"], "region": r["region_code"], "reports": r["reports"],
+             "latest_year": r["latest_year"]} for r in rows]
+
+
+def agency(session: Session, agency_id: int) -> dict[str, Any]:
+    """An agency with its reports year by year (latest record's key figures, violations, status)."""
+    found = session.get(Agency, agency_id)
+    if found is None:
+        raise NotFound(f"no agency {agency_id}")
+    stmt = (sa.select(Report.id, Report.year, Report.version_count, Report.withdrawn_at, Report.updated_at,
+                      Version.record, Document.url)
+            .join(Version, Version.id == Report.latest_version_id)
+            .outerjoin(Document, Document.id == Report.document_id)
+            .where(Report.agency_id == agency_id).order_by(Report.year))
+    years = []
+    for row in session.execute(stmt):
+        record = row.record or {}
+        years.append({"report_id": row.id, "year": row.year, "template": record.get("template"),
+                      "published": record.get("published"), "title": record.get("title"),
+                      "figures": key_figures(record.get("facts") or {}),
+                      "violations": list(record.get("violations") or []), "versions": row.version_count,
+                      "status": "withdrawn" if row.withdrawn_at else "live", "url": row.url,
+                      "updated_at": _iso(row.updated_at)})
+    return {"id": found.id, "name": found.name, "region": found.region_code, "level": found.level,
+            "years": years}
+
+
+def _versions(session: Session, report_id: int) -> list[dict[str, Any]]:
+    stmt = (sa.select(Version.id, Version.number, Version.first_seen, Version.parser_version, Version.sha256,
+                      Document.url, Document.content_type)
+            .outerjoin(Document, Document.id == Version.document_id)
+            .where(Version.report_id == report_id).order_by(Version.number))
+    return [{"number": v.number, "first_seen": _iso(v.first_seen), "parser_version": v.parser_version,
+             "sha256": v.sha256, "url": v.url, "content_type": v.content_type}
+            for v in session.execute(stmt)]
+
+
+def report(session: Session, report_id: int, number: int | None = None) -> dict[str, Any]:
+    """A report: its agency, status, versions, and the record and text of one version (default latest)."""
+    found = session.get(Report, report_id)
+    if found is None or found.latest_version_id is None:
+        raise NotFound(f"no report {report_id}")
+    where = (Version.report_id == report_id, Version.number == number) if number is not None else (
+        Version.id == found.latest_version_id,)
+    version = session.execute(sa.select(Version).where(*where)).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"report {report_id} has no version {number}")
+    url = session.execute(sa.select(Document.url).where(Document.id == found.document_id)).scalar() \
+        if found.document_id else None
+    return {"id": found.id, "agency": found.agency.name, "agency_id": found.agency_id, "region": found.agency.region_code,
+            "year": found.year, "status": found.status, "withdrawn_at": _iso(found.withdrawn_at),
+            "first_seen": _iso(found.first_seen), "updated_at": _iso(found.updated_at), "url": url,
+            "version": version.number, "latest_version": found.version_count,
+            "record": version.record or {}, "text": version.text or "",
+            "versions": _versions(session, report_id)}
+
+
+def diff(session: Session, report_id: int, from_number: int | None = None, to_number: int | None = None) -> dict:
+    """What changed between two versions (default: the latest and the one before)."""
+    found = session.get(Report, report_id)
+    if found is None or found.latest_version_id is None:
+        raise NotFound(f"no report {report_id}")
+    to_number = to_number or found.version_count
+    from_number = from_number or max(to_number - 1, 1)
+    versions = {v.number: v for v in session.execute(sa.select(Version).where(
+        Version.report_id == report_id, Version.number.in_([from_number, to_number]))).scalars()}
+    for n in (from_number, to_number):
+        if n not in versions:
+            raise NotFound(f"report {report_id} has no version {n} (it has {found.version_count})")
+    old, new = versions[from_number], versions[to_number]
+    out = {"report_id": report_id, "agency": found.agency.name, "agency_id": found.agency_id, "year": found.year,
+           "from": from_number, "to": to_number, "from_seen": _iso(old.first_seen), "to_seen": _iso(new.first_seen)}
+    out.update(version_diff(old.record or {}, old.text or "", new.record or {}, new.text or ""))
+    return out
+
+
+def original(session: Session, report_id: int, number: int) -> tuple[bytes, str | None, str]:
+    """The stored bytes of a version's snapshot, the document's content type, its URL."""
+    from archive import snapshots
+
+    row = session.execute(sa.select(Version.sha256, Document.content_type, Document.url)
+                          .outerjoin(Document, Document.id == Version.document_id)
+                          .where(Version.report_id == report_id, Version.number == number)).first()
+    if row is None:
+        raise NotFound(f"report {report_id} has no version {number}")
+    try:
+        data = snapshots.load(session, row.sha256)
+    except snapshots.SnapshotError as exc:
+        raise NotFound(str(exc)) from None
+    return data, row.content_type, row.url or ""
+
+
+def events(session: Session, *, kind: str | None = None, agency_id: int | None = None,
+           report_ids: list[int] | None = None, before_id: int | None = None, limit: int = 50) -> list[dict]:
+    """Events newest first (``before_id`` pages back); dicts as ``nianbao events --json``."""
+    if kind is not None and kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    stmt = sa.select(Event, Agency.name).outerjoin(Agency, Agency.id == Event.agency_id)
+    if kind:
+        stmt = stmt.where(Event.kind == kind)
+    if agency_id is not None:
+        stmt = stmt.where(Event.agency_id == agency_id)
+    if report_ids is not None:
+        stmt = stmt.where(Event.report_id.in_(report_ids or [-1]))
+    if before_id is not None:
+        stmt = stmt.where(Event.id < before_id)
+    stmt = stmt.order_by(Event.id.desc()).limit(limit)
+    return [event_dict(e, name) for e, name in session.execute(stmt)]
+
+
+def agency_name(session: Session, agency_id: int) -> str:
+    name = session.execute(sa.select(Agency.name).where(Agency.id == agency_id)).scalar()
+    if name is None:
+        raise NotFound(f"no agency {agency_id}")
+    return name

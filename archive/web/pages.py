@@ -1,0 +1,197 @@
+"""HTML pages (Chinese interface), Atom feeds and the stored originals."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from archive import feeds
+from archive.search import MAX_LIMIT, QueryError, search_result
+from archive.web import data
+from archive.web.app import get_session
+from archive.web.charts import agency_charts
+from archive.web.tables import fact_label, report_tables
+
+router = APIRouter(include_in_schema=False)
+INT32 = 2**31 - 1
+TEMPLATES = ("2019", "2021", "legacy", "unknown")
+KINDS = ("new", "revised", "withdrawn", "restored", "overdue")
+
+
+def _render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _not_found(request: Request, exc: Exception) -> HTMLResponse:
+    return _render(request, "error.html", status=404, title="未找到", message=str(exc))
+
+
+def _opt_int(value: str | None, lo: int = 1, hi: int = INT32) -> int | None:
+    """A form field as an int in range, or None (blank or junk: forms send strings)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    n = int(value.strip())
+    return n if lo <= n <= hi else None
+
+
+def _opt_bool(value: str | None) -> bool | None:
+    return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get((value or "").lower())
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, q: str | None = Query(None, max_length=1000), agency: str | None = None,
+                region: str | None = None, year: str | None = None, template: str | None = None,
+                violations: str | None = None, limit: str | None = None, session: Session = Depends(get_session)):
+    form = {"q": q or "", "agency": agency or "", "region": region or "", "year": year or "",
+            "template": template if template in TEMPLATES else "", "violations": violations or ""}
+    result, error = None, None
+    if q is not None and q.strip():
+        try:
+            result = search_result(session, q, agency=agency, region=(region or "").strip() or None,
+                                   year=_opt_int(year, 1900, 2100), template=form["template"] or None,
+                                   has_violations=_opt_bool(violations),
+                                   limit=_opt_int(limit, 1, MAX_LIMIT) or 20)
+        except QueryError as exc:
+            error = str(exc)
+    feed = "/feeds/search.atom?" + urlencode({k: v for k, v in form.items() if v}) if result else None
+    return _render(request, "search.html", status=400 if error else 200, form=form, result=result, error=error,
+                   templates=TEMPLATES, feed=feed, title=f"搜索：{q}" if q else "搜索年度报告")
+
+
+@router.get("/agencies", response_class=HTMLResponse)
+def agencies_page(request: Request, name: str | None = Query(None, max_length=200),
+                  page: str | None = None, session: Session = Depends(get_session)):
+    n = _opt_int(page, 1, 100000) or 1
+    rows = data.list_agencies(session, name=name, limit=101, offset=(n - 1) * 100)
+    return _render(request, "agencies.html", agencies=rows[:100], more=len(rows) > 100, page=n, name=name or "",
+                   title="机关")
+
+
+@router.get("/agencies/{agency_id}", response_class=HTMLResponse)
+def agency_page(request: Request, agency_id: int = Path(..., ge=1, le=INT32), session: Session = Depends(get_session)):
+    try:
+        agency = data.agency(session, agency_id)
+    except data.NotFound as exc:
+        return _not_found(request, exc)
+    return _render(request, "agency.html", agency=agency, charts=agency_charts(agency["years"]), title=agency["name"])
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), version: str | None = None,
+                session: Session = Depends(get_session)):
+    try:
+        report = data.report(session, report_id, _opt_int(version))
+    except data.NotFound as exc:
+        return _not_found(request, exc)
+    tables, violations = report_tables(report["record"])
+    paragraphs = [p for p in re.split(r"\n\s*\n", report["text"]) if p.strip()]
+    return _render(request, "report.html", report=report, record=report["record"], tables=tables,
+                   violations=violations, paragraphs=paragraphs,
+                   title=f"{report['agency']} {report['year']} 年度报告")
+
+
+@router.get("/reports/{report_id}/diff", response_class=HTMLResponse)
+def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from_: str | None = Query(None, alias="from"),
+              to: str | None = None, session: Session = Depends(get_session)):
+    try:
+        diff = data.diff(session, report_id, _opt_int(from_), _opt_int(to))
+        versions = data.report(session, report_id)["versions"]
+    except data.NotFound as exc:
+        return _not_found(request, exc)
+    return _render(request, "diff.html", diff=diff, versions=versions, fact_label=fact_label,
+                   title=f"{diff['agency']} {diff['year']} 版本 {diff['from']} → {diff['to']}")
+
+
+# What an original may be served as, and how (crawled bytes never run in our origin).
+_SANDBOX_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+_PDF_CSP = "default-src 'none'; object-src 'none'; script-src 'none'"
+
+
+def original_response(body: bytes, content_type: str | None, name: str) -> Response:
+    """The stored bytes with a safe type: HTML and text inline in a CSP sandbox (no script,
+    no requests), PDF inline, anything else as a download."""
+    declared = (content_type or "").lower()
+    charset = re.search(r"charset=([\w-]+)", declared)
+    charset = f"; charset={charset.group(1)}" if charset else ""
+    head = body[:1024].lstrip().lower()
+    if body.startswith(b"%PDF"):
+        kind, ext, disposition, csp = "application/pdf", "pdf", "inline", _PDF_CSP
+    elif "html" in declared or head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<p")):
+        kind, ext, disposition, csp = f"text/html{charset}", "html", "inline", _SANDBOX_CSP
+    elif declared.startswith("text/plain") or (not declared and b"\x00" not in body[:1024] and not body.startswith(b"PK")):
+        kind, ext, disposition, csp = f"text/plain{charset}", "txt", "inline", _SANDBOX_CSP
+    else:
+        ext = "docx" if body.startswith(b"PK") else "bin"
+        kind, disposition, csp = "application/octet-stream", "attachment", _SANDBOX_CSP
+    return Response(body, media_type=kind, headers={
+        "Content-Disposition": f'{disposition}; filename="{name}.{ext}"', "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin"})
+
+
+@router.get("/reports/{report_id}/versions/{number}/original")
+def original(report_id: int = Path(..., ge=1, le=INT32), number: int = Path(..., ge=1, le=INT32),
+             session: Session = Depends(get_session)):
+    try:
+        body, content_type, _url = data.original(session, report_id, number)
+    except data.NotFound as exc:
+        return Response(str(exc), status_code=404, media_type="text/plain; charset=utf-8")
+    return original_response(body, content_type, f"report-{report_id}-v{number}")
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events_page(request: Request, kind: str | None = None, before_id: str | None = None,
+                session: Session = Depends(get_session)):
+    kind = kind if kind in KINDS else None
+    rows = data.events(session, kind=kind, before_id=_opt_int(before_id), limit=51)
+    return _render(request, "events.html", events=rows[:50], more=rows[50]["id"] + 1 if len(rows) > 50 else None,
+                   kind=kind or "", kinds=KINDS, title="动态")
+
+
+# --- Atom feeds ---------------------------------------------------------------------------------------------
+
+def _atom(request: Request, events: list[dict], title: str, feed_key: str, alternate: str) -> Response:
+    base = str(request.base_url).rstrip("/")
+    body = feeds.atom_feed(
+        events, title=title, feed_id=f"tag:nianbao,2026:feed:{feed_key}", self_url=str(request.url),
+        alternate_url=base + alternate, labels=fact_label,
+        report_url=lambda e: f"{base}/reports/{e['report_id']}" if e.get("report_id") else None)
+    return Response(body, media_type=feeds.CONTENT_TYPE)
+
+
+@router.get("/feeds/events.atom")
+def feed_all(request: Request, kind: str | None = None, session: Session = Depends(get_session)):
+    kind = kind if kind in KINDS else None
+    return _atom(request, data.events(session, kind=kind, limit=100), "年报动态：全部", f"events/{kind or 'all'}",
+                 "/events")
+
+
+@router.get("/feeds/agencies/{agency_id}.atom")
+def feed_agency(request: Request, agency_id: int = Path(..., ge=1, le=INT32), session: Session = Depends(get_session)):
+    try:
+        name = data.agency_name(session, agency_id)
+    except data.NotFound as exc:
+        return Response(str(exc), status_code=404, media_type="text/plain; charset=utf-8")
+    return _atom(request, data.events(session, agency_id=agency_id, limit=100), f"年报动态：{name}",
+                 f"agency/{agency_id}", f"/agencies/{agency_id}")
+
+
+@router.get("/feeds/search.atom")
+def feed_search(request: Request, q: str = Query("", max_length=1000), agency: str | None = None,
+                region: str | None = None, year: str | None = None, template: str | None = None,
+                violations: str | None = None, session: Session = Depends(get_session)):
+    """Events of the reports matching a search (its first 200 hits)."""
+    try:
+        result = search_result(session, q, agency=agency, region=region, year=_opt_int(year, 1900, 2100),
+                               template=template if template in TEMPLATES else None,
+                               has_violations=_opt_bool(violations), limit=MAX_LIMIT)
+    except QueryError as exc:
+        return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
+    ids = [h.report_id for h in result.hits]
+    query = urlencode({k: v for k, v in {"q": q, "agency": agency, "region": region, "year": year,
+                                          "template": template, "violations": violations}.items() if v})
+    return _atom(request, data.events(session, report_ids=ids, limit=100), f"年报动态：搜索“{q}”",
+                 f"search/{query}", f"/search?{query}")

@@ -1,0 +1,166 @@
+"""The three statistics tables of a report laid out as printed, Chinese labels from parsers.keys.
+
+:func:`report_tables` turns a record into rows of cells for the template to render;
+:func:`violation_marks` says which cells the report's own arithmetic fails on, and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from parsers import keys
+
+REQUEST_GROUPS = {
+    "denied": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理", "other": "（六）其他处理",
+}
+OUTCOMES_TITLE = "三、本年度办理结果"
+
+
+@dataclass
+class Cell:
+    key: str
+    text: str
+    violation: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell] = field(default_factory=list)
+    level: int = 0          # 0 top row, 1 item of a group, 2 sub-item
+    heading: bool = False   # a label-only row (a group title)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    header: list[list[tuple[str, int, int]]]  # rows of (label, colspan, rowspan)
+    rows: list[Row]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _cell(record: dict, key: str, marks: set[str]) -> Cell:
+    facts, raw = record.get("facts") or {}, record.get("raw") or {}
+    text = _fmt(facts.get(key)) if key in facts else (raw.get(key) or "")
+    return Cell(key, text, key in marks)
+
+
+def violation_marks(violations: list[str]) -> tuple[set[str], list[str]]:
+    """``(fact keys to mark, one Chinese sentence per violation)``."""
+    marks: set[str] = set()
+    messages: list[str] = []
+    for v in violations:
+        rule, _, target = v.partition(":")
+        if rule == "requests.row_sum":
+            marks.add(keys.key("requests", target, "total"))
+            messages.append(f"“{keys.REQUEST_ROW_LABELS.get(target, target)}”一行：各类申请人之和不等于总计")
+        elif rule == "requests.balance":
+            marks.update(keys.key("requests", r, target) for r in ("new", "carried_over", "total", "carried_forward"))
+            messages.append(f"“{keys.REQUEST_COLUMN_LABELS.get(target, target)}”一列：本年新收+上年结转"
+                            "不等于办理结果总计+结转下年度继续办理")
+        elif rule == "requests.outcomes_sum":
+            marks.add(keys.key("requests", "total", target))
+            messages.append(f"“{keys.REQUEST_COLUMN_LABELS.get(target, target)}”一列：各项办理结果之和不等于总计")
+        elif rule == "reviews.row_sum":
+            marks.add(keys.key("reviews", target, "total"))
+            messages.append(f"“{keys.REVIEW_ROW_LABELS.get(target, target)}”：维持、纠正、其他、尚未审结之和不等于总计")
+        else:
+            messages.append(v)
+    return marks, messages
+
+
+def _active(record: dict, template: str, marks: set[str]) -> Table:
+    rows_spec = keys.active_rows(template)
+    facts_rows = {k.split("/")[1] for k in (record.get("facts") or {}) | (record.get("raw") or {})
+                  if k.startswith("active/")}
+    rows: list[Row] = []
+    header_cols: tuple[str, ...] | None = None
+    for row_key, cols in rows_spec.items():
+        if cols != header_cols:  # a new block of the printed table, with its own column heads
+            rows.append(Row("信息内容", [Cell("", keys.ACTIVE_COLUMN_LABELS.get(c, c)) for c in cols], heading=True))
+            header_cols = cols
+        rows.append(Row(keys.ACTIVE_LABELS.get(row_key, row_key),
+                        [_cell(record, keys.key("active", row_key, c), marks) for c in cols]))
+        # local sub-items (other_services.行政检查 ...) follow their parent row
+        for sub in sorted(r for r in facts_rows if r.startswith(row_key + ".")):
+            rows.append(Row(sub.split(".", 1)[1], [_cell(record, keys.key("active", sub, c), marks) for c in cols],
+                            level=1))
+    return Table("active", "二、主动公开政府信息情况", [], rows)
+
+
+def _requests(record: dict, template: str, marks: set[str]) -> Table:
+    t = "2021" if template == "2021" else "2019"
+    cols = keys.REQUEST_COLUMNS
+    header = [[("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 1, 3), ("申请人情况", 7, 1)],
+              [("自然人", 1, 2), ("法人或其他组织", 5, 1), ("总计", 1, 2)],
+              [(keys.REQUEST_COLUMN_LABELS[c], 1, 1) for c in cols[1:6]]]
+    rows: list[Row] = []
+    seen_groups: set[str] = set()
+    for row_key in keys.REQUEST_ROWS[t]:
+        if row_key == "granted":
+            rows.append(Row(OUTCOMES_TITLE, heading=True))
+        group = row_key.split(".")[0]
+        level = 1 if row_key in keys.OUTCOME_ROWS[t] else 0
+        if "." in row_key and group in REQUEST_GROUPS and group not in seen_groups:
+            rows.append(Row(REQUEST_GROUPS[group], heading=True, level=1))
+            seen_groups.add(group)
+        if "." in row_key:
+            level = 2
+        label = keys.REQUEST_ROW_LABELS.get(row_key, row_key)
+        if row_key == "new":
+            label = "一、" + label
+        elif row_key == "carried_over":
+            label = "二、" + label
+        elif row_key == "carried_forward":
+            label = "四、" + label
+        elif row_key == "total":
+            label = "（七）" + label
+        rows.append(Row(label, [_cell(record, keys.key("requests", row_key, c), marks) for c in cols], level=level))
+    return Table("requests", "三、收到和处理政府信息公开申请情况", header, rows)
+
+
+def _reviews(record: dict, marks: set[str]) -> Table:
+    labels = [keys.REVIEW_COLUMN_LABELS[c] for c in keys.REVIEW_COLUMNS]
+    header = [[("行政复议", 5, 1), ("行政诉讼", 10, 1)],
+              [("", 5, 1), ("未经复议直接起诉", 5, 1), ("复议后起诉", 5, 1)],
+              [(label, 1, 1) for _ in keys.REVIEW_ROWS for label in labels]]
+    cells = [_cell(record, keys.key("reviews", r, c), marks) for r in keys.REVIEW_ROWS for c in keys.REVIEW_COLUMNS]
+    return Table("reviews", "四、政府信息公开行政复议、行政诉讼情况", header, [Row("", cells)])
+
+
+def report_tables(record: dict) -> tuple[list[Table], list[str]]:
+    """The record's three tables (as printed for its template) and the violation sentences."""
+    template = record.get("template") or "unknown"
+    marks, messages = violation_marks(list(record.get("violations") or []))
+    return [_active(record, template, marks), _requests(record, template, marks), _reviews(record, marks)], messages
+
+
+TABLE_LABELS = {"active": "主动公开", "requests": "依申请公开", "reviews": "复议诉讼"}
+
+
+def fact_label(fact_key: str) -> str:
+    """A fact key in Chinese: ``requests/denied.state_secret/total`` -> ``依申请公开 · 属于国家秘密 · 总计``."""
+    try:
+        table, row, column = keys.split_key(fact_key)
+    except ValueError:
+        return fact_key
+    if table == "active":
+        base, _, sub = row.partition(".")
+        row_label = keys.ACTIVE_LABELS.get(base, base) + (f"（{sub}）" if sub else "")
+        col_label = keys.ACTIVE_COLUMN_LABELS.get(column, column)
+    elif table == "requests":
+        row_label = keys.REQUEST_ROW_LABELS.get(row, row)
+        col_label = keys.REQUEST_COLUMN_LABELS.get(column, column)
+    elif table == "reviews":
+        row_label = keys.REVIEW_ROW_LABELS.get(row, row)
+        col_label = keys.REVIEW_COLUMN_LABELS.get(column, column)
+    else:
+        return fact_key
+    return f"{TABLE_LABELS[table]} · {row_label} · {col_label}"
