@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from archive.models import (
     Agency, Cell, Crawl, Document, DocumentSnapshot, Event, Report, Source, Version, VersionSnapshot, utcnow,
 )
 from archive.normalize import fingerprint
-from archive.sql import get_or_create, insert_ignore
+from archive.sql import get_or_create, insert_ignore, insert_returning_id
 from parsers.errors import ParseError
 from parsers.record import PARSER_VERSION, Record
 
@@ -114,11 +114,14 @@ def _emit(session: Session, events: list[dict], **kwargs) -> None:
 # --- documents ------------------------------------------------------------------------
 
 def _document_for_update(session: Session, url: str, at: dt.datetime) -> Document:
-    doc_id = get_or_create(session, Document, {"url": url},
-                           {"first_seen": at, "last_seen": at, "last_checked": at})
-    return session.execute(
-        sa.select(Document).where(Document.id == doc_id).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one()
+    doc = _locked_document(session, url)
+    if doc is not None:
+        return doc
+    new_id = insert_returning_id(session, Document, {"url": url, "first_seen": at, "last_seen": at,
+                                                     "last_checked": at}, ["url"])
+    if new_id is None:  # another writer created it first: wait for its lock
+        return _locked_document(session, url)
+    return session.get(Document, new_id)  # inserted by us: locked by us
 
 
 def _locked_document(session: Session, url: str) -> Document | None:
@@ -286,18 +289,31 @@ def archive_document(session: Session, *, url: str, data: bytes, content_type: s
     template ``unknown`` (or without agency or year) is stored as a document, no report.
     """
     at = _aware(fetched_at)
-    digest = snapshots.store(session, data, at)
+    with session.no_autoflush:  # one UPDATE of the document at the end, not one per statement
+        events = _archive(session, url=url, data=data, content_type=content_type, record=record,
+                          parse_error=parse_error, source=source, agency=agency, year=year, etag=etag,
+                          last_modified=last_modified, at=at, crawl_id=crawl_id)
+    session.flush()
+    return events
+
+
+def _archive(session: Session, *, url: str, data: bytes, content_type: str | None, record: Record | None,
+             parse_error: str | None, source: str | None, agency: str | None, year: int | None,
+             etag: str | None, last_modified: str | None, at: dt.datetime, crawl_id: int | None) -> list[dict]:
+    digest = snapshots.sha256(data)
     crawl = session.get(Crawl, crawl_id) if crawl_id is not None else None
     source_id = _source_id(session, source) if source else (crawl.source_id if crawl else None)
 
     doc = _document_for_update(session, url, at)
     previous_sha = doc.sha256
     same_bytes = previous_sha == digest and (doc.report_id is not None or (agency is None and year is None))
-    insert_ignore(session, DocumentSnapshot, [{"document_id": doc.id, "sha256": digest,
-                                               "first_fetched": at, "last_fetched": at}], ["document_id", "sha256"])
     if previous_sha == digest:
         session.execute(sa.update(DocumentSnapshot).where(
             DocumentSnapshot.document_id == doc.id, DocumentSnapshot.sha256 == digest).values(last_fetched=at))
+    else:
+        snapshots.store(session, data, at, digest)
+        insert_ignore(session, DocumentSnapshot, [{"document_id": doc.id, "sha256": digest, "first_fetched": at,
+                                                   "last_fetched": at}], ["document_id", "sha256"])
     doc.sha256 = digest
     doc.last_seen = doc.last_checked = at
     doc.content_type = content_type or doc.content_type
@@ -308,7 +324,8 @@ def archive_document(session: Session, *, url: str, data: bytes, content_type: s
         doc.last_crawl_id = crawl_id
 
     events: list[dict] = []
-    _revive(session, doc, at, events, crawl_id)
+    if doc.gone_since or doc.unlisted_since or doc.withdrawn_at:
+        _revive(session, doc, at, events, crawl_id)
     if same_bytes and (record is None or record.parser_version == doc.parser_version):
         return events
     if parse_error is not None:
@@ -326,6 +343,11 @@ def archive_document(session: Session, *, url: str, data: bytes, content_type: s
     return events
 
 
+def record_dict(record: Record) -> dict[str, Any]:
+    """``record.to_dict()`` without the deep copy (the archive only replaces top-level keys)."""
+    return {name: getattr(record, name) for name in Record.__dataclass_fields__ if name != "text"}
+
+
 def _parse(data: bytes, name: str) -> Record:
     from parsers import parse  # deferred: the parser stack is heavy and only needed here
 
@@ -335,7 +357,7 @@ def _parse(data: bytes, name: str) -> Record:
 def _apply_record(session: Session, doc: Document, record: Record, *, agency: str | None, year: int | None,
                   digest: str, previous_sha: str | None, at: dt.datetime, crawl: Crawl | None,
                   events: list[dict]) -> None:
-    rec = record.to_dict()
+    rec = record_dict(record)
     if not rec.get("agency") and agency:
         rec["agency"] = agency
     if rec.get("year") is None and year is not None:
@@ -353,44 +375,73 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
         previous_fp = _refingerprint(session, previous_sha, doc.url, record.parser_version)
     doc.parse_error = None
     doc.fingerprint, doc.parser_version = fp, record.parser_version
+    crawl_id = crawl.id if crawl else None
 
     agency_id = get_or_create(session, Agency, {"name": rec["agency"]}, {"created_at": at})
-    report_id = get_or_create(session, Report, {"agency_id": agency_id, "year": rec["year"]},
-                              {"first_seen": at, "updated_at": at, "version_count": 0})
-    report = _lock_report(session, report_id)
+    report = _report_for_update(session, agency_id, rec["year"], at)
     if doc.report_id not in (None, report.id):
         log.warning("%s now holds %s %s (it held report %s)", doc.url, rec["agency"], rec["year"], doc.report_id)
     doc.report_id = report.id
     if report.withdrawn_at is not None:
-        _restore_report(session, report.id, doc.url, at, events, crawl.id if crawl else None)
+        _restore_report(session, report.id, doc.url, at, events, crawl_id)
 
-    latest = session.get(Version, report.latest_version_id) if report.latest_version_id else None
-    if latest is not None and latest.parser_version != record.parser_version and \
+    if report.latest_version_id is not None and report.parser_version != record.parser_version and \
             record.parser_version == PARSER_VERSION:
+        latest = session.get(Version, report.latest_version_id)
         _reparse_version(session, latest)
-    if latest is not None and (fp == latest.fingerprint or fp == previous_fp):
+        report = report._replace(fingerprint=latest.fingerprint, parser_version=latest.parser_version)
+    if report.latest_version_id is not None and fp in (report.fingerprint, previous_fp):
         # Same content (only bytes or chrome changed, or this document did not change while
         # another one of the report did): remember the snapshot, make no version.
-        same = latest if fp == latest.fingerprint else session.execute(
-            sa.select(Version).where(Version.report_id == report.id, Version.fingerprint == fp)
-            .order_by(Version.number.desc()).limit(1)).scalar() or latest
-        insert_ignore(session, VersionSnapshot, [{"version_id": same.id, "sha256": digest, "first_seen": at}],
+        same_id = report.latest_version_id if fp == report.fingerprint else session.execute(
+            sa.select(Version.id).where(Version.report_id == report.id, Version.fingerprint == fp)
+            .order_by(Version.number.desc()).limit(1)).scalar() or report.latest_version_id
+        insert_ignore(session, VersionSnapshot, [{"version_id": same_id, "sha256": digest, "first_seen": at}],
                       ["version_id", "sha256"])
         if report.document_id is None:
-            report.document_id = doc.id
+            session.execute(sa.update(Report).where(Report.id == report.id).values(document_id=doc.id))
         return
 
-    version = _insert_version(session, report, rec, text, record.parser_version, fp, doc.id, digest, at, crawl)
-    crawl_id = crawl.id if crawl else None
-    if latest is None:
-        _emit(session, events, kind="new", report=report, url=doc.url, at=at,
-              baseline=bool(crawl and crawl.baseline), version_id=version.id, crawl_id=crawl_id)
+    number, version_id = _insert_version(session, report.id, rec, text, record.parser_version, fp, doc.id,
+                                         digest, at, crawl_id)
+    common = dict(report_id=report.id, agency_id=agency_id, agency_name=rec["agency"], year=rec["year"],
+                  url=doc.url, at=at, version_id=version_id, crawl_id=crawl_id)
+    if report.latest_version_id is None:
+        _insert_event(session, events, kind="new", baseline=bool(crawl and crawl.baseline), **common)
     else:
+        latest = session.execute(sa.select(Version.number, Version.record, Version.text)
+                                 .where(Version.id == report.latest_version_id)).one()
         diff = version_diff(latest.record, latest.text, rec, text)
-        detail = {"from": latest.number, "to": version.number, "fields": diff["fields"],
+        detail = {"from": latest.number, "to": number, "fields": diff["fields"],
                   "sections": diff["sections"], "paragraphs": diff["paragraphs"]}
-        _emit(session, events, kind="revised", report=report, url=doc.url, at=at, changes=diff["changes"],
-              detail=detail, version_id=version.id, crawl_id=crawl_id)
+        _insert_event(session, events, kind="revised", changes=diff["changes"], detail=detail, **common)
+
+
+class _LockedReport(NamedTuple):
+    id: int
+    latest_version_id: int | None
+    document_id: int | None
+    withdrawn_at: dt.datetime | None
+    fingerprint: str | None
+    parser_version: str | None
+
+
+def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datetime) -> _LockedReport:
+    """The report row (created if missing), locked, with its latest version's fingerprint."""
+    stmt = (sa.select(Report.id, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
+                      Version.fingerprint, Version.parser_version)
+            .outerjoin(Version, Version.id == Report.latest_version_id)
+            .where(Report.agency_id == agency_id, Report.year == year)
+            .with_for_update(of=Report.__table__))
+    row = session.execute(stmt).first()
+    if row is None:
+        new_id = insert_returning_id(session, Report, {"agency_id": agency_id, "year": year, "first_seen": at,
+                                                       "updated_at": at, "version_count": 0},
+                                     ["agency_id", "year"])
+        if new_id is not None:  # inserted by us, so locked by us
+            return _LockedReport(new_id, None, None, None, None, None)
+        row = session.execute(stmt).one()  # another writer's: wait for its commit
+    return _LockedReport(*row)
 
 
 def _lock_report(session: Session, report_id: int) -> Report:
@@ -399,33 +450,50 @@ def _lock_report(session: Session, report_id: int) -> Report:
         .execution_options(populate_existing=True)).scalar_one()
 
 
-def _insert_version(session: Session, report: Report, rec: dict, text: str, parser_version: str, fp: str,
-                    doc_id: int, digest: str, at: dt.datetime, crawl: Crawl | None) -> Version:
-    """Number and insert the next version (SAVEPOINT + retry if another writer took the number)."""
-    for attempt in range(5):
-        number = (session.execute(sa.select(sa.func.max(Version.number)).where(Version.report_id == report.id))
+def _insert_version(session: Session, report_id: int, rec: dict, text: str, parser_version: str, fp: str,
+                    doc_id: int, digest: str, at: dt.datetime, crawl_id: int | None) -> tuple[int, int]:
+    """Number and insert the next version; (number, id).
+
+    The report row is locked, so the number is free; should another writer have taken it
+    anyway, ``ON CONFLICT DO NOTHING`` returns no id and the number is read again.
+    """
+    for _attempt in range(5):
+        number = (session.execute(sa.select(sa.func.max(Version.number)).where(Version.report_id == report_id))
                   .scalar() or 0) + 1
-        try:
-            with session.begin_nested():
-                version = Version(report_id=report.id, number=number, record=rec, text=text,
-                                  parser_version=parser_version, fingerprint=fp, document_id=doc_id,
-                                  sha256=digest, first_seen=at, crawl_id=crawl.id if crawl else None)
-                session.add(version)
-                session.flush()
-        except sa.exc.IntegrityError:
-            log.info("version %s of report %s taken by another writer; retrying", number, report.id)
-            continue
-        break
+        version_id = insert_returning_id(session, Version, {
+            "report_id": report_id, "number": number, "record": rec, "text": text,
+            "parser_version": parser_version, "fingerprint": fp, "document_id": doc_id, "sha256": digest,
+            "first_seen": at, "crawl_id": crawl_id}, ["report_id", "number"])
+        if version_id is not None:
+            break
+        log.info("version %s of report %s taken by another writer; numbering again", number, report_id)
     else:
-        raise RuntimeError(f"could not number a new version of report {report.id}")
-    insert_ignore(session, VersionSnapshot, [{"version_id": version.id, "sha256": digest, "first_seen": at}],
+        raise RuntimeError(f"could not number a new version of report {report_id}")
+    insert_ignore(session, VersionSnapshot, [{"version_id": version_id, "sha256": digest, "first_seen": at}],
                   ["version_id", "sha256"])
-    _insert_cells(session, version.id, rec)
-    report.latest_version_id = version.id
-    report.version_count = number
-    report.document_id = doc_id
-    report.updated_at = at
-    return version
+    _insert_cells(session, version_id, rec)
+    session.execute(sa.update(Report).where(Report.id == report_id).values(
+        latest_version_id=version_id, version_count=number, document_id=doc_id, updated_at=at))
+    return number, version_id
+
+
+def _insert_event(session: Session, events: list[dict], *, kind: str, report_id: int, agency_id: int,
+                  agency_name: str, year: int, url: str, at: dt.datetime, version_id: int | None,
+                  crawl_id: int | None, baseline: bool = False, changes: dict | None = None,
+                  detail: dict | None = None) -> None:
+    """The hot path's event insert (Core, one statement); appends its dict to ``events``."""
+    table = Event.__table__
+    event_id = session.execute(sa.insert(table).returning(table.c.id), dict(
+        kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url, baseline=baseline,
+        version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)).scalar_one()
+    out: dict[str, Any] = {"id": event_id, "kind": kind, "agency": agency_name, "year": year, "url": url,
+                           "at": at.isoformat(), "baseline": baseline, "agency_id": agency_id,
+                           "report_id": report_id}
+    if kind == "revised":
+        out["changes"] = changes or {}
+    if detail:
+        out["detail"] = detail
+    events.append(out)
 
 
 def cell_rows(version_id: int, rec: dict) -> list[dict]:
@@ -446,8 +514,8 @@ def cell_rows(version_id: int, rec: dict) -> list[dict]:
 
 def _insert_cells(session: Session, version_id: int, rec: dict) -> None:
     rows = cell_rows(version_id, rec)
-    if rows:
-        insert_ignore(session, Cell, rows, ["version_id", "table_name", "row_key", "column_key"])
+    if rows:  # a new version: nothing to conflict with
+        session.execute(sa.insert(Cell.__table__), rows)
 
 
 # --- re-parsing ---------------------------------------------------------------------------------

@@ -20,15 +20,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def store(session: Session, data: bytes, at: dt.datetime) -> str:
+def store(session: Session, data: bytes, at: dt.datetime, digest: str | None = None) -> str:
     """Store ``data`` once (a no-op when the same bytes are stored already); its SHA-256."""
-    digest = sha256(data)
-    exists = session.execute(sa.select(Snapshot.sha256).where(Snapshot.sha256 == digest)).first()
-    if exists is None:
-        insert_ignore(session, Snapshot, [{
-            "sha256": digest, "size": len(data), "compression": "zlib",
-            "data": zlib.compress(data, 6), "created_at": at,
-        }], ["sha256"])
+    digest = digest or sha256(data)
+    insert_ignore(session, Snapshot, [{
+        "sha256": digest, "size": len(data), "compression": "zlib",
+        "data": zlib.compress(data, 6), "created_at": at,
+    }], ["sha256"])
     return digest
 
 

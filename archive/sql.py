@@ -8,6 +8,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+def _insert(session: Session, table: sa.Table):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database {dialect}")  # pragma: no cover
+
+
 def insert_ignore(session: Session, model, rows: list[dict[str, Any]], conflict: list[str]) -> None:
     """``INSERT … ON CONFLICT (conflict) DO NOTHING`` for one or many rows.
 
@@ -16,15 +25,17 @@ def insert_ignore(session: Session, model, rows: list[dict[str, Any]], conflict:
     """
     if not rows:
         return
+    stmt = _insert(session, model.__table__).on_conflict_do_nothing(index_elements=conflict)
+    session.execute(stmt, rows)
+
+
+def insert_returning_id(session: Session, model, values: dict[str, Any], conflict: list[str]) -> int | None:
+    """Insert one row unless ``conflict`` columns clash; its new id, or None when it clashed."""
     table = model.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - only the two supported backends
-        raise NotImplementedError(dialect)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=conflict), rows)
+    # Values as parameters (not .values()): the statement's shape stays the same from call to
+    # call, so SQLAlchemy reuses its compiled form.
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=conflict).returning(table.c.id)
+    return session.execute(stmt, values).scalar()
 
 
 def get_or_create(session: Session, model, key: dict[str, Any], values: dict[str, Any] | None = None) -> int:
@@ -33,5 +44,7 @@ def get_or_create(session: Session, model, key: dict[str, Any], values: dict[str
     found = session.execute(sa.select(model.id).where(*where)).scalar()
     if found is not None:
         return found
-    insert_ignore(session, model, [{**key, **(values or {})}], list(key))
+    new_id = insert_returning_id(session, model, {**key, **(values or {})}, list(key))
+    if new_id is not None:
+        return new_id
     return session.execute(sa.select(model.id).where(*where)).scalar_one()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,10 +42,11 @@ def _latest_version(session: Session, event: Event) -> Version | None:
     return session.get(Version, version_id) if version_id else None
 
 
-def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool) -> dict[str, Any]:
-    """Add what matching and messages need: region code, report title, deadline; the text if asked."""
-    if "region" not in data:
-        data["region"] = event.agency.region_code if event.agency else None
+def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool = False) -> dict[str, Any]:
+    """Add what keyword matching and messages need: report title, overdue deadline; the text if asked.
+
+    (The region code comes with the event's agency: `_with_region`.)
+    """
     if "title" not in data or (text and "text" not in data):
         version = _latest_version(session, event)
         record = (version.record or {}) if version else {}
@@ -59,6 +60,12 @@ def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool)
     return data
 
 
+def _with_region(event: Event) -> dict[str, Any]:
+    data = event_dict(event)
+    data["region"] = event.agency.region_code if event.agency else None
+    return data
+
+
 def _insert(session: Session, model):
     """An INSERT that can say ON CONFLICT DO NOTHING on both backends."""
     dialect = session.get_bind().dialect.name
@@ -69,11 +76,12 @@ def enqueue_new_events(session: Session) -> int:
     """Match the events not yet fanned out against the subscriptions; returns deliveries made.
 
     Baseline events (a source's first crawl) are marked done without deliveries. A
-    subscription gets only events newer than itself. Safe to run concurrently: the
-    fan-out mark is taken with INSERT … ON CONFLICT DO NOTHING, and only its winner
-    makes the event's deliveries. Does not commit.
+    subscription gets only events newer than itself. Safe to run concurrently: fan-out
+    marks are taken with INSERT … ON CONFLICT DO NOTHING … RETURNING, and only the run
+    that inserted an event's mark makes its deliveries. Does not commit.
     """
-    subs = [(sub, subscription_filters(sub)) for sub in session.scalars(sa.select(Subscription).order_by(Subscription.id))]
+    subs = [(sub, subscription_filters(sub))
+            for sub in session.scalars(sa.select(Subscription).order_by(Subscription.id))]
     made = 0
     last_id = 0
     while True:
@@ -86,38 +94,38 @@ def enqueue_new_events(session: Session) -> int:
         ).all()
         if not events:
             return made
-        for event in events:
-            last_id = event.id
-            won = session.execute(
-                _insert(session, FannedOut).values(event_id=event.id, at=utcnow())
-                .on_conflict_do_nothing().returning(FannedOut.event_id)
-            ).first()
-            if won is None or event.baseline:
-                continue
-            made += _fan_out(session, event, subs)
+        last_id = events[-1].id
+        now = utcnow()
+        won = set(session.scalars(
+            _insert(session, FannedOut.__table__).on_conflict_do_nothing().returning(FannedOut.event_id),
+            [{"event_id": e.id, "at": now} for e in events]))
+        rows = [
+            {"event_id": event.id, "subscription_id": sub_id, "status": PENDING, "attempts": 0,
+             "next_attempt_at": now, "created_at": now}
+            for event in events if event.id in won and not event.baseline
+            for sub_id in _matching(session, event, subs)
+        ]
+        if rows:
+            made += len(session.scalars(
+                _insert(session, Delivery.__table__).on_conflict_do_nothing().returning(Delivery.id), rows).all())
 
 
-def _fan_out(session: Session, event: Event, subs: list[tuple[Subscription, flt.Filters]]) -> int:
-    data = event_dict(event)
-    made = 0
+def _matching(session: Session, event: Event, subs: list[tuple[Subscription, flt.Filters]]) -> list[int]:
+    """Ids of the subscriptions that want ``event`` (title and text loaded only for keywords)."""
+    data: dict[str, Any] | None = None
+    wanted = []
     for sub, filters in subs:
         if event.id <= sub.since_event_id:
             continue
-        _enrich(session, event, data, text=False)
+        data = data or _with_region(event)
         if not flt.matches_without_text(filters, data):
             continue
         if filters.keyword:
             _enrich(session, event, data, text=True)
             if not flt.keyword_matches(filters.keyword, data):
                 continue
-        result = session.execute(
-            _insert(session, Delivery).values(
-                event_id=event.id, subscription_id=sub.id, status=PENDING, attempts=0,
-                next_attempt_at=utcnow(), created_at=utcnow())
-            .on_conflict_do_nothing().returning(Delivery.id)
-        ).first()
-        made += result is not None
-    return made
+        wanted.append(sub.id)
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ class Job:
     url: str
     title: str
     body: str
+    lease_until: dt.datetime
 
 
 def _due(now: dt.datetime):
@@ -165,24 +174,27 @@ def claim(session: Session, *, now: dt.datetime, settings: AlertSettings, limit:
                 .execution_options(synchronize_session=False))
             if result.rowcount == 1:
                 claimed.append(delivery_id)
+    if not claimed:
+        return []
+    rows = session.execute(
+        sa.select(Delivery.id, Delivery.attempts, Subscription.url, Event)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .join(Event, Event.id == Delivery.event_id)
+        .where(Delivery.id.in_(claimed)).order_by(Delivery.id)).all()
     jobs = []
-    for delivery_id in claimed:
-        delivery = session.get(Delivery, delivery_id, populate_existing=True)
-        sub = session.get(Subscription, delivery.subscription_id)
-        event = session.get(Event, delivery.event_id)
-        data = _enrich(session, event, event_dict(event), text=False)
-        title, body = format_event(data)
-        jobs.append(Job(delivery_id, token, delivery.attempts, sub.url, title, body))
+    for delivery_id, attempts, url, event in rows:
+        title, body = format_event(_enrich(session, event, event_dict(event)))
+        jobs.append(Job(delivery_id, token, attempts, url, title, body, until))
     return jobs
 
 
-def renew(session: Session, job: Job, settings: AlertSettings) -> bool:
-    """Extend the lease just before sending; False when another sender took the row over."""
+def renew(session: Session, job: Job, settings: AlertSettings) -> Job | None:
+    """Extend the lease; the job with its new lease, or None when another sender took the row over."""
+    until = utcnow() + dt.timedelta(seconds=settings.lease)
     result = session.execute(sa.update(Delivery).where(
         Delivery.id == job.delivery_id, Delivery.claim_token == job.token, Delivery.status == PENDING
-    ).values(claimed_until=utcnow() + dt.timedelta(seconds=settings.lease))
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    ).values(claimed_until=until).execution_options(synchronize_session=False))
+    return replace(job, lease_until=until) if result.rowcount == 1 else None
 
 
 def record(session: Session, job: Job, result: SendResult, settings: AlertSettings) -> str:
@@ -238,10 +250,14 @@ def deliver_pending(
         if not jobs:
             break
         for job in jobs:
-            with session_factory.begin() as session:
-                if not renew(session, job, settings):
+            # A batch's later rows may wait a while: renew a lease half used before sending.
+            if utcnow() > job.lease_until - dt.timedelta(seconds=settings.lease / 2):
+                with session_factory.begin() as session:
+                    renewed = renew(session, job, settings)
+                if renewed is None:
                     counts["lost"] += 1
                     continue
+                job = renewed
             result = send(job.url, job.title, job.body, tries=settings.send_tries, wait=settings.send_wait)
             with session_factory.begin() as session:
                 counts[record(session, job, result, settings)] += 1

@@ -79,7 +79,7 @@ def _race(url: str, *variants: str, count: int, hold: float = 0.0) -> None:
 
 
 def test_two_writers_same_documents_make_no_duplicates(db_url):
-    count = 30
+    count = 20
     _race(db_url, "", "", count=count, hold=0.01)
     assert _counts(db_url) == {"reports": count, "versions": count, "documents": count, "snapshots": count,
                                "new": count, "revised": 0, "cells_per_version": 1, "bad_pointers": 0,
@@ -87,20 +87,10 @@ def test_two_writers_same_documents_make_no_duplicates(db_url):
     db.engine_for(db.database_url(db_url)).dispose()
 
 
-def test_two_writers_different_content_number_versions_without_gaps(db_url):
-    count = 30
-    _race(db_url, "a", "bb", count=count, hold=0.01)
-    counts = _counts(db_url)
-    # Every report got both contents: one `new`, one `revised`, versions 1 and 2.
-    assert counts == {"reports": count, "versions": 2 * count, "documents": 2 * count, "snapshots": 2 * count,
-                      "new": count, "revised": count, "cells_per_version": 1, "bad_pointers": 0, "max_version": 2}
-    db.engine_for(db.database_url(db_url)).dispose()
-
-
 def test_two_writers_revising_the_same_reports_diff_against_the_latest(db_url):
     """Reports exist; two writers revise each at the same moment. The report row lock makes the
     second wait and diff against the first's version (from == to - 1), never a stale one."""
-    count = 30
+    count = 20
     _race(db_url, "base", count=count)
     _race(db_url, "a", "bb", count=count, hold=0.03)
     counts = _counts(db_url)

@@ -1,0 +1,226 @@
+"""Archive benchmark (a script, not collected by pytest).
+
+    .venv/bin/python tests/benchmarks/bench_archive.py [--records 1000] [--reports 100000] [--no-pg]
+
+1. Ingest throughput: pre-parsed records (about 250 cells and 3,000 characters of text
+   each, generated from the canonical keys) through ``archive_document``, one transaction
+   each, into SQLite and PostgreSQL. Baseline in the same run: the bare inserts of the same
+   rows (record JSON + cells) without any archive logic.
+2. Reads on an archive of 100,000 reports (bulk-inserted): ``history`` and
+   ``reports --agency`` (``archive.queries``), median and p95 over random agencies.
+   Baseline: a primary-key lookup of one report in the same database.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from archive import db, queries, service  # noqa: E402
+from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
+from parsers.keys import split_key, template_keys  # noqa: E402
+from parsers.record import Record  # noqa: E402
+
+PG_ADMIN = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECTIONS = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
+            "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项"]
+KEYS = template_keys("2021")
+
+
+def make_record(i: int, rnd: random.Random) -> Record:
+    agency = f"基准测试第{i:06d}号局"
+    facts = {k: rnd.randint(0, 900) for k in KEYS}
+    text = "\n\n".join(f"{t}。" + "本机关依法依规做好政府信息公开工作，" * 18 + f"共{rnd.randint(1, 999)}件。"
+                       for t in SECTIONS)
+    return Record(agency=agency, year=2020 + i % 4, template="2021", published="2024-01-20", sections=SECTIONS,
+                  facts=facts, raw={}, violations=[], title=agency, text=text, format="html")
+
+
+def page(record: Record) -> bytes:
+    return ("<html><body>" + "".join(f"<p>{p}</p>" for p in record.text.split("\n\n")) + "</body></html>").encode()
+
+
+def bench_ingest(url: str, records: list[Record]) -> tuple[float, float]:
+    """(archive records/s, bare-insert records/s) on a fresh archive at ``url``."""
+    Session = db.open_archive(url)
+    docs = [(f"http://bench.example/{i}.html", r, page(r)) for i, r in enumerate(records)]
+    t0 = time.perf_counter()
+    for doc_url, record, data in docs:
+        with Session.begin() as session:
+            service.archive_document(session, url=doc_url, data=data, record=record)
+    archive_rate = len(docs) / (time.perf_counter() - t0)
+
+    # Baseline: the same version rows and cells, inserted bare (Core, one transaction each).
+    engine = db.engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Snapshot.__table__), [{"sha256": "0" * 64, "size": 0, "compression": "zlib",
+                                                     "data": b"", "created_at": utcnow()}])
+        agency_id = conn.execute(sa.insert(Agency.__table__).values(name="基线局", created_at=utcnow())
+                                 .returning(Agency.__table__.c.id)).scalar_one()
+    t0 = time.perf_counter()
+    for i, (_u, record, _d) in enumerate(docs):
+        with engine.begin() as conn:
+            report_id = conn.execute(sa.insert(Report.__table__).values(
+                agency_id=agency_id, year=10_000 + i, version_count=1, first_seen=utcnow(), updated_at=utcnow())
+                .returning(Report.__table__.c.id)).scalar_one()
+            version_id = conn.execute(sa.insert(Version.__table__).values(
+                report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
+                fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow()).returning(Version.__table__.c.id)).scalar_one()
+            conn.execute(sa.insert(Cell.__table__), service.cell_rows(version_id, record.to_dict()))
+    bare_rate = len(docs) / (time.perf_counter() - t0)
+    return archive_rate, bare_rate
+
+
+def bulk_archive(url: str, n_reports: int, years: int = 5) -> list[str]:
+    """Bulk-insert ``n_reports`` reports (``years`` per agency) with latest versions; agency names."""
+    db.open_archive(url)
+    engine = db.engine_for(url)
+    rnd = random.Random(7)
+    n_agencies = n_reports // years
+    names = [f"{rnd.choice('东西南北中')}{i:06d}县{rnd.choice(['公安局', '人民政府', '财政局', '教育局'])}"
+             for i in range(n_agencies)]
+    now = utcnow()
+    figure_keys = [k for k in KEYS if k.endswith("/total")]
+    chunk = 5000
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Snapshot.__table__), [{"sha256": "f" * 64, "size": 0, "compression": "zlib",
+                                                     "data": b"", "created_at": now}])
+        for start in range(0, n_agencies, chunk):
+            conn.execute(sa.insert(Agency.__table__), [{"id": start + i + 1, "name": name, "created_at": now}
+                                                       for i, name in enumerate(names[start:start + chunk])])
+        for start in range(0, n_reports, chunk):
+            ids = range(start + 1, min(start + chunk, n_reports) + 1)
+            conn.execute(sa.insert(Report.__table__), [
+                {"id": rid, "agency_id": (rid - 1) // years + 1, "year": 2019 + (rid - 1) % years,
+                 "version_count": 1, "first_seen": now, "updated_at": now} for rid in ids])
+            conn.execute(sa.insert(Document.__table__), [
+                {"id": rid, "url": f"http://bulk.example/{rid}.html", "report_id": rid, "first_seen": now,
+                 "last_seen": now, "last_checked": now, "sha256": "f" * 64} for rid in ids])
+            conn.execute(sa.insert(Version.__table__), [
+                {"id": rid, "report_id": rid, "number": 1, "parser_version": "bulk", "fingerprint": "f" * 64,
+                 "sha256": "f" * 64, "document_id": rid, "first_seen": now, "text": "",
+                 "record": {"agency": names[(rid - 1) // years], "year": 2019 + (rid - 1) % years,
+                            "template": "2021", "published": None, "sections": SECTIONS,
+                            "facts": {k: rnd.randint(0, 900) for k in figure_keys}, "raw": {}, "violations": [],
+                            "title": None, "format": "html", "parser_version": "bulk"}} for rid in ids])
+            conn.execute(sa.update(Report.__table__).where(Report.__table__.c.id.in_(list(ids)))
+                         .values(latest_version_id=Report.__table__.c.id, document_id=Report.__table__.c.id))
+        if conn.dialect.name == "postgresql":
+            for table in ("agencies", "reports", "versions", "documents"):
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE"))
+        else:
+            conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    return names
+
+
+def timed(fn, samples: int) -> tuple[float, float]:
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def bench_reads(url: str, n_reports: int, samples: int) -> dict[str, tuple[float, float]]:
+    t0 = time.perf_counter()
+    names = bulk_archive(url, n_reports)
+    print(f"  bulk archive of {n_reports:,} reports built in {time.perf_counter() - t0:.1f} s")
+    Session = db.open_archive(url)
+    rnd = random.Random(11)
+    out = {}
+    with Session() as session:
+        # Warm up the connection and caches once.
+        queries.history(session, names[0])
+        out["pk lookup (baseline)"] = timed(
+            lambda: session.execute(sa.select(Report).where(Report.id == rnd.randint(1, n_reports))).scalar_one(),
+            samples)
+        out["history AGENCY"] = timed(lambda: queries.history(session, rnd.choice(names)), samples)
+        out["reports --agency A"] = timed(lambda: queries.list_reports(session, agency=rnd.choice(names)), samples)
+        out["reports --agency A --year Y"] = timed(
+            lambda: queries.list_reports(session, agency=rnd.choice(names), year=2021), samples)
+    return out
+
+
+def pg_database() -> str | None:
+    try:
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"nianbao_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+                                 "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+        admin.dispose()
+        return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    except sa.exc.OperationalError as exc:
+        print(f"PostgreSQL not reachable ({exc.orig}); skipping it")
+        return None
+
+
+def drop_pg(url: str) -> None:
+    db.engine_for(url).dispose()
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1000, help="records to ingest per backend")
+    parser.add_argument("--reports", type=int, default=100_000, help="reports in the read benchmark")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+
+    rnd = random.Random(1)
+    records = [make_record(i, rnd) for i in range(args.records)]
+    cells = sum(len(r.facts) for r in records) / len(records)
+    print(f"ingest: {args.records} pre-parsed records, {cells:.0f} cells and "
+          f"{sum(len(r.text) for r in records) / len(records):.0f} characters each, one transaction each")
+    with tempfile.TemporaryDirectory() as tmp:
+        backends = [("SQLite", f"sqlite:///{tmp}/ingest.db", f"sqlite:///{tmp}/reads.db")]
+        if not args.no_pg:
+            ingest_pg, reads_pg = pg_database(), pg_database()
+            if ingest_pg and reads_pg:
+                backends.append(("PostgreSQL", ingest_pg, reads_pg))
+        rates = {}
+        try:
+            for name, ingest_url, _ in backends:
+                rate, bare = bench_ingest(ingest_url, records)
+                rates[name] = rate
+                print(f"  {name:<10} archive_document: {rate:7.0f} records/s   bare inserts: {bare:7.0f} records/s"
+                      f"   archive/bare = {rate / bare:.2f}")
+            if len(rates) == 2:
+                print(f"  PostgreSQL/SQLite ingest ratio: {rates['PostgreSQL'] / rates['SQLite']:.2f}")
+            for name, _, reads_url in backends:
+                print(f"reads on {name} ({args.samples} samples each, ms):")
+                results = bench_reads(reads_url, args.reports, args.samples)
+                base = results["pk lookup (baseline)"][0]
+                for label, (median, p95) in results.items():
+                    print(f"  {label:<28} median {median:7.2f}   p95 {p95:7.2f}   median/baseline {median / base:6.1f}")
+        finally:
+            for name, ingest_url, reads_url in backends:
+                if name == "PostgreSQL":
+                    drop_pg(ingest_url)
+                    drop_pg(reads_url)
+
+
+if __name__ == "__main__":
+    main()
