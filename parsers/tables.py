@@ -229,6 +229,9 @@ class _Reader:
         row = cells.row[i]
         out: list[int] = []
         j = i + 1
+        label = self.label(i)
+        if cross and j < n and label is not None and label.kind == "request" and self.is_label_tail(j):
+            j += 1  # a wrapped label's tail starts the next line: "…相关政府" / "信息 236 6 …"
         while j < n and (cross or cells.row[j] == row):
             if self.value(j) is None:
                 break
@@ -237,6 +240,19 @@ class _Reader:
             if len(out) > 2 * _REVIEW_CELLS:
                 break
         return out, j
+
+    def is_label_tail(self, j: int) -> bool:
+        """Cell ``j`` starts its row with a few words of text followed by a value cell."""
+        cells = self.cells
+        return (
+            cells.col[j] == 0
+            and self.label(j) is None
+            and self.value(j) is None
+            and len(cells.texts[j]) <= 12
+            and j + 1 < len(cells.texts)
+            and cells.row[j + 1] == cells.row[j]
+            and self.value(j + 1) is not None
+        )
 
     def run_of_values(self, i: int) -> tuple[list[int], int]:
         """Consecutive value cells from ``i`` on, across rows."""

@@ -203,6 +203,13 @@ def test_sub_items_positional_under_the_header():
     }
 
 
+def test_sub_item_rows_under_a_lone_other_services_line():
+    facts = facts_of(["其他对外管理服务事项", "行政检查\t1\t2\t3", "行政确认\t4\t5\t6"])[0]
+    assert facts["active/other_services.行政检查/previous"] == 1
+    assert facts["active/other_services.行政确认/decisions"] == 6
+    assert not any(k.startswith("active/other_services/") for k in facts)
+
+
 def test_sub_items_with_three_values_one_cell_a_line():
     lines = ["其他对外管理服务事项", "行政检查", "1", "2", "3", "", "", "行政确认", "4", "5", "6"]
     facts = facts_of(lines)[0]
@@ -264,6 +271,17 @@ def test_label_split_across_rows_is_joined():
     lines = ["\t\t7. 属于行政执法", "案卷\t1\t0\t0\t0\t0\t0\t1"]
     facts = facts_of(lines)[0]
     assert facts["requests/denied.enforcement_file/total"] == 1
+
+
+def test_wrapped_label_with_the_numbers_after_its_tail():
+    # PDF text: a long label wraps, the numbers follow the wrapped words on the next line.
+    lines = ["1.本机关不掌握相关政府", "信息 236 6 0 0 0 0 242", "5.要求行政机关确认或重新",
+             "出具已获取信息 0 0 0 0 0 0 0", "2.没有现成信息需要另行制作 11 0 0 0 0 0 11"]
+    facts = facts_of(lines)[0]
+    assert facts["requests/unavailable.not_held/natural_person"] == 236
+    assert facts["requests/unavailable.not_held/total"] == 242
+    assert facts["requests/not_processed.confirmation/total"] == 0
+    assert facts["requests/unavailable.needs_creation/total"] == 11
 
 
 def test_total_row_versus_total_column_and_other_in_context():
