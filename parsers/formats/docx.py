@@ -65,15 +65,20 @@ def read(data: bytes, name: str = "") -> Document:
 
     lines: list[str] = []
     grids: list[Grid] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        if child.tag == f"{_W}p":
-            lines.append(Paragraph(child, document).text)
-        elif child.tag == f"{_W}tbl":
-            grid = table_grid(Table(child, document))
-            if grid:
-                grids.append(grid)
-                lines.extend("\t".join(row) for row in grid)
+
+    def walk(parent) -> None:
+        for child in parent.iterchildren():
+            if child.tag == f"{_W}p":
+                lines.append(Paragraph(child, document).text)
+            elif child.tag == f"{_W}tbl":
+                grid = table_grid(Table(child, document))
+                if grid:
+                    grids.append(grid)
+                    lines.extend("\t".join(row) for row in grid)
+            elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins"):
+                walk(child)  # content controls and tracked insertions wrap ordinary paragraphs/tables
+
+    walk(document.element.body)
     text = normalize_text("\n".join(lines))
     if not text.strip():
         raise EmptyDocument(f"{label} has no text")

@@ -200,6 +200,23 @@ def _drop_counters(tree: etree._Element) -> None:
                 parent.tail = new
 
 
+_MIN_BODY = 40
+_BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article", "table"}
+
+
+def _plain_text(tree: etree._Element) -> str:
+    """The page body's text with a line break after every block element (no trafilatura)."""
+    body = tree.find("body")
+    if body is None:
+        return ""
+    for el in body.iter("script", "style", "noscript"):
+        el.text = ""
+    for el in body.iter(*_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+    lines = (_WS.sub(" ", line).strip() for line in body.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def _clean_text(text: str) -> str:
     lines = [line for line in text.split("\n") if not _COUNTER_TEXT.match(line)]
     return "\n".join(lines)
@@ -235,6 +252,10 @@ def read(data: bytes, name: str = "", content_type: str | None = None) -> Docume
 
     body = trafilatura.extract(tree, include_tables=True, include_comments=False, favor_recall=True,
                                output_format="txt", deduplicate=False) or ""
+    if len(_PLACEHOLDER_ANY.sub("", body).strip()) < _MIN_BODY:
+        # trafilatura gives up on pages that are mostly tables (its minimum text size):
+        # keep the whole page text then, chrome and all, rather than lose the report.
+        body = _plain_text(tree)
     seen: set[int] = set()
 
     def put_table(match: re.Match) -> str:

@@ -1,6 +1,7 @@
 """Format readers: grids equal to the generated source grids, text order, metadata, sniffing."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -172,3 +173,32 @@ def test_pdf_title_and_format():
     document = read_document(data, name)
     assert document.format == "pdf" and document.title == report.title
     assert document.text.splitlines()[0] == report.title
+
+
+def test_html_page_of_tables_only_keeps_its_text():
+    """trafilatura returns nothing for a page that is nearly all tables: the page text is kept."""
+    from layouts.render_html import table_html
+
+    report = sample_report(2)
+    grids = tables(report)
+    page = (f"<html><head><title>{report.title}</title></head><body><h1>{report.title}</h1>"
+            f"{table_html(grids['requests'])}<p>{report.signed_text()}</p></body></html>")
+    document = read_document(page.encode(), "a.html")
+    lines = document.text.split("\n")
+    assert lines[0] == report.title and lines[-1] == report.signed_text()
+    assert "\t".join(expand(grids["requests"])[3]) in lines
+
+
+def test_docx_content_controls_are_read():
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("第一段")
+    sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>控件里的段落</w:t></w:r></w:p>"
+                    f"</w:sdtContent></w:sdt>")
+    document.element.body.insert(1, sdt)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert read_document(buffer.getvalue(), "a.docx").text == "第一段\n控件里的段落"
