@@ -15,6 +15,8 @@ _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2
 _CN_NUMERAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _MARKUP = re.compile(r"^[#>\s]+|\*\*|__")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
+# Spaces beside Chinese characters are layout ("2020 年", "北京市公安局    2020年"), not words.
+_CJK_SPACE = re.compile(r"[\s\u3000\u00a0]+(?=[\u3400-\u9fff（）《》])|(?<=[\u3400-\u9fff（）《》])[\s\u3000\u00a0]+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
 _REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作情况")
@@ -70,7 +72,7 @@ def find_title(text: str, meta_title: str | None = None) -> str | None:
     lines = [line for line in lines if line and "\t" not in line]
     for n, line in enumerate(lines):
         if len(line) <= 80 and _REPORT_WORDS.search(line) and not line.endswith("。"):
-            title = _WS.sub(" ", line)
+            title = _CJK_SPACE.sub("", _WS.sub(" ", line))
             if n and _YEAR.match(title) or n and _CN_YEAR.match(title):
                 above = lines[n - 1]
                 if len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above):
@@ -80,8 +82,8 @@ def find_title(text: str, meta_title: str | None = None) -> str | None:
         parts = [p for p in _TITLE_SEPARATORS.split(meta_title.strip()) if p]
         for part in parts:
             if _REPORT_WORDS.search(part):
-                return part
-        return meta_title.strip()
+                return _CJK_SPACE.sub("", part)
+        return _CJK_SPACE.sub("", meta_title.strip())
     return lines[0][:80] if lines else None
 
 
