@@ -21,7 +21,7 @@ from archive.search.snippet import Snippet, make_snippet
 
 __all__ = ["Hit", "QueryError", "SearchResult", "search", "search_result", "parse_query"]
 
-RANK_CANDIDATES = 2000
+RANK_CANDIDATES = 1000
 MAX_LIMIT = 200
 
 
