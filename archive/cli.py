@@ -112,7 +112,7 @@ def _fetch(url: str) -> tuple[bytes, str | None, str | None, str | None]:
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > MAX_DOWNLOAD:
-                    raise click.ClickException(f"{url}: larger than {MAX_DOWNLOAD // 2**20} MB")
+                    raise click.ClickException(f"{url}: larger than {MAX_DOWNLOAD:,} bytes")
                 chunks.append(chunk)
             headers = response.headers
             return b"".join(chunks), headers.get("content-type"), headers.get("etag"), headers.get("last-modified")
@@ -136,8 +136,12 @@ def _inputs(targets: tuple[str, ...]) -> list[str]:
     return out
 
 
-def ingest_one(Session, target: str, *, agency: str | None, year: int | None, source: str | None = None) -> list[dict]:
-    """Archive one file or URL in its own transaction; its events."""
+def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
+               source: str | None = None) -> tuple[list[dict], str | None]:
+    """Archive one file or URL in its own transaction; its events, and why it made no report (if so)."""
+    import sqlalchemy as sa
+
+    from archive.models import Document
     from archive.service import archive_document
     from parsers import parse
 
@@ -167,9 +171,10 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None, so
         events = archive_document(session, url=url, data=data, content_type=content_type, record=record,
                                   parse_error=parse_error, source=source, agency=agency, year=year,
                                   etag=etag, last_modified=last_modified)
+        row = session.execute(sa.select(Document.report_id, Document.parse_error).where(Document.url == url)).one()
     if parse_error:
-        raise ParseError(parse_error)
-    return events
+        raise ParseError(f"{target}: {parse_error} (stored as a document)")
+    return events, (row.parse_error if row.report_id is None else None)
 
 
 @click.command("ingest")
@@ -198,17 +203,19 @@ def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, sourc
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_progress) as bar:
         for target in bar:
             try:
-                events = ingest_one(Session, target, agency=agency, year=year, source=source)
+                events, no_report = ingest_one(Session, target, agency=agency, year=year, source=source)
             except (ParseError, click.ClickException) as exc:
                 failures += 1
                 message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-                click.echo(f"error: {target}: {message}" if not message.startswith(target) else f"error: {message}",
-                           err=True)
+                click.echo(f"error: {message}", err=True)
                 continue
             except db.ArchiveError as exc:
                 raise click.ClickException(str(exc)) from None
             all_events.extend(events)
-            if not as_json:
+            if no_report:
+                hint = "; give --agency/--year" if "no agency" in no_report or "no year" in no_report else ""
+                click.echo(f"warning: {target}: stored, no report: {no_report}{hint}", err=True)
+            elif not as_json:
                 if events:
                     for e in events:
                         click.echo(f"{e['kind']:<9} {e['agency']} {e['year']}  {target}")
