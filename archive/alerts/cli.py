@@ -175,8 +175,11 @@ def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db: str 
     if as_json:
         click.echo(json.dumps(counts))
         return
-    click.echo(f"overdue raised {counts['overdue']}, queued {counts['enqueued']}, sent {counts['sent']}, "
-               f"retrying {counts['retrying']}, failed {counts['failed']}")
+    line = (f"overdue raised {counts['overdue']}, queued {counts['enqueued']}, sent {counts['sent']}, "
+            f"retrying {counts['retrying']}, failed {counts['failed']}")
+    if counts["deferred"] or counts["lost"]:
+        line += f", deferred {counts['deferred'] + counts['lost']}"
+    click.echo(line)
 
 
 def _settings() -> AlertSettings:

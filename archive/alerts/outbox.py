@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
@@ -133,6 +134,7 @@ class Job:
     """A claimed delivery, with everything needed to send it outside a transaction."""
 
     delivery_id: int
+    subscription_id: int
     token: str
     attempts: int
     url: str
@@ -177,14 +179,14 @@ def claim(session: Session, *, now: dt.datetime, settings: AlertSettings, limit:
     if not claimed:
         return []
     rows = session.execute(
-        sa.select(Delivery.id, Delivery.attempts, Subscription.url, Event)
+        sa.select(Delivery.id, Delivery.subscription_id, Delivery.attempts, Subscription.url, Event)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Event, Event.id == Delivery.event_id)
         .where(Delivery.id.in_(claimed)).order_by(Delivery.id)).all()
     jobs = []
-    for delivery_id, attempts, url, event in rows:
+    for delivery_id, sub_id, attempts, url, event in rows:
         title, body = format_event(_enrich(session, event, event_dict(event)))
-        jobs.append(Job(delivery_id, token, attempts, url, title, body, until))
+        jobs.append(Job(delivery_id, sub_id, token, attempts, url, title, body, until))
     return jobs
 
 
@@ -197,9 +199,20 @@ def renew(session: Session, job: Job, settings: AlertSettings) -> Job | None:
     return replace(job, lease_until=until) if result.rowcount == 1 else None
 
 
-def record(session: Session, job: Job, result: SendResult, settings: AlertSettings) -> str:
-    """Store the outcome of a send: ``sent``, ``retrying`` (rescheduled), ``failed`` or ``lost``."""
+def release(session: Session, job: Job, *, not_before: dt.datetime | None = None) -> None:
+    """Give a claimed row back unsent (its attempt not counted), due again at ``not_before``."""
+    values: dict[str, Any] = dict(claimed_until=None, claim_token=None, attempts=Delivery.attempts - 1)
+    if not_before is not None:
+        values["next_attempt_at"] = not_before
+    session.execute(sa.update(Delivery).where(Delivery.id == job.delivery_id, Delivery.claim_token == job.token)
+                    .values(**values).execution_options(synchronize_session=False))
+
+
+def record(session: Session, job: Job, result: SendResult, settings: AlertSettings) -> tuple[str, dt.datetime]:
+    """Store the outcome of a send: ``sent``, ``retrying`` (rescheduled), ``failed`` or ``lost``,
+    with the time a retry is due (now for ``sent``)."""
     now = utcnow()
+    retry_at = now + dt.timedelta(seconds=settings.backoff(job.attempts))
     mine = sa.and_(Delivery.id == job.delivery_id, Delivery.claim_token == job.token)
     if result.ok:
         values: dict[str, Any] = dict(status=SENT, sent_at=now, last_error=None)
@@ -208,15 +221,14 @@ def record(session: Session, job: Job, result: SendResult, settings: AlertSettin
         values = dict(status=FAILED, last_error=result.error)
         outcome = FAILED
     else:
-        values = dict(next_attempt_at=now + dt.timedelta(seconds=settings.backoff(job.attempts)),
-                      last_error=result.error)
+        values = dict(next_attempt_at=retry_at, last_error=result.error)
         outcome = "retrying"
     done = session.execute(sa.update(Delivery).where(mine).values(claimed_until=None, claim_token=None, **values)
                            .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         log.warning("delivery %s was taken over by another sender (lease expired)", job.delivery_id)
-        return "lost"
-    return outcome
+        return "lost", now
+    return outcome, retry_at
 
 
 def deliver_pending(
@@ -230,26 +242,36 @@ def deliver_pending(
 
     The one call ``nianbao crawl`` makes when it ends (and ``nianbao alerts send``).
     Each step commits on its own; each delivery's outcome is committed right after its
-    send. Returns counts: ``overdue`` (events raised), ``enqueued`` (deliveries made),
-    ``sent``, ``failed`` (gave up this run), ``retrying`` (failed, rescheduled), ``lost``
-    (lease taken over by another sender).
+    send. A channel that fails is not tried again in the same run (its other rows wait
+    for its retry time), and the run stops claiming after ``settings.max_seconds``, so a
+    dead channel never holds up the crawl for long. Returns counts: ``overdue`` (events
+    raised), ``enqueued`` (deliveries made), ``sent``, ``failed`` (given up this run),
+    ``retrying`` (failed, rescheduled), ``deferred`` (not tried: channel down or out of
+    time), ``lost`` (lease taken over by another sender).
     """
     from archive.alerts.deadline import check_overdue
 
     settings = settings or AlertSettings.from_env()
-    counts = {"overdue": 0, "enqueued": 0, SENT: 0, FAILED: 0, "retrying": 0, "lost": 0}
+    counts = {"overdue": 0, "enqueued": 0, SENT: 0, FAILED: 0, "retrying": 0, "deferred": 0, "lost": 0}
     if check_deadline:
         with session_factory.begin() as session:
             counts["overdue"] = len(check_overdue(session, today, deadline=settings.deadline))
     with session_factory.begin() as session:
         counts["enqueued"] = enqueue_new_events(session)
     started = utcnow()
-    while True:
+    stop_at = time.monotonic() + settings.max_seconds
+    down: dict[int, dt.datetime] = {}  # subscription -> when its channel may be tried again
+    while time.monotonic() < stop_at:
         with session_factory.begin() as session:
             jobs = claim(session, now=started, settings=settings)
         if not jobs:
             break
         for job in jobs:
+            if job.subscription_id in down or time.monotonic() >= stop_at:
+                with session_factory.begin() as session:
+                    release(session, job, not_before=down.get(job.subscription_id))
+                counts["deferred"] += 1
+                continue
             # A batch's later rows may wait a while: renew a lease half used before sending.
             if utcnow() > job.lease_until - dt.timedelta(seconds=settings.lease / 2):
                 with session_factory.begin() as session:
@@ -260,6 +282,9 @@ def deliver_pending(
                 job = renewed
             result = send(job.url, job.title, job.body, tries=settings.send_tries, wait=settings.send_wait)
             with session_factory.begin() as session:
-                counts[record(session, job, result, settings)] += 1
+                outcome, retry_at = record(session, job, result, settings)
+            counts[outcome] += 1
+            if not result.ok:
+                down[job.subscription_id] = retry_at
             log.info("delivery %s: %s", job.delivery_id, "sent" if result.ok else result.error)
     return counts

@@ -37,6 +37,8 @@ class AlertSettings:
     - ``lease``: seconds a claimed delivery stays reserved for its sender; a sender killed
       mid-send leaves the row to be picked up after this (must exceed one attempt's duration).
     - ``batch``: deliveries claimed per transaction.
+    - ``max_seconds``: a run stops claiming deliveries after this long (the rest waits
+      for the next run), so that a crawl's end is never held up for long.
     - ``deadline``: (month, day) of year Y+1 after which the report for year Y is overdue.
     """
 
@@ -47,6 +49,7 @@ class AlertSettings:
     send_wait: float = 1.0
     lease: float = 300.0
     batch: int = 20
+    max_seconds: float = 300.0
     deadline: tuple[int, int] = (1, 31)
 
     @classmethod

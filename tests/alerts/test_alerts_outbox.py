@@ -148,3 +148,32 @@ def test_removed_subscription_gets_nothing(Session, receiver, settings):
         remove_subscription(s, gone)
     deliver_pending(Session, settings=settings, check_deadline=False)
     assert receiver.acked_pairs() == Counter({("kept", event): 1})
+
+
+def test_a_down_channel_is_tried_once_per_run_and_others_go_on(Session, receiver, settings):
+    with Session.begin() as s:
+        subscribe(s, receiver.url("down"))
+        subscribe(s, receiver.url("up"))
+        events = [publish(s, f"南京市第{n}局", 2023)[0]["id"] for n in range(3)]
+    receiver.fail["down"] = -1
+    counts = deliver_pending(Session, settings=settings, check_deadline=False)
+    assert (counts["sent"], counts["retrying"], counts["deferred"]) == (3, 1, 2)
+    assert receiver.received_pairs()[("down", events[0])] == settings.send_tries
+    assert sum(n for (name, _), n in receiver.received_pairs().items() if name == "down") == settings.send_tries
+    down = [d for d in _deliveries(Session) if d.status == "pending"]
+    assert sorted(d.attempts for d in down) == [0, 0, 1]  # deferred rows keep their attempts
+    assert len({d.next_attempt_at for d in down}) == 1  # all wait for the channel's retry time
+    receiver.fail["down"] = 0
+    time.sleep(settings.retry_max)
+    assert deliver_pending(Session, settings=settings, check_deadline=False)["sent"] == 3
+    assert receiver.acked_pairs() == Counter({(name, e): 1 for name in ("down", "up") for e in events})
+
+
+def test_a_run_stops_claiming_after_its_time_budget(Session, receiver, settings):
+    with Session.begin() as s:
+        subscribe(s, receiver.url("all"))
+        publish(s, "苏州市公安局", 2023)
+    counts = deliver_pending(Session, settings=replace(settings, max_seconds=0), check_deadline=False)
+    assert (counts["enqueued"], counts["sent"]) == (1, 0)
+    assert [(d.status, d.attempts) for d in _deliveries(Session)] == [("pending", 0)]
+    assert deliver_pending(Session, settings=settings, check_deadline=False)["sent"] == 1
