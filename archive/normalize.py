@@ -4,7 +4,7 @@ Two fetches of a report make the same fingerprint when its facts, its raw cell t
 its sections, its signing date and its text are the same once page chrome is dropped:
 visit counters (浏览次数: 1234), print/share/close buttons, "today is ..." dates, font
 size pickers. Whitespace never counts (Chinese text has no meaningful spaces, and
-re-rendered pages move line breaks and indentation around).
+re-rendered pages move line breaks and indentation around), nor do line breaks.
 """
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def fingerprint(record: dict, text: str) -> str:
         "sections": [_SPACE.sub("", s) for s in record.get("sections") or []],
         "facts": {k: _number(v) for k, v in (record.get("facts") or {}).items()},
         "raw": {k: _SPACE.sub("", str(v)) for k, v in (record.get("raw") or {}).items()},
-        "text": normalise_lines(text),
+        # Joined: where a page breaks its lines is layout, not content.
+        "text": "".join(normalise_lines(text)),
     }
     blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
