@@ -182,22 +182,42 @@ def _published(tree: etree._Element) -> str | None:
 
 # --- page chrome ------------------------------------------------------------------------
 
+_COUNTER_NODES = etree.XPath("//body//text()[contains(., '浏览') or contains(., '访问') or contains(., '阅读')"
+                             " or contains(., '点击')]")
+_STOP = {"body", "html", "td", "th", "tr", "tbody", "thead", "table"}
+_DIGITS = re.compile(r"^\s*[\d,]*\s*次?\s*$")
+
+
 def _drop_counters(tree: etree._Element) -> None:
-    """Remove visit counters: elements that are only a counter, and counter tails of info lines."""
-    for el in tree.xpath("//body//*[not(self::table or self::tr or self::tbody)]"):
-        if el.getparent() is None:
+    """Remove visit counters: the element that is only a counter (``<span>浏览次数：<b>12</b></span>``),
+    else the counter part of an info line, with a number kept in the next element."""
+    for node in _COUNTER_NODES(tree):
+        if not _COUNTER_INLINE.search(node):
             continue
-        text = el.text_content()
-        if len(text) <= 40 and _COUNTER_TEXT.match(text):
-            el.drop_tree()
-    for node in tree.xpath("//body//text()[contains(., '：') or contains(., ':')]"):
-        if _COUNTER_INLINE.search(node):
-            parent = node.getparent()
-            new = _COUNTER_INLINE.sub("", node)
-            if node.is_text:
-                parent.text = new
-            elif node.is_tail:
-                parent.tail = new
+        parent = node.getparent()
+        holder = parent if node.is_text else parent.getparent()
+        target, el = None, holder
+        while el is not None and el.tag not in _STOP:
+            text = el.text_content()
+            if len(text) > 60:
+                break
+            if _COUNTER_TEXT.match(text):
+                target = el
+            el = el.getparent()
+        if target is not None and target.getparent() is not None:
+            target.drop_tree()  # keeps the tail text
+            continue
+        new = _COUNTER_INLINE.sub("", node)
+        if node.is_text:
+            parent.text = new
+            follower = parent[0] if len(parent) else None
+        else:
+            parent.tail = new
+            follower = parent.getnext()
+        # "浏览次数：<span>123</span>": the number lives in the next element.
+        if (str(node).rstrip().endswith(("：", ":")) and follower is not None
+                and isinstance(follower.tag, str) and _DIGITS.match(follower.text_content())):
+            follower.drop_tree()
 
 
 _MIN_BODY = 40

@@ -202,3 +202,41 @@ def test_docx_content_controls_are_read():
     buffer = io.BytesIO()
     document.save(buffer)
     assert read_document(buffer.getvalue(), "a.docx").text == "第一段\n控件里的段落"
+
+
+def test_pdf_digits_in_another_font_lose_their_extraction_spaces():
+    """Word-made PDFs set digits in a Latin font: the text layer gets "2023 年"; the reader joins them."""
+    from layouts.render_pdf import FONT, _register
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
+
+    _register()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    x = 72.0
+    for part, font in [("2023", "Helvetica"), ("年，共收到申请", FONT), ("77", "Helvetica"), ("件。", FONT)]:
+        canvas.setFont(font, 10.5)
+        canvas.drawString(x, 700, part)
+        x += stringWidth(part, font, 10.5) + 4
+    canvas.showPage()
+    canvas.save()
+    text = read_document(buffer.getvalue(), "a.pdf").text
+    assert "2023年" in text and "77件" in text
+
+
+@pytest.mark.parametrize("counter", [
+    '<div class="info">发布时间：2021-01-25　来源：某局　浏览次数：<span id="h">{n}</span></div>',
+    '<div class="info">发布时间：2021-01-25 浏览次数：{n} 次</div>',
+    "<p>【访问量：{n}】</p>",
+    "<div><span>阅读次数：</span><span>{n}</span></div>",
+    "<table><tr><td>规章</td><td>点击数：{n}</td></tr><tr><td>规范性文件</td><td>1</td></tr></table>",
+])
+def test_counter_shapes_are_pruned(counter):
+    body = "<p>" + "本报告依据条例编制，全年网站访问量达10.8万次。" * 5 + "</p>"
+    texts, grids = [], []
+    for n in (12, 3456):
+        document = read_document(f"<html><body><h1>标题</h1>{counter.format(n=n)}{body}</body></html>".encode(), "a.html")
+        texts.append(document.text)
+        grids.append(document.tables)
+    assert texts[0] == texts[1] and grids[0] == grids[1]
+    assert "访问量达10.8万次" in texts[0]
