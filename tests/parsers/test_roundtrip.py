@@ -75,7 +75,8 @@ def test_checker_sees_a_broken_sum():
 @st.composite
 def reports(draw, *, blanks_ok: bool = True, inconsistent: bool | None = None):
     """A random report: either template, sub-items sometimes, money in 万元 or 元, blanks
-    for zeros sometimes, and (sometimes, or always/never) some cells knocked off balance."""
+    for zeros sometimes, numbers and labels printed in the styles real reports use, and
+    (sometimes, or always/never) some cells knocked off balance."""
     template = draw(st.sampled_from(["2019", "2021"]))
     sub_items = draw(st.sampled_from(((),) + SUB_ITEMS)) if template == "2019" else ()
     ints = lambda lo, hi: draw(st.integers(lo, hi))  # noqa: E731
@@ -96,9 +97,11 @@ def reports(draw, *, blanks_ok: bool = True, inconsistent: bool | None = None):
     return SourceReport(
         agency=draw(st.sampled_from(AGENCIES)), year=year, template=template,
         signed=f"{year + 1}-{draw(st.integers(1, 3)):02d}-{draw(st.integers(1, 28)):02d}",
-        signed_style=draw(st.sampled_from(["cn", "dash"])),
+        signed_style=draw(st.sampled_from(["cn", "dash", "hanzi"])),
         values=values, blanks=blanks, sub_items=sub_items,
         money_in_yuan=draw(st.integers(0, 3)) == 0,
+        number_style=draw(st.sampled_from(["plain", "plain", "thousands", "units", "fullwidth"])),
+        label_style=draw(st.sampled_from(["template", "template", "ascii", "dun", "bare", "spaced"])),
     )
 
 

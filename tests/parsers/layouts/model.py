@@ -8,6 +8,7 @@ return. :meth:`SourceReport.expected` is the record the parser must produce.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +41,8 @@ class SourceReport:
     money_in_yuan: bool = False  # money cells written as "123456.78元" instead of 万元
     signed_style: str = "cn"  # "cn": 2021年1月7日, "dash": 2021-01-07
     narrative: tuple[str, ...] = field(default_factory=tuple)  # extra paragraphs (long reports)
+    number_style: str = "plain"  # "plain", "thousands" (1,409), "units" (15件), "fullwidth" (１４０９)
+    label_style: str = "template"  # "template", "ascii" ((三) 不予公开), "dun" (1、), "bare" (no numbering), "spaced"
 
     @property
     def title(self) -> str:
@@ -58,7 +61,14 @@ class SourceReport:
             return text + "元" if self.money_in_yuan else text
         if column == "change" and value > 0:
             return f"+{value}"
-        return str(value)
+        text = str(value)
+        if self.number_style == "thousands" and abs(value) >= 1000:
+            text = f"{value:,}"
+        elif self.number_style == "units" and value:
+            text += "项" if fact_key.startswith("active/") else "件"
+        elif self.number_style == "fullwidth":
+            text = text.translate(_FULLWIDTH)
+        return text
 
     def expected_facts(self) -> dict[str, int | float]:
         """Facts the parser must find: every printed number (blanks left out), money in 万元."""
@@ -76,7 +86,37 @@ class SourceReport:
         if not self.signed:
             return None
         y, m, d = (int(p) for p in self.signed.split("-"))
+        if self.signed_style == "hanzi":  # 二〇二一年一月七日, as official documents print it
+            return f"{_hanzi_digits(y)}年{_hanzi_number(m)}月{_hanzi_number(d)}日"
         return f"{y}年{m}月{d}日" if self.signed_style == "cn" else self.signed
+
+    def label(self, text: str) -> str:
+        """A row/column label as this report prints it (numbering and spacing vary)."""
+        style = self.label_style
+        if style == "ascii":
+            return re.sub(r"（([一二三四五六七八九十]+)）", r"(\1) ", text)
+        if style == "dun":
+            return re.sub(r"^(\d+)\.", r"\1、", text)
+        if style == "bare":
+            return re.sub(r"^(\d+\.|（[一二三四五六七八九十]+）)", "", text)
+        if style == "spaced" and len(text) <= 5:
+            return " ".join(text)  # 规　章: short labels spread to fill the cell
+        return text
+
+
+_FULLWIDTH = str.maketrans("0123456789+-", "０１２３４５６７８９＋－")
+_HANZI = "〇一二三四五六七八九"
+
+
+def _hanzi_digits(n: int) -> str:
+    return "".join(_HANZI[int(d)] for d in str(n))
+
+
+def _hanzi_number(n: int) -> str:
+    if n < 10:
+        return _HANZI[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _HANZI[tens]) + "十" + (_HANZI[ones] if ones else "")
 
 
 def all_keys(template: str, sub_items: tuple[str, ...] = ()) -> list[str]:
@@ -205,8 +245,13 @@ def reviews_table(report: SourceReport) -> Table:
 
 
 def tables(report: SourceReport) -> dict[str, Table]:
-    """The three tables of the report, keyed by RECORD table name."""
-    return {"active": active_table(report), "requests": requests_table(report), "reviews": reviews_table(report)}
+    """The three tables of the report, keyed by RECORD table name, labels in the report's style."""
+    built = {"active": active_table(report), "requests": requests_table(report), "reviews": reviews_table(report)}
+    if report.label_style == "template":
+        return built
+    values = {report.cell_text(k) for k in report.values}
+    return {name: [[cell if cell.text in values else Cell(report.label(cell.text), cell.rowspan, cell.colspan)
+                    for cell in row] for row in table] for name, table in built.items()}
 
 
 def expand(table: Table) -> list[list[str]]:
