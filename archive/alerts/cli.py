@@ -58,7 +58,7 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
       nianbao alerts add 'wecombot://BOTKEY' --region 44 --kind overdue
     """
     from archive.alerts.send import ChannelError, check_url, mask_url
-    from archive.alerts.subscriptions import add_subscription
+    from archive.alerts.subscriptions import DuplicateSubscription, add_subscription
 
     try:
         check_url(url)  # before the archive is opened (or created)
@@ -66,7 +66,7 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
         Session = _sessions(db)
         with Session.begin() as session:
             sub_id = add_subscription(session, url, filters).id
-    except (ChannelError, FilterError) as exc:
+    except (ChannelError, FilterError, DuplicateSubscription) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"subscription #{sub_id}: {mask_url(url.strip())} — {filters.describe()}")
 

@@ -57,6 +57,7 @@ class Filters:
                 raise FilterError(f"unknown event kind {kind!r} (one of: {', '.join(EVENT_KINDS)})")
             if kind not in chosen:
                 chosen.append(kind)
+        chosen.sort(key=EVENT_KINDS.index)  # one spelling per set of kinds
         return cls(agency=agency, region=region, keyword=keyword, kinds=tuple(chosen))
 
     @property

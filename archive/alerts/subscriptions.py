@@ -16,10 +16,17 @@ class NoSuchSubscription(LookupError):
     """No subscription has that id."""
 
 
+class DuplicateSubscription(ValueError):
+    """The same URL with the same filters is subscribed already (it would get every message twice)."""
+
+
 def add_subscription(session: Session, url: str, filters: Filters) -> Subscription:
     """Subscribe ``url`` (checked with apprise: `ChannelError` if unsupported) to events from now on."""
     url = url.strip()
     check_url(url)
+    for sub in session.scalars(sa.select(Subscription).where(Subscription.url == url)):
+        if subscription_filters(sub) == filters:
+            raise DuplicateSubscription(f"already subscribed as #{sub.id} with the same filters")
     since = session.scalar(sa.select(sa.func.max(Event.id))) or 0
     sub = Subscription(url=url, agency=filters.agency, region=filters.region, keyword=filters.keyword,
                        kinds=list(filters.kinds), since_event_id=since)

@@ -46,6 +46,8 @@ def test_add_list_masks_secrets_remove(run, receiver):
     added = run("add", secret, "--region", "11", "--kind", "new", "--kind", "revised")
     assert added.exit_code == 0 and added.output.startswith("subscription #1: ")
     assert run("add", "dingtalk://dt0123456789abcdef/", "--keyword", "行政复议").exit_code == 0
+    assert "already subscribed as #2" in _one_line_error(
+        run("add", "dingtalk://dt0123456789abcdef/", "--keyword", " 行政复议"))
     listed = run("list")
     assert listed.exit_code == 0
     for secret_part in ("s3cretpass", "tok9876", "dt0123456789abcdef"):
