@@ -47,6 +47,8 @@ _ALL = [
     Layout("pdf_split_row", lambda r: pdf_bytes(r, split_row="not_processed.confirmation"), "report.pdf",
            slow=True),
     Layout("pdf_one_path_rules", lambda r: pdf_bytes(r, one_path=True), "report.pdf", slow=True),
+    Layout("pdf_word_export", lambda r: pdf_bytes(r, filled_rules=True, repeat_header=True,
+                                                  split_row="unavailable.needs_creation"), "report.pdf", slow=True),
     Layout("docx", lambda r: docx_bytes(r), "report.docx", slow=True),
 ]
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in _ALL}

@@ -93,7 +93,7 @@ def _paragraph(pen: _Pen, text: str, *, size: float = BODY_SIZE, center: bool = 
 
 
 def _layout_table(pen: _Pen, table: Table, *, break_before: int | None = None,
-                  split_row: int | None = None):
+                  split_row: int | None = None, repeat_header: int = 0):
     """Place a table's rows on pages (nothing drawn yet); spans cut by a break are split later."""
     n_rows = len(table)
     placed = positioned(table)
@@ -116,36 +116,48 @@ def _layout_table(pen: _Pen, table: Table, *, break_before: int | None = None,
             if cell.rowspan == 1:
                 heights[r] = max(heights[r], len(lines) * line_h + 2 * pad)
     # Lay the rows out on virtual pages 0, 1, ... (0: the current page); a split row gets two parts.
-    segments: list[list[tuple[int, float, float, int, int]]] = []  # per row: (page, top, bottom, lines from, to)
+    # A segment is (page, top, bottom, lines from, lines to, repeated header?).
+    segments: list[list[tuple[int, float, float, int, int, bool]]] = []
     page, y = 0, pen.y
     top_y = PAGE_H - MARGIN
+
+    def next_page(r: int) -> tuple[int, float]:
+        """Start a new page inside the table, repeating the header rows there if asked."""
+        new_page, new_y = page + 1, top_y
+        if r >= repeat_header:
+            for hr in range(repeat_header):
+                segments[hr].append((new_page, new_y, new_y - heights[hr], 0, 99, True))
+                new_y -= heights[hr]
+        return new_page, new_y
+
     for r in range(n_rows):
         h = heights[r]
         if r == break_before:
-            page, y = page + 1, top_y
+            page, y = next_page(r)
         if r == split_row:
             first = line_h + 2 * pad
             if y - MARGIN < first:
-                page, y = page + 1, top_y
-            part = [(page, y, y - first, 0, 1)]
-            page, y = page + 1, top_y  # the break falls right after the row's first line
-            rest = max(h - first, line_h + 2 * pad)
-            part.append((page, y, y - rest, 1, 99))
+                page, y = next_page(r)
+            part = [(page, y, y - first, 0, 1, False)]
             segments.append(part)
+            page, y = next_page(r)  # the break falls right after the row's first line
+            rest = max(h - first, line_h + 2 * pad)
+            part.append((page, y, y - rest, 1, 99, False))
             y -= rest
             continue
         if y - MARGIN < h:
-            page, y = page + 1, top_y
-        segments.append([(page, y, y - h, 0, 99)])
+            page, y = next_page(r)
+        segments.append([(page, y, y - h, 0, 99, False)])
         y -= h
     return segments, placed, xs, cell_lines, line_h, pad
 
 
-def _paint_table(pen: _Pen, layout, *, one_path: bool = False) -> None:
+def _paint_table(pen: _Pen, layout, *, one_path: bool = False, filled_rules: bool = False) -> None:
     """Paint a laid-out table from the current page on, one rectangle per span part per page.
 
     ``one_path`` draws all of a page's cell borders as a single path object, as some
-    PDF producers do.
+    PDF producers do; ``filled_rules`` draws every border as a thin filled rectangle
+    (Word's and WPS's PDF export).
     """
     canvas = pen.canvas
     segments, placed, xs, cell_lines, line_h, pad = layout
@@ -164,17 +176,23 @@ def _paint_table(pen: _Pen, layout, *, one_path: bool = False) -> None:
                 top = max(p[1] for p in parts)
                 bottom = min(p[2] for p in parts)
                 x0, x1 = xs[c], xs[c + cell.colspan]
-                if path is not None:
+                if filled_rules:
+                    t = 0.5
+                    for rx, ry, rw, rh in ((x0, top - t, x1 - x0, t), (x0, bottom, x1 - x0, t),
+                                           (x0, bottom, t, top - bottom), (x1 - t, bottom, t, top - bottom)):
+                        canvas.rect(rx, ry, rw, rh, stroke=0, fill=1)
+                elif path is not None:
                     path.rect(x0, bottom, x1 - x0, top - bottom)
                 else:
                     canvas.rect(x0, bottom, x1 - x0, top - bottom, stroke=1, fill=0)
                 # The text: for a span, in its first page part; for a split row, by its line ranges.
                 first_page = segments[r][0][0]  # a span's text goes where the span starts
                 lines = cell_lines[(r, c)]
+                repeated = any(seg[5] for seg in segments[r] if seg[0] == page)
                 if cell.rowspan == 1 and len(segments[r]) > 1:
                     seg = next(s for s in segments[r] if s[0] == page)
                     chosen = lines[seg[3]:seg[4]]
-                elif page == first_page:
+                elif page == first_page or repeated:
                     chosen = lines
                 else:
                     chosen = []
@@ -188,11 +206,13 @@ def _paint_table(pen: _Pen, layout, *, one_path: bool = False) -> None:
 
 
 def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_row: str | None = None,
-              extra_pages: int = 0, one_path: bool = False) -> bytes:
+              extra_pages: int = 0, one_path: bool = False, filled_rules: bool = False,
+              repeat_header: bool = False) -> bytes:
     """The report as PDF bytes.
 
     ``break_before`` / ``split_row`` name a requests row (e.g. ``denied.internal_affairs``)
-    where the requests table crosses a page break. ``extra_pages`` adds that many pages of
+    where the requests table crosses a page break; ``repeat_header`` repeats a table's
+    header rows on each page it continues on (Word's "repeat as header row"). ``extra_pages`` adds that many pages of
     narrative (for memory benchmarks).
     """
     from reportlab.pdfgen.canvas import Canvas
@@ -219,8 +239,9 @@ def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_ro
             table = grids[text]
             bb = request_rows.get(break_before) if text == "requests" else None
             sr = request_rows.get(split_row) if text == "requests" else None
-            layout = _layout_table(pen, table, break_before=bb, split_row=sr)
-            _paint_table(pen, layout, one_path=one_path)
+            header_rows = {"active": 0, "requests": 3, "reviews": 3}[text] if repeat_header else 0
+            layout = _layout_table(pen, table, break_before=bb, split_row=sr, repeat_header=header_rows)
+            _paint_table(pen, layout, one_path=one_path, filled_rules=filled_rules)
             segments = [seg for row in layout[0] for seg in row]
             last = max(seg[0] for seg in segments)
             pen.y = min(seg[2] for seg in segments if seg[0] == last) - 8
