@@ -84,14 +84,14 @@ SQLITE_TRIGGERS = {
 
 POSTGRES_SETUP = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    # Every distinct 1- and 2-character substring: the GIN index over it answers short
-    # terms exactly (pg_trgm cannot: a 2-character LIKE pattern has no trigram).
+    # Every 1- and 2-character substring (repeats included: GIN keeps each key once). The
+    # bigrams are the pairs at even offsets plus the pairs at odd offsets, cut by the C regex
+    # engine: ~5 ms for 3,000 characters, where a generate_series loop took ~150 ms.
     """CREATE OR REPLACE FUNCTION nianbao_grams(t text) RETURNS text[]
        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-         SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
-           SELECT substr(t, i, 1) AS g FROM generate_series(1, length(t)) AS i
-           UNION ALL
-           SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i) AS grams
+         SELECT regexp_split_to_array(t, '')
+             || ARRAY(SELECT m[1] FROM regexp_matches(t, '(..)', 'g') AS m)
+             || ARRAY(SELECT m[1] FROM regexp_matches(substr(t, 2), '(..)', 'g') AS m)
        $$""",
     """CREATE OR REPLACE FUNCTION nianbao_search_upsert(vid integer) RETURNS void
        LANGUAGE sql AS $$

@@ -1,6 +1,7 @@
 """Filling test archives through the archive's one code path (``archive_document``)."""
 from __future__ import annotations
 
+import contextlib
 import random
 
 from archive.service import archive_document
@@ -31,3 +32,43 @@ def add(session, agency: str, year: int, text: str, *, url: str | None = None, r
         from archive.models import Agency
         session.query(Agency).filter(Agency.name == agency).update({"region_code": region})
     return events
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, directory):
+    """A fresh archive URL for a whole module: a SQLite file in ``directory`` or a new
+    PostgreSQL database (C.UTF-8, as tests/conftest.py's ``pg_url``), dropped after."""
+    import os
+    import socket
+    import uuid
+    from urllib.parse import urlparse
+
+    import pytest
+    import sqlalchemy as sa
+
+    from archive import db
+
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'nianbao.db'}"
+        yield url
+        db.engine_for(db.database_url(url)).dispose()
+        return
+    admin_url = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parts = urlparse(admin_url.replace("+psycopg", ""))
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=1).close()
+    except OSError:
+        pytest.skip(f"PostgreSQL not reachable at {admin_url} (set NIANBAO_TEST_PG)")
+    name = f"nianbao_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+                             "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        db.engine_for(db.database_url(url)).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -45,25 +45,22 @@ def populate(Session) -> dict:
     return ids
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request) -> str:
-    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def populated(request, tmp_path_factory):
+    """(session factory, ids) of an archive filled by :func:`populate`, shared by a module's
+    tests (they only read), on SQLite and on PostgreSQL."""
+    with fill.fresh_database(request.param, tmp_path_factory.mktemp("archive")) as url:
+        Session = db.open_archive(url)
+        yield Session, populate(Session)
 
 
-@pytest.fixture
-def Session(db_url):
-    factory = db.open_archive(db_url)
-    yield factory
-    db.engine_for(db.database_url(db_url)).dispose()
-
-
-@pytest.fixture
-def site(Session):
-    """(TestClient, ids) over a populated archive."""
+@pytest.fixture(scope="module")
+def site(populated):
+    """(TestClient, ids) over the populated archive."""
     from fastapi.testclient import TestClient
 
     from archive.web import create_app
 
-    ids = populate(Session)
+    Session, ids = populated
     with TestClient(create_app(Session)) as client:
         yield client, ids

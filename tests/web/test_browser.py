@@ -37,14 +37,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(sqlite_url):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     import uvicorn
 
     from archive import db
     from archive.web import create_app
 
-    Session = db.open_archive(sqlite_url)
+    url = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'nianbao.db'}"
+    Session = db.open_archive(url)
     ids = populate(Session)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(Session), host="127.0.0.1", port=port, log_level="warning"))
@@ -58,7 +59,7 @@ def server(sqlite_url):
     yield f"http://127.0.0.1:{port}", ids
     srv.should_exit = True
     thread.join(timeout=10)
-    db.engine_for(db.database_url(sqlite_url)).dispose()
+    db.engine_for(db.database_url(url)).dispose()
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
 from archive.web import create_app
-from conftest import populate
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 
-def test_api_conforms_to_schema(Session):
-    populate(Session)
+def test_api_conforms_to_schema(populated):
+    Session, _ids = populated
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Session))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 6
