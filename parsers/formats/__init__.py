@@ -30,6 +30,8 @@ _IMAGES = (
     (b"BM", "BMP"),
 )
 _HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|table|p)[\s>/]", re.I)
+# Word's "single file web page" (.mht, often published as .doc): MIME multipart around HTML.
+_MHT = re.compile(rb"^\s*(?:[\w-]+:[^\n]*\n)*?MIME-Version:\s*1\.0[\s\S]{0,1500}?multipart/related", re.I)
 _HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php", ".do", ".action"}
 _TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".csv"}
 _CONVERT_DOCX = "convert it to DOCX, e.g. libreoffice --headless --convert-to docx"
@@ -86,7 +88,7 @@ def _zip_kind(data: bytes, name: str) -> str:
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """The reader for these bytes: ``"html"``, ``"text"``, ``"pdf"`` or ``"docx"``.
+    """The reader for these bytes: ``"html"``, ``"mht"``, ``"text"``, ``"pdf"`` or ``"docx"``.
 
     Raises :class:`UnsupportedFormat` (with what the file is), :class:`EmptyDocument`
     or :class:`CorruptDocument`.
@@ -109,6 +111,8 @@ def sniff(data: bytes, name: str = "") -> str:
     if data.lstrip()[:5] == b"{\\rtf":
         raise UnsupportedFormat(f"{label} is an RTF document — {_CONVERT_DOCX}")
     head = data[:2048]
+    if _MHT.search(head):
+        return "mht"
     if _HTML_MARKERS.search(head) and ext not in _TEXT_EXTENSIONS:
         return "html"
     if ext == ".pdf":
@@ -143,6 +147,24 @@ def read_document(data: bytes, name: str = "") -> Document:
         from parsers.formats import docx as reader
     elif kind == "html":
         from parsers.formats import html as reader
+    elif kind == "mht":
+        return _read_mht(data, name)
     else:
         from parsers.formats import text as reader
     return reader.read(data, name)
+
+
+def _read_mht(data: bytes, name: str) -> Document:
+    """Read the HTML part of a MIME HTML (.mht) file with the HTML reader."""
+    import email
+    import email.policy
+
+    from parsers.formats import html
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True) or b""
+            charset = part.get_content_charset()
+            return html.read(payload, name, content_type=f"text/html; charset={charset}" if charset else None)
+    raise CorruptDocument(f"{name or 'the file'} is a MIME HTML (.mht) file without an HTML part")

@@ -240,3 +240,19 @@ def test_counter_shapes_are_pruned(counter):
         grids.append(document.tables)
     assert texts[0] == texts[1] and grids[0] == grids[1]
     assert "访问量达10.8万次" in texts[0]
+
+
+def test_mht_saved_by_word_is_read_as_html():
+    """Word's "single file web page" (MIME HTML, quoted-printable, often named .doc)."""
+    import quopri
+
+    report = sample_report(3)
+    page = render_html(report, charset="gb2312").encode("gb18030")
+    body = quopri.encodestring(page).decode("ascii")
+    mht = ("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart_01\"\r\n\r\n"
+           "------=_NextPart_01\r\nContent-Location: file:///C:/report.htm\r\n"
+           "Content-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=\"gb2312\"\r\n\r\n"
+           f"{body}\r\n------=_NextPart_01--\r\n").encode("ascii")
+    document = read_document(mht, "2020年报.doc")
+    assert document.format == "html" and document.title == report.title
+    assert [_squash(g) for g in document.tables] == [_squash(expand(t)) for t in tables(report).values()]
