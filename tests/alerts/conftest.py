@@ -34,6 +34,14 @@ def Session(db_url):
 
 
 @pytest.fixture
+def SqliteSession(sqlite_url):
+    """SQLite only: for behaviour that does not depend on the database (keeps the suite fast)."""
+    factory = db.open_archive(sqlite_url)
+    yield factory
+    db.engine_for(db.database_url(sqlite_url)).dispose()
+
+
+@pytest.fixture
 def settings() -> AlertSettings:
     return FAST
 

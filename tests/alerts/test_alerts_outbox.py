@@ -103,17 +103,17 @@ def test_failing_channel_is_retried_with_backoff_and_delivered(Session, receiver
     assert receiver.received_pairs()[("flaky", event)] == 4  # 3 refused + 1 accepted
 
 
-def test_backoff_keeps_a_failed_row_until_due(Session, receiver, settings):
+def test_backoff_keeps_a_failed_row_until_due(SqliteSession, receiver, settings):
     slow = replace(settings, retry_base=3600, retry_max=3600)
-    with Session.begin() as s:
+    with SqliteSession.begin() as s:
         subscribe(s, receiver.url("down"))
         publish(s, "深圳市公安局", 2023)
     receiver.fail["down"] = -1
-    assert deliver_pending(Session, settings=slow, check_deadline=False)["retrying"] == 1
+    assert deliver_pending(SqliteSession, settings=slow, check_deadline=False)["retrying"] == 1
     received = len(receiver.received)
-    assert deliver_pending(Session, settings=slow, check_deadline=False)["retrying"] == 0
+    assert deliver_pending(SqliteSession, settings=slow, check_deadline=False)["retrying"] == 0
     assert len(receiver.received) == received  # nothing sent before next_attempt_at
-    (row,) = _deliveries(Session)
+    (row,) = _deliveries(SqliteSession)
     wait = (row.next_attempt_at - row.created_at).total_seconds()
     assert 3500 < wait < 3700
 
@@ -136,17 +136,17 @@ def test_channel_that_always_fails_ends_failed_with_last_error(Session, receiver
     assert receiver.acked == []
 
 
-def test_removed_subscription_gets_nothing(Session, receiver, settings):
+def test_removed_subscription_gets_nothing(SqliteSession, receiver, settings):
     from archive.alerts.subscriptions import remove_subscription
 
-    with Session.begin() as s:
+    with SqliteSession.begin() as s:
         gone = subscribe(s, receiver.url("gone"))
         subscribe(s, receiver.url("kept"))
         event = publish(s, "杭州市公安局", 2023)[0]["id"]
-    with Session.begin() as s:
+    with SqliteSession.begin() as s:
         enqueue_new_events(s)
         remove_subscription(s, gone)
-    deliver_pending(Session, settings=settings, check_deadline=False)
+    deliver_pending(SqliteSession, settings=settings, check_deadline=False)
     assert receiver.acked_pairs() == Counter({("kept", event): 1})
 
 
@@ -169,11 +169,11 @@ def test_a_down_channel_is_tried_once_per_run_and_others_go_on(Session, receiver
     assert receiver.acked_pairs() == Counter({(name, e): 1 for name in ("down", "up") for e in events})
 
 
-def test_a_run_stops_claiming_after_its_time_budget(Session, receiver, settings):
-    with Session.begin() as s:
+def test_a_run_stops_claiming_after_its_time_budget(SqliteSession, receiver, settings):
+    with SqliteSession.begin() as s:
         subscribe(s, receiver.url("all"))
         publish(s, "苏州市公安局", 2023)
-    counts = deliver_pending(Session, settings=replace(settings, max_seconds=0), check_deadline=False)
+    counts = deliver_pending(SqliteSession, settings=replace(settings, max_seconds=0), check_deadline=False)
     assert (counts["enqueued"], counts["sent"]) == (1, 0)
-    assert [(d.status, d.attempts) for d in _deliveries(Session)] == [("pending", 0)]
-    assert deliver_pending(Session, settings=settings, check_deadline=False)["sent"] == 1
+    assert [(d.status, d.attempts) for d in _deliveries(SqliteSession)] == [("pending", 0)]
+    assert deliver_pending(SqliteSession, settings=settings, check_deadline=False)["sent"] == 1

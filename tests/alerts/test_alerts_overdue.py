@@ -73,9 +73,9 @@ def test_overdue_raised_once_after_the_deadline(Session):
         assert check_overdue(s, dt.date(2025, 6, 1)) == []
 
 
-def test_configurable_deadline(Session):
-    _archive(Session)
-    with Session.begin() as s:
+def test_configurable_deadline(SqliteSession):
+    _archive(SqliteSession)
+    with SqliteSession.begin() as s:
         made = check_overdue(s, dt.date(2025, 2, 1), deadline=(3, 31))
     assert [(e["agency"], e["year"]) for e in made] == [("丙县财政局", 2022)]
 
