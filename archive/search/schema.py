@@ -1,9 +1,10 @@
 """DDL of the search index (revision ``0002_search``): tables, triggers, index rebuilds.
 
 Kept here, not only in the migration, because SQLite's ``batch_alter_table`` rebuilds a
-table and silently drops its triggers: a later migration that batch-alters ``reports``,
-``versions`` or ``search_documents`` must call :func:`create_triggers` (and
-:func:`rebuild`) again. Changing this DDL needs a new migration.
+table and silently drops its triggers (and its rename step fails on triggers naming
+``search_documents`` when that is the table rebuilt): a later migration that batch-alters
+``reports``, ``versions`` or ``search_documents`` calls :func:`drop_triggers` first and
+:func:`create_triggers` and :func:`rebuild` after. Changing this DDL needs a new migration.
 
 How the index follows the archive (both backends):
 
@@ -145,6 +146,18 @@ POSTGRES_TRIGGERS = {
 _POSTGRES_TRIGGER_TABLES = {"search_reports_ai": "reports", "search_reports_au": "reports",
                             "search_reports_ad": "reports", "search_versions_au": "versions"}
 
+def drop_triggers(conn: sa.Connection) -> None:
+    """Drop every search trigger: call it before a batch migration of ``reports``, ``versions``
+    or ``search_documents`` on SQLite (its table rename fails on triggers naming a table
+    that is momentarily missing), then :func:`create_triggers` and :func:`rebuild` after."""
+    if conn.dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        for name, table in _POSTGRES_TRIGGER_TABLES.items():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
 def create_triggers(conn: sa.Connection) -> None:
     """(Re)create every search trigger (after a batch migration dropped them)."""
     if conn.dialect.name == "sqlite":
@@ -192,14 +205,11 @@ def upgrade(conn: sa.Connection) -> None:
 
 def downgrade(conn: sa.Connection) -> None:
     """Drop what :func:`upgrade` made (the table itself is dropped by the migration)."""
+    drop_triggers(conn)
     if conn.dialect.name == "sqlite":
-        for name in SQLITE_TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
         conn.exec_driver_sql("DROP TABLE IF EXISTS search_chars_fts")
     else:
-        for name, table in _POSTGRES_TRIGGER_TABLES.items():
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         for fn in ("nianbao_search_reports()", "nianbao_search_versions()", "nianbao_search_upsert(integer)"):
             conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}")
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_fts_grams")
