@@ -25,8 +25,8 @@ from archive.alerts import filters as flt
 from archive.alerts.messages import format_event
 from archive.alerts.models import FAILED, PENDING, SENT, Delivery, FannedOut, OverdueMark, Subscription
 from archive.alerts.send import SendResult, send
-from archive.alerts.subscriptions import subscription_filters
 from archive.alerts.settings import AlertSettings
+from archive.alerts.subscriptions import subscription_filters
 from archive.models import Event, Report, Version, utcnow
 from archive.service import event_dict
 

@@ -66,7 +66,7 @@ def test_sender_killed_mid_way_loses_nothing_and_sends_nothing_twice(db_url, Ses
         return True
 
     receiver.on_request = kill_on_fifth
-    lease = dataclasses.replace(settings, lease=1.0, send_tries=1)
+    lease = dataclasses.replace(settings, lease=3.0, send_tries=1)  # long enough to outlive the checks below
     proc["p"] = _sender(db_url, lease)
     proc["p"].wait(timeout=60)
     assert proc["p"].returncode == -signal.SIGKILL, proc["p"].stderr.read()
