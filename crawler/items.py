@@ -21,9 +21,8 @@ class ReportItem:
     attachments: list[str] = field(default_factory=list)  # attachment URLs of a report page
     region: str | None = None
     listed_as_report: bool = True  # found by a report title (not only as a page's attachment)
-    # Filled by the parse pipeline:
-    record: dict | None = None
-    parse_error: str | None = None
+    # Filled by the parse pipeline: {"events", "archived", "parse_error", "template"}.
+    result: dict | None = None
 
 
 @dataclass

@@ -73,7 +73,7 @@ class ConditionalRequestMiddleware:
         if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("nianbao_checked"):
             return None
         request.meta["nianbao_checked"] = True  # retries and redirects do not ask again
-        factory = state.session_factory(self.crawler)
+        factory = state.read_session_factory(self.crawler)
         future = self.executor.submit(state.lookup, factory, request.url, self.policy)
         due, etag, last_modified = await asyncio.wrap_future(future)
         if not due:

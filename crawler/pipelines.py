@@ -1,21 +1,22 @@
-"""Pipeline steps: parse (in a process pool) and archive (the same code as ``nianbao ingest``).
+"""Pipeline steps: parse and archive (the same code as ``nianbao ingest``), then bookkeeping.
 
-:class:`ParsePipeline` runs ``parsers.parse`` in a ``ProcessPoolExecutor`` (size from
-``NIANBAO_PARSE_WORKERS``) and awaits it, so that extraction (~25 ms a page) never
-blocks the reactor. :class:`ArchivePipeline` hands each parsed item to
-``archive.service.archive_document`` in one writer thread, batches 304s into
-``mark_not_modified``, turns 404/410 of known reports into ``mark_gone``, and at the end
-closes each source's crawl with ``finish_crawl`` (withdrawals only for complete crawls),
-then delivers pending alerts.
+:class:`ParsePipeline` sends each fetched document to a ``ProcessPoolExecutor`` (size
+from ``NIANBAO_PARSE_WORKERS``) where ``crawler.parsing.process_job`` parses it
+(``parsers.parse``) and archives it (``archive.service.archive_document``): the CPU-heavy
+work runs on every core and never blocks the reactor. :class:`ArchivePipeline` counts the
+events, batches 304s into ``mark_not_modified``, turns 404/410 of known reports into
+``mark_gone`` (one writer thread), and when the spider closes ends each source's crawl
+with ``finish_crawl`` (withdrawals only for complete crawls), then delivers pending alerts.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import html
 import logging
-import re
 import multiprocessing
+import re
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -28,7 +29,7 @@ from scrapy import signals
 from crawler import state
 from crawler.discovery import is_attachment
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
-from crawler.parsing import parse_job, warm_up
+from crawler.parsing import init_worker, process_job, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,17 @@ NOT_MODIFIED_BATCH = 200
 
 _ATTACHMENT_HREF = re.compile(
     rb"""href\s*=\s*["']?([^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd)(?:\?[^"'\s>]*)?)["'\s>]""", re.I)
+
+
+def _unreached_attachments(session, source: str, listed: set[str]) -> bool:
+    """Whether the source has archived report attachments that this crawl's listings did not show."""
+    import sqlalchemy as sa
+
+    from archive.models import Document, Source as SourceRow
+
+    urls = session.execute(sa.select(Document.url).join(SourceRow, SourceRow.id == Document.source_id)
+                           .where(SourceRow.name == source, Document.report_id.is_not(None))).scalars()
+    return any(is_attachment(u) and u not in listed for u in urls)
 
 
 def _attachments_of_unread_pages(session, listed: set[str], fetched: set[str]) -> set[str]:
@@ -67,11 +79,12 @@ def _attachments_of_unread_pages(session, listed: set[str], fetched: set[str]) -
 
 
 class ParsePipeline:
-    """Parse fetched documents in worker processes."""
+    """Parse and archive fetched documents in worker processes (``crawler.parsing.process_job``)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.workers = crawler.settings.getint("NIANBAO_PARSE_WORKERS") or os.cpu_count() or 1
+        self.db_url = crawler.settings.get("NIANBAO_DB")
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -80,12 +93,14 @@ class ParsePipeline:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawling process has a reactor and threads running.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=init_worker, initargs=(state.write_lock(self.crawler),))
 
     def open_spider(self):
+        state.session_factory(self.crawler)  # migrate once, here, before the workers open it
         self.pool = self._new_pool()
         for _ in range(self.workers):
-            self.pool.submit(warm_up)
+            self.pool.submit(warm_up, self.db_url)
 
     def close_spider(self):
         if self.pool is not None:
@@ -94,17 +109,32 @@ class ParsePipeline:
     async def process_item(self, item):
         if not isinstance(item, ReportItem):
             return item
+        archive = self.crawler.nianbao_archive_pipeline
+        job = {"db": self.db_url, "url": item.url, "body": item.body, "content_type": item.content_type,
+               "source": item.source, "agency": item.agency, "year": item.year, "etag": item.etag,
+               "last_modified": item.last_modified, "crawl_id": archive.crawl_ids.get(item.source),
+               "attachments": item.attachments, "listed_as_report": item.listed_as_report}
         started = time.monotonic()
         try:
-            item.record, item.parse_error = await asyncio.wrap_future(self.pool.submit(parse_job, item.body, item.url))
+            item.result = await asyncio.wrap_future(self.pool.submit(process_job, job))
         except BrokenProcessPool:
-            logger.error("the parse worker pool broke (a worker died); starting a new one")
+            logger.error("the parse worker pool broke (a worker died on %s); starting a new one", item.url)
             self.pool = self._new_pool()
-            item.record, item.parse_error = None, "parser worker died on this document"
-        self.crawler.stats.inc_value("nianbao/parsed")
-        self.crawler.stats.inc_value("nianbao/parse_seconds", time.monotonic() - started)
-        if item.parse_error:
-            self.crawler.stats.inc_value("nianbao/parse_errors")
+            item.result = {"events": [], "archived": False, "parse_error": "parser worker died", "template": None}
+        except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
+            logger.error("%s: archiving failed: %s", item.url, exc)
+            self.crawler.stats.inc_value("nianbao/errors")
+            item.result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}",
+                           "template": None}
+        item.body = b""  # the bytes are archived; do not keep them in memory
+        stats = self.crawler.stats
+        stats.inc_value("nianbao/parsed")
+        stats.inc_value("nianbao/process_seconds", time.monotonic() - started)
+        for key in ("parse_seconds", "lock_seconds", "archive_seconds"):
+            stats.inc_value(f"nianbao/{key}", item.result.get(key, 0.0))
+        if item.result["parse_error"]:
+            stats.inc_value("nianbao/parse_errors")
+        stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
         return item
 
 
@@ -125,8 +155,12 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         pipeline = cls(crawler)
+        crawler.nianbao_archive_pipeline = pipeline  # the parse pipeline needs the crawl ids
         crawler.signals.connect(pipeline._spider_closed, signal=signals.spider_closed)
         return pipeline
+
+    def _locked(self):
+        return state.write_lock(self.crawler) or contextlib.nullcontext()
 
     async def _in_writer(self, fn, *args):
         return await asyncio.wrap_future(self.writer.submit(fn, *args))
@@ -150,6 +184,9 @@ class ArchivePipeline:
         finished = await self._in_writer(self._finish, spider, reason)
         self._note_events(finished)
         self.summary = self._summary(spider)
+        started = self.crawler.stats.get_value("start_time")
+        if started is not None:
+            self.summary["elapsed"] = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
         self.crawler.nianbao_summary = self.summary
         await self._in_writer(self._deliver_alerts)
         self.writer.shutdown(wait=True)
@@ -160,11 +197,12 @@ class ArchivePipeline:
         st = spider.crawl_state
         events: list[dict] = []
         stopped_early = reason not in (None, "finished")
-        with self.factory.begin() as session:
+        with self._locked(), self.factory.begin() as session:
             for name, crawl_id in self.crawl_ids.items():
                 complete = not (stopped_early or spider.redis_mode or name in st["incomplete"])
                 listed = set(st["listed"].get(name, ()))
-                listed |= _attachments_of_unread_pages(session, listed, self.fetched)
+                if _unreached_attachments(session, name, listed):
+                    listed |= _attachments_of_unread_pages(session, listed, self.fetched)
                 if complete and not listed:
                     # An empty listing is more likely a broken page than every report withdrawn.
                     complete = False
@@ -191,7 +229,7 @@ class ArchivePipeline:
     async def process_item(self, item):
         if isinstance(item, ReportItem):
             self.fetched.add(item.url)
-            events = await self._in_writer(self._archive, item)
+            events = (getattr(item, "result", None) or {}).get("events", [])
         elif isinstance(item, NotModifiedItem):
             self.crawler.stats.inc_value("nianbao/not_modified")
             self.not_modified.append(item.url)
@@ -211,38 +249,10 @@ class ArchivePipeline:
             self.events.append(event)
             self.crawler.stats.inc_value(f"nianbao/events/{event.get('kind')}")
 
-    def _archive(self, item: ReportItem) -> list[dict]:
-        from archive.service import archive_document, document_validators
-        from parsers import Record
-
-        record = Record.from_dict(item.record) if item.record else None
-        if record is not None and item.attachments and not record.facts and record.template != "unknown":
-            # A stub page ("详见附件") names the report but holds none of its tables: the
-            # report is its attachment, archived on its own; the page is kept as a document.
-            record.template = "unknown"
-        with self.factory.begin() as session:
-            is_report = record is not None and record.template != "unknown"
-            # A page found by a report title is kept even when it is no report itself (a
-            # stub whose report is its attachment): its snapshot tells later crawls, which
-            # only get a 304 for it, which attachments it lists.
-            if not is_report and not item.listed_as_report:
-                if document_validators(session, item.url) is None:
-                    # A page that is no report (a stub whose report is its attachment, a
-                    # notice that slipped through): not archived unless the archive knows it.
-                    self.crawler.stats.inc_value("nianbao/not_report")
-                    return []
-            self.crawler.stats.inc_value("nianbao/archived")
-            return archive_document(
-                session, url=item.url, data=item.body, content_type=item.content_type, record=record,
-                parse_error=item.parse_error, source=item.source, agency=item.agency, year=item.year,
-                etag=item.etag, last_modified=item.last_modified,
-                fetched_at=dt.datetime.now(dt.timezone.utc), crawl_id=self.crawl_ids.get(item.source),
-            )
-
     def _gone(self, item: GoneItem) -> list[dict]:
         from archive.service import mark_gone
 
-        with self.factory.begin() as session:
+        with self._locked(), self.factory.begin() as session:
             return mark_gone(session, item.url, status=item.status)
 
     async def _flush_not_modified(self) -> None:
@@ -254,7 +264,7 @@ class ArchivePipeline:
         from archive.service import mark_not_modified
 
         now = dt.datetime.now(dt.timezone.utc)
-        with self.factory.begin() as session:
+        with self._locked(), self.factory.begin() as session:
             for url in urls:
                 mark_not_modified(session, url, at=now)
 

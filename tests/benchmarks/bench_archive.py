@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from archive import db, queries, service  # noqa: E402
 from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
@@ -51,9 +52,14 @@ def page(record: Record) -> bytes:
     return ("<html><body>" + "".join(f"<p>{p}</p>" for p in record.text.split("\n\n")) + "</body></html>").encode()
 
 
-def bench_ingest(url: str, records: list[Record]) -> tuple[float, float]:
-    """(archive records/s, bare-insert records/s) on a fresh archive at ``url``."""
-    Session = db.open_archive(url)
+def bench_ingest(url: str, records: list[Record], revision: str = "head") -> tuple[float, float]:
+    """(archive records/s, bare-insert records/s) on a fresh archive at ``url`` migrated to ``revision``.
+
+    ``0001_initial`` measures the archive alone; ``head`` includes the search index that
+    later migrations keep in step with triggers.
+    """
+    db.upgrade(url, revision)
+    Session = sessionmaker(db.engine_for(url), expire_on_commit=False)
     docs = [(f"http://bench.example/{i}.html", r, page(r)) for i, r in enumerate(records)]
     t0 = time.perf_counter()
     for doc_url, record, data in docs:
@@ -80,6 +86,35 @@ def bench_ingest(url: str, records: list[Record]) -> tuple[float, float]:
             conn.execute(sa.insert(Cell.__table__), service.cell_rows(version_id, record.to_dict()))
     bare_rate = len(docs) / (time.perf_counter() - t0)
     return archive_rate, bare_rate
+
+
+def bench_raw_sqlite(path: str, records: list[Record]) -> float:
+    """Floor: the same version rows and cells through the bare sqlite3 driver (schema 0001)."""
+    import json
+    import sqlite3
+
+    db.upgrade(f"sqlite:///{path}", "0001_initial")
+    db.engine_for(f"sqlite:///{path}").dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("INSERT INTO snapshots VALUES ('0', 0, 'zlib', x'', '2020-01-01')")
+    conn.execute("INSERT INTO agencies (name, created_at) VALUES ('基线局', '2020-01-01')")
+    t0 = time.perf_counter()
+    for i, record in enumerate(records):
+        conn.execute("BEGIN IMMEDIATE")
+        rid = conn.execute("INSERT INTO reports (agency_id, year, version_count, first_seen, updated_at) "
+                           "VALUES (1, ?, 1, '2020-01-01', '2020-01-01') RETURNING id", (i,)).fetchone()[0]
+        vid = conn.execute("INSERT INTO versions (report_id, number, record, text, parser_version, fingerprint, "
+                           "sha256, first_seen) VALUES (?, 1, ?, ?, 'b', '0', '0', '2020-01-01') RETURNING id",
+                           (rid, json.dumps(record.to_dict(), ensure_ascii=False), record.text)).fetchone()[0]
+        conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", [
+            (vid, r["table_name"], r["row_key"], r["column_key"], r["value"], r["text"])
+            for r in service.cell_rows(vid, record.to_dict())])
+        conn.execute("COMMIT")
+    rate = len(records) / (time.perf_counter() - t0)
+    conn.close()
+    return rate
 
 
 def bulk_archive(url: str, n_reports: int, years: int = 5) -> list[str]:
@@ -196,17 +231,25 @@ def main() -> None:
           f"{sum(len(r.text) for r in records) / len(records):.0f} characters each, one transaction each")
     with tempfile.TemporaryDirectory() as tmp:
         backends = [("SQLite", f"sqlite:///{tmp}/ingest.db", f"sqlite:///{tmp}/reads.db")]
+        extra = [f"sqlite:///{tmp}/ingest_head.db"]
         if not args.no_pg:
-            ingest_pg, reads_pg = pg_database(), pg_database()
-            if ingest_pg and reads_pg:
+            ingest_pg, reads_pg, head_pg = pg_database(), pg_database(), pg_database()
+            if ingest_pg and reads_pg and head_pg:
                 backends.append(("PostgreSQL", ingest_pg, reads_pg))
+                extra.append(head_pg)
         rates = {}
         try:
-            for name, ingest_url, _ in backends:
-                rate, bare = bench_ingest(ingest_url, records)
+            raw = bench_raw_sqlite(f"{tmp}/raw.db", records)
+            print(f"  SQLite     raw sqlite3 driver (floor): {raw:7.0f} records/s")
+            for (name, ingest_url, _), head_url in zip(backends, extra):
+                rate, bare = bench_ingest(ingest_url, records, "0001_initial")
                 rates[name] = rate
                 print(f"  {name:<10} archive_document: {rate:7.0f} records/s   bare inserts: {bare:7.0f} records/s"
-                      f"   archive/bare = {rate / bare:.2f}")
+                      f"   archive/bare = {rate / bare:.2f}" + (f"   archive/raw = {rate / raw:.2f}"
+                                                                  if name == "SQLite" else ""))
+                with_search, _ = bench_ingest(head_url, records, "head")
+                print(f"  {name:<10} with the search index (migrations to head): {with_search:7.0f} records/s"
+                      f"   with/without = {with_search / rate:.2f}")
             if len(rates) == 2:
                 print(f"  PostgreSQL/SQLite ingest ratio: {rates['PostgreSQL'] / rates['SQLite']:.2f}")
             for name, _, reads_url in backends:
@@ -220,6 +263,8 @@ def main() -> None:
                 if name == "PostgreSQL":
                     drop_pg(ingest_url)
                     drop_pg(reads_url)
+            for url in extra[1:]:
+                drop_pg(url)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""Crawl throughput and memory: nianbao's full crawl vs plain Scrapy on the same local site.
+
+    .venv/bin/python tests/benchmarks/bench_crawl.py [--pages 2000] [--memory-pages 20000]
+
+Builds a TRS-style portal of N report pages (generated consistent reports, ~30 KB each)
+behind one annual-report column of N/20 listing pages, serves it from a separate process,
+and measures in one run:
+
+1. plain Scrapy fetching every page with no processing (the baseline);
+2. ``nianbao crawl`` first crawl: fetch + parse (process pool) + archive (SQLite);
+3. ``nianbao crawl`` again, unchanged: conditional requests, 304s, nothing parsed;
+4. peak RSS of the crawling process at N pages and at ``--memory-pages`` pages
+   (frontier on disk in JOBDIR).
+
+Pages/s are the crawl's own figures (spider open to close, over all responses). The
+politeness settings are turned off for both (a local server): the ratio is the cost of
+the processing, not of the delays.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "parsers"))
+PER_LISTING = 20
+COMMON = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=16",
+          "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"]
+
+
+def build_site(root: Path, pages: int) -> None:
+    """A column of ``pages`` reports: 40 rendered layouts, agency names varied per page."""
+    from layouts import sample_report
+    from layouts.render_html import html_bytes
+
+    bases = []
+    for seed in range(40):
+        report = sample_report(seed, template="2021", agency="示例市公安局", year=2023)
+        bases.append(html_bytes(report).decode("utf-8"))
+    column = root / "zwgk" / "gknb"
+    column.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i in range(pages):
+        agency = f"示例{i}县公安局"
+        folder = column / f"{i // 500:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"t{i}.html").write_text(bases[i % 40].replace("示例市公安局", agency), encoding="utf-8")
+        title = f"{agency}2023年政府信息公开工作年度报告"
+        items.append(f'<li><a href="./{i // 500:03d}/t{i}.html" title="{title}">{title}</a><span>2024-01-20</span></li>')
+    listings = [items[i:i + PER_LISTING] for i in range(0, len(items), PER_LISTING)]
+    for n, chunk in enumerate(listings):
+        name = "index.html" if n == 0 else f"index_{n}.html"
+        (column / name).write_text(
+            '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body><ul class="list">'
+            + "".join(chunk) + f'</ul><script>createPageHTML({len(listings)}, {n}, "index", "html");</script>'
+            "</body></html>", encoding="utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n", encoding="utf-8")
+
+
+def start_server(root: Path) -> tuple[subprocess.Popen, str]:
+    code = ("import sys,time;from crawler.sample_portal import serve;"
+            f"s,b=serve(r'{root}');print(b,flush=True);time.sleep(10**6)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+PLAIN_SPIDER = '''
+import json, sys, time
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+
+class Plain(scrapy.Spider):
+    """Fetch the column, its listing pages and every report page; no processing at all."""
+    name = "plain"
+    start_urls = [sys.argv[1]]
+    links = LinkExtractor(allow=r"/zwgk/gknb/")
+
+    def parse(self, response):
+        if "/index" in response.url:
+            import re
+            m = re.search(r"createPageHTML\\((\\d+), 0,", response.text)
+            if m:
+                for n in range(1, int(m.group(1))):
+                    yield response.follow(f"index_{n}.html")
+            for link in self.links.extract_links(response):
+                yield response.follow(link.url)
+
+settings = {"ROBOTSTXT_OBEY": True, "LOG_LEVEL": "WARNING", "REMOTE_CONTROL_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+            "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
+process = CrawlerProcess(settings)
+crawler = process.create_crawler(Plain)
+process.crawl(crawler)
+process.start()
+stats = crawler.stats.get_stats()
+print(json.dumps({"pages": stats.get("response_received_count", 0), "elapsed": stats["elapsed_time_seconds"]}))
+'''
+
+
+def run(command: list[str], env: dict | None = None) -> tuple[str, float, int]:
+    """Run a command; (stdout, wall seconds, peak RSS in MB of the process and its waited children)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **(env or {})))
+    out, err = proc.communicate()
+    wall = time.monotonic() - started
+    if proc.returncode:
+        raise SystemExit(f"{command[:4]} failed:\n{err[-3000:]}")
+    rss = _peak_rss(err)
+    return out, wall, rss
+
+
+def _peak_rss(stderr: str) -> int:
+    match = re.findall(r"PEAK_RSS_MB=(\d+)", stderr)
+    return int(match[-1]) if match else 0
+
+
+# Reports the crawling process's own VmHWM (peak RSS) at exit, to stderr.
+RSS_HOOK = ("import atexit,sys\n"
+            "def _r():\n"
+            "    for l in open('/proc/self/status'):\n"
+            "        if l.startswith('VmHWM'): sys.stderr.write('PEAK_RSS_MB=%d\\n' % (int(l.split()[1])//1024))\n"
+            "atexit.register(_r)\n")
+
+
+def plain(base: str) -> dict:
+    out, wall, rss = run([sys.executable, "-c", RSS_HOOK + PLAIN_SPIDER, base + "/zwgk/gknb/index.html"])
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(rate=result["pages"] / result["elapsed"], rss=rss)
+    return result
+
+
+def nianbao(base: str, db: str, tmp: Path, extra: list[str] = ()) -> dict:
+    sources = tmp / "bench.toml"
+    sources.write_text(f'[[source]]\nname = "bench"\nstart_urls = ["{base}/zwgk/gknb/index.html"]\n'
+                       "max_pages = 100000\n", encoding="utf-8")
+    command = [sys.executable, "-c", RSS_HOOK + "from crawler.cli import main; main()", "crawl",
+               "--sources", str(sources), "--db", db, "--json", *COMMON, "-s", "NIANBAO_PROGRESS_INTERVAL=0", *extra]
+    out, wall, rss = run(command, env={"NIANBAO_STATE_DIR": str(tmp / "state")})
+    summary = json.loads(out[out.index("{"):])
+    return {"pages": summary["pages"], "elapsed": summary["elapsed"], "rate": summary["pages"] / summary["elapsed"],
+            "rss": rss, "events": summary["events"], "not_modified": summary["not_modified"],
+            "archived": summary["archived"], "parse_errors": summary["parse_errors"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--memory-pages", type=int, default=20000, help="0: skip the large memory run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as name:
+        tmp = Path(name)
+        site = tmp / "site"
+        t = time.monotonic()
+        build_site(site, args.pages)
+        print(f"site: {args.pages} report pages + {args.pages // PER_LISTING} listings "
+              f"(built in {time.monotonic() - t:.0f} s); {os.cpu_count()} cores")
+        server, base = start_server(site)
+        try:
+            base_run = plain(base)
+            print(f"plain Scrapy:          {base_run['pages']} pages in {base_run['elapsed']:.1f} s = "
+                  f"{base_run['rate']:.1f} pages/s, peak RSS {base_run['rss']} MB")
+            db = f"sqlite:///{tmp / 'bench.db'}"
+            first = nianbao(base, db, tmp)
+            print(f"nianbao first crawl:   {first['pages']} pages in {first['elapsed']:.1f} s = {first['rate']:.1f} "
+                  f"pages/s, peak RSS {first['rss']} MB (events {first['events']}, parse errors "
+                  f"{first['parse_errors']}) — ratio {first['rate'] / base_run['rate']:.2f}")
+            again = nianbao(base, db, tmp)
+            print(f"nianbao re-crawl:      {again['pages']} pages in {again['elapsed']:.1f} s = {again['rate']:.1f} "
+                  f"pages/s ({again['not_modified']} not modified, {again['archived']} archived, events "
+                  f"{again['events']}) — ratio {again['rate'] / base_run['rate']:.2f}")
+        finally:
+            server.terminate()
+        if args.memory_pages:
+            big = tmp / "big"
+            t = time.monotonic()
+            build_site(big, args.memory_pages)
+            server, base = start_server(big)
+            try:
+                large = nianbao(base, f"sqlite:///{tmp / 'big.db'}", tmp)
+            finally:
+                server.terminate()
+            print(f"nianbao first crawl of {large['pages']} pages: {large['rate']:.1f} pages/s, peak RSS "
+                  f"{large['rss']} MB (vs {first['rss']} MB at {first['pages']} pages)")
+
+
+if __name__ == "__main__":
+    main()
