@@ -185,8 +185,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["version_id"], ["versions.id"], name=op.f("fk_cells_version_id_versions"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("version_id", "table_name", "row_key", "column_key", name=op.f("pk_cells")),
+        sqlite_with_rowid=False,  # clustered by version; see archive/models.py
     )
-    op.create_index("ix_cells_table_row_col", "cells", ["table_name", "row_key", "column_key"])
 
     op.create_table(
         "events",
