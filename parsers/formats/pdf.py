@@ -130,9 +130,11 @@ def stitch(previous: Grid, continuation: Grid) -> Grid:
     """
     rest = [list(row) for row in continuation]
     out = [list(row) for row in previous]
-    # Header rows repeated on the new page (Word's "repeat as header row") are not data.
+    # Header rows repeated on the new page (Word's "repeat as header row") are not data;
+    # a row with a number in it is data, however alike.
     repeated = 0
-    while repeated < min(len(out), len(rest)) and rest[repeated] == out[repeated]:
+    while (repeated < min(len(out), len(rest)) and rest[repeated] == out[repeated]
+           and not any(_is_number(cell) for cell in rest[repeated])):
         repeated += 1
     rest = rest[repeated:]
     if rest and _split_row(out[-1], rest[0]):

@@ -256,3 +256,10 @@ def test_mht_saved_by_word_is_read_as_html():
     document = read_document(mht, "2020年报.doc")
     assert document.format == "html" and document.title == report.title
     assert [_squash(g) for g in document.tables] == [_squash(expand(t)) for t in tables(report).values()]
+
+
+def test_stitch_drops_repeated_header_rows_but_not_equal_data_rows():
+    header = [["项目", "自然人", "总计"]]
+    first = header + [["一、本年新收", "1", "1"]]
+    rest = header + [["一、本年新收", "1", "1"]]
+    assert stitch(first, rest) == first + [["一、本年新收", "1", "1"]]
