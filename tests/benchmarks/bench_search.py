@@ -43,7 +43,7 @@ YEARS = list(range(2019, 2025))
 
 QUERIES = {
     2: ["公安", "复议", "诉讼", "公开", "财政", "户籍", "审计", "济源"],
-    3: ["公安局", "依申请", "政务网", "办公室", "户籍办", "新闻发"],
+    3: ["公安局", "依申请", "不予公", "办公室", "年度报", "新闻发"],
     4: ["行政复议", "政府信息公开", "主动公开政府信息", "本机关不掌握相关政府信息", "政务公开平台", "发布信息"],
 }
 
@@ -221,10 +221,12 @@ def run(url: str, n: int, repeat: int) -> None:
             print(f"  search {label:9}: {summary(lat)}   (full-scan baseline {base[length]:7.1f} ms,"
                   f" x{base[length] / statistics.median(lat):.0f} faster; {min(counts)}-{max(counts)} hits)")
         filt = []
+        one_agency = s.execute(sa.text("SELECT name FROM agencies ORDER BY id LIMIT 1")).scalar_one()
         for q in ["公安", "行政复议", "依申请"]:
             filt += timed(lambda: search(s, q, year=2021), repeat)
             filt += timed(lambda: search(s, q, region="11", has_violations=True), repeat)
-            filt += timed(lambda: search(s, q, agency="北京市第一公安局"), repeat)
+            filt += timed(lambda: search(s, q, agency=one_agency), repeat)
+            filt += timed(lambda: search(s, q, agency="公安局", template="2021"), repeat)
         print(f"  search + filters : {summary(filt)}")
         agency_ids = [r[0] for r in s.execute(sa.text("SELECT id FROM agencies ORDER BY id LIMIT 50"))]
     try:
