@@ -79,3 +79,26 @@ def test_batch_alter_with_drop_and_create_triggers(Session):
     with Session() as s:
         assert names(search(s, "决算")) == [("丁市财政局", 2021)]
         assert search(s, "预算") == []
+
+
+def test_migration_down_and_up_again(db_url):
+    from alembic import command
+
+    from archive import db
+
+    url = db.database_url(db_url)
+    Session = db.open_archive(url)
+    with Session.begin() as s:
+        add(s, "戊市统计局", 2021, "统计公开。")
+    engine = db.engine_for(url)
+    cfg = db.alembic_config(url)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001_initial")
+        conn.commit()
+        assert "search_documents" not in sa.inspect(conn).get_table_names()
+        command.upgrade(cfg, "head")  # re-creates and backfills the index from the latest versions
+        conn.commit()
+    with Session() as s:
+        assert names(search(s, "统计")) == [("戊市统计局", 2021)]
+    engine.dispose()
