@@ -220,6 +220,27 @@ def _drop_counters(tree: etree._Element) -> None:
             follower.drop_tree()
 
 
+_LAYOUT_PARTS = {"table": "div", "tbody": "div", "thead": "div", "tfoot": "div", "tr": "div", "td": "div",
+                 "th": "div", "caption": "div", "colgroup": None, "col": None}
+
+
+def _unwrap_layout_tables(tree: etree._Element) -> None:
+    """Turn the tables left after the data tables were taken out (page layout: a sidebar
+    column beside the article, a one-cell frame) into plain blocks; trafilatura would
+    flatten a layout row into one ``| sidebar | article |`` line."""
+    for table in tree.xpath("//body//table"):
+        for el in [table, *table.iter()]:
+            if not isinstance(el.tag, str) or el.tag not in _LAYOUT_PARTS:
+                continue
+            new_tag = _LAYOUT_PARTS[el.tag]
+            if new_tag is None:
+                el.drop_tree()
+            else:
+                el.tag = new_tag
+                for attribute in ("rowspan", "colspan", "width", "valign", "align"):
+                    el.attrib.pop(attribute, None)
+
+
 _MIN_BODY = 40
 _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article", "table"}
 
@@ -269,6 +290,7 @@ def read(data: bytes, name: str = "", content_type: str | None = None) -> Docume
         placeholder.tail = table.tail
         table.getparent().replace(table, placeholder)
         grids.append(grid)
+    _unwrap_layout_tables(tree)
 
     body = trafilatura.extract(tree, include_tables=True, include_comments=False, favor_recall=True,
                                output_format="txt", deduplicate=False) or ""

@@ -139,7 +139,8 @@ def bench_pdf_memory(pages: int, *, tables_everywhere: bool = False) -> None:
     Path(path).unlink()
     kind = "table PDF " if tables_everywhere else "long PDF  "
     print(f"{kind}     : {n_pages} pages, {len(data) / 1024:.0f} KB, parsed in {in_process:.2f} s "
-          f"({in_process / n_pages * 1000:.0f} ms/page; memory probe subprocess {seconds:.1f} s incl. imports), {result['facts']} facts, {result['chars']} chars")
+          f"({in_process / n_pages * 1000:.0f} ms/page; memory probe subprocess {seconds:.1f} s incl. imports), "
+          f"{result['facts']} facts, {result['chars']} chars")
     print(f"  peak RSS {result['peak_kb'] / 1024:6.1f} MB (target < 300 MB); RSS after imports "
           f"{result['before_kb'] / 1024:.1f} MB, after parsing {result['after_kb'] / 1024:.1f} MB")
 

@@ -21,7 +21,8 @@ def _squash(grid):
 
 
 GRID_LAYOUTS = ["html_utf8", "html_gbk_no_charset", "html_gbk_gb2312_meta", "html_plain_cells",
-                "html_layout_table", "pdf", "pdf_break_in_span", "pdf_split_row", "pdf_one_path_rules", "pdf_word_export", "docx"]
+                "html_layout_table", "html_two_column_table", "pdf", "pdf_break_in_span", "pdf_split_row",
+                "pdf_one_path_rules", "pdf_word_export", "docx"]
 
 
 @pytest.mark.parametrize("layout", GRID_LAYOUTS)

@@ -34,7 +34,8 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 @pytest.mark.parametrize(("data", "name", "error", "words"), [
-    (_ole2("WordDocument"), "2020年报.doc", UnsupportedFormat, [".doc", "OLE2", "libreoffice --headless --convert-to docx"]),
+    (_ole2("WordDocument"), "2020年报.doc", UnsupportedFormat,
+     [".doc", "OLE2", "libreoffice --headless --convert-to docx"]),
     (_ole2("WordDocument"), "nianbao.wps", UnsupportedFormat, [".wps", "Kingsoft", "convert-to docx"]),
     (_ole2("WordDocument"), "download?id=7", UnsupportedFormat, ["Word", "OLE2"]),
     (_ole2("Workbook"), "stats.xls", UnsupportedFormat, [".xls", "spreadsheet"]),

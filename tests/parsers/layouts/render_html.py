@@ -48,11 +48,12 @@ def table_html(table: Table, *, fancy: bool = True) -> str:
 
 
 def render_html(report: SourceReport, *, pubdate: str | None = "auto", counter: bool = True,
-                fancy: bool = True, layout_table: bool = False, charset: str | None = "utf-8") -> str:
+                fancy: bool = True, layout_table: str | None = None, charset: str | None = "utf-8") -> str:
     """The page as a string. ``charset`` is what the ``<meta>`` declares (None: no declaration).
 
     ``pubdate`` goes into the PubDate meta and the 发布时间 line ("auto": a few days after signing).
-    ``layout_table`` wraps the whole page in a one-cell layout table, as older CMSs do.
+    ``layout_table``: ``"frame"`` wraps the whole page in a one-cell layout table, ``"columns"``
+    puts the sidebar and the article side by side in one, as older CMSs do.
     """
     if pubdate == "auto":
         pubdate = f"{report.year + 1}-01-25"
@@ -86,10 +87,14 @@ def render_html(report: SourceReport, *, pubdate: str | None = "auto", counter: 
     site = escape(report.agency)
     prev = report.year - 1
     article = "\n".join(body)
-    page_body = (_CHROME_TOP.format(site=site) + f'<div class="main"><div class="article">{article}</div>'
-                 + _SIDEBAR.format(agency=site, prev=prev, prev0=prev - 1, prev1=report.year) + "</div>"
-                 + _FOOTER.format(agency=site))
-    if layout_table:
+    sidebar = _SIDEBAR.format(agency=site, prev=prev, prev0=prev - 1, prev1=report.year)
+    if layout_table == "columns":  # sidebar and article side by side in a layout table
+        main = (f'<table width="100%" border="0"><tr><td width="25%" valign="top">{sidebar}</td>'
+                f'<td valign="top"><div class="article">{article}</div></td></tr></table>')
+    else:
+        main = f'<div class="main"><div class="article">{article}</div>{sidebar}</div>'
+    page_body = _CHROME_TOP.format(site=site) + main + _FOOTER.format(agency=site)
+    if layout_table == "frame":
         page_body = f'<table width="100%"><tr><td>{page_body}</td></tr></table>'
     return ("<!DOCTYPE html>\n<html><head>" + "\n".join(head) + "</head>\n<body>\n" + page_body
             + "\n</body></html>\n")
