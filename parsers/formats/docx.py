@@ -12,7 +12,7 @@ import zipfile
 
 from parsers.document import Document, Grid
 from parsers.errors import CorruptDocument, EmptyDocument
-from parsers.formats.text import normalize_cell, normalize_text
+from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -82,5 +82,5 @@ def read(data: bytes, name: str = "") -> Document:
     text = normalize_text("\n".join(lines))
     if not text.strip():
         raise EmptyDocument(f"{label} has no text")
-    title = (document.core_properties.title or "").strip() or None
+    title = metadata_title(document.core_properties.title)
     return Document(text=text, tables=grids, title=title, format="docx")

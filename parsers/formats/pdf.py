@@ -20,7 +20,7 @@ import re
 
 from parsers.document import Document, Grid
 from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
-from parsers.formats.text import normalize_cell, normalize_text
+from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +209,9 @@ class _Pages:
 
     def title(self) -> str | None:
         try:
-            title = (self.pdf.get_metadata_dict().get("Title") or "").strip()
+            return metadata_title(self.pdf.get_metadata_dict().get("Title"))
         except Exception:  # noqa: BLE001 - broken metadata is no reason to lose the report
             return None
-        return title if title and title.lower() not in {"untitled", "microsoft word"} else None
 
     def read_page(self, index: int):
         """(text lines as (top, text), tables as (top, bottom, part), drawn?, page height)."""

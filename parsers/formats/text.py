@@ -38,3 +38,14 @@ def read(data: bytes, name: str = "") -> Document:
     if not text.strip():
         raise EmptyDocument(f"{name or 'the text file'} is empty (no text after decoding)")
     return Document(text=text, format="text")
+
+
+_TITLE_JUNK = re.compile(r"^(?:Microsoft\s+Word\s*-\s*|WPS\s*文字\s*-\s*)|\.(?:docx?|wps|pdf|html?)$", re.I)
+
+
+def metadata_title(title: str | None) -> str | None:
+    """A document-property title worth keeping: Chinese text, without "Microsoft Word - " or a file extension."""
+    if not title:
+        return None
+    title = _TITLE_JUNK.sub("", _WS.sub(" ", title).strip()).strip()
+    return title if re.search(r"[\u3400-\u9fff]", title) else None

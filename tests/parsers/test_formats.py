@@ -264,3 +264,10 @@ def test_stitch_drops_repeated_header_rows_but_not_equal_data_rows():
     first = header + [["一、本年新收", "1", "1"]]
     rest = header + [["一、本年新收", "1", "1"]]
     assert stitch(first, rest) == first + [["一、本年新收", "1", "1"]]
+
+
+def test_metadata_titles_are_cleaned():
+    from parsers.formats.text import metadata_title
+
+    assert metadata_title("Microsoft Word - 某局2020年政府信息公开工作年度报告.docx") == "某局2020年政府信息公开工作年度报告"
+    assert metadata_title("untitled") is None and metadata_title("  ") is None and metadata_title(None) is None
