@@ -87,10 +87,13 @@ def reports_in(db: str) -> dict[tuple[str, int], dict]:
     import sqlalchemy as sa
 
     from archive.db import open_archive
-    from archive.models import Agency, Report
+    from archive.models import Agency, Report, Version
 
     factory = open_archive(db)
     with factory() as session:
-        rows = session.execute(sa.select(Agency.name, Report.year, Report.version_count, Report.withdrawn_at)
-                               .join(Report, Report.agency_id == Agency.id)).all()
-    return {(a, y): {"versions": v, "withdrawn": w is not None} for a, y, v, w in rows}
+        rows = session.execute(sa.select(Agency.name, Report.year, Report.version_count, Report.withdrawn_at,
+                                         Version.record)
+                               .join(Report, Report.agency_id == Agency.id)
+                               .join(Version, Version.id == Report.latest_version_id)).all()
+    return {(a, y): {"versions": v, "withdrawn": w is not None, "template": rec.get("template"),
+                     "facts": len(rec.get("facts", {}))} for a, y, v, w, rec in rows}

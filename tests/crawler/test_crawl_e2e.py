@@ -30,6 +30,8 @@ def _first_crawl(portals, db, tmp_path) -> dict:
     # from the title; single-agency Hanweb column: from the source) and year.
     assert set(reports) == _expected(portals)
     assert all(r["versions"] == 1 and not r["withdrawn"] for r in reports.values())
+    # Parsed for real, whatever the form: HTML (the GBK page without a charset too), PDF, DOCX.
+    assert all(r["template"] in ("2019", "2021") and r["facts"] > 100 for r in reports.values()), reports
     assert summary["events"] == {"new": len(_expected(portals))}
     sources = summary["sources"]
     for name in ("trs-city", "hanweb-jtj", "next-district", "page-county"):
@@ -37,7 +39,8 @@ def _first_crawl(portals, db, tmp_path) -> dict:
         assert not sources[name]["blocked"]
     # The challenge page is recognised, reported, and not archived.
     assert sources["challenged"]["blocked"].startswith("ruishu")
-    assert not sources["challenged"]["complete"]
+    assert sources["challenged-jsl"]["blocked"].startswith("jiasule")
+    assert not sources["challenged"]["complete"] and not sources["challenged-jsl"]["complete"]
     # Decoys (a notice about reports, a work plan) are never even fetched.
     assert portals.requested("/trs/zwgk/gknb/notice.html") == 0
     assert portals.requested("/trs/zwgk/gknb/yaodian.html") == 0

@@ -276,4 +276,8 @@ max_pages = 30
 [[source]]
 name = "challenged"
 start_urls = ["{base}/blocked/index.html"]
+
+[[source]]
+name = "challenged-jsl"
+start_urls = ["{base}/jsl/index.html"]
 {extra}'''

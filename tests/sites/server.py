@@ -44,7 +44,7 @@ class FixtureHandler(StaticHandler):
         if behaviour == "ruishu" or (parts.path.startswith("/blocked/") and self.behaviours.get("/blocked/") != "ok"):
             self.send_bytes(412, RUISHU, "text/html", {"Set-Cookie": "__jsluid_s=abc123; path=/"})
             return
-        if behaviour == "jiasule":
+        if behaviour == "jiasule" or parts.path.startswith("/jsl/"):
             self.send_bytes(521, JIASULE, "text/html", {"Set-Cookie": "__jsluid_h=abc; path=/"})
             return
         if behaviour == "503-once" and seen == 1:
