@@ -107,3 +107,41 @@ def test_damaged_docx_xml():
 def test_binary_junk_is_not_text():
     with pytest.raises(UnsupportedFormat):
         read_document(bytes(range(256)) * 8, "blob")
+
+
+# --- never a traceback: whatever the bytes, a Document or a named ParseError ----------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["x.pdf", "x.docx", "x.doc", "x.html", "x.txt", "x.md", "download?id=1", ""]
+_SAMPLES: dict[str, bytes] = {}
+
+
+def _sample(layout: str) -> bytes:
+    if layout not in _SAMPLES:
+        _SAMPLES[layout] = LAYOUTS[layout].render(sample_report(3))[0]
+    return _SAMPLES[layout]
+
+
+def _read_or_named_error(data: bytes, name: str) -> None:
+    try:
+        read_document(data, name)
+    except ParseError as exc:
+        assert str(exc) and "\n" not in str(exc)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(data=st.binary(max_size=3000), name=st.sampled_from(_NAMES))
+def test_random_bytes_never_raise_anything_else(data, name):
+    _read_or_named_error(data, name)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(layout=st.sampled_from(["pdf", "docx", "html_utf8", "html_gbk_no_charset"]),
+       cut=st.floats(0.05, 1.0), flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
+def test_damaged_documents_never_raise_anything_else(layout, cut, flips):
+    data = bytearray(_sample(layout))
+    for where, value in flips:
+        data[int(where * (len(data) - 1))] = value
+    _read_or_named_error(bytes(data[: max(1, int(len(data) * cut))]), LAYOUTS[layout].filename)
