@@ -34,6 +34,7 @@ from crawler.parsing import init_worker, process_job, warm_up
 logger = logging.getLogger(__name__)
 
 NOT_MODIFIED_BATCH = 200
+MAX_EVENTS_LISTED = 1000  # events listed in the summary (all are counted)
 
 
 _ATTACHMENT_HREF = re.compile(
@@ -303,6 +304,7 @@ class ArchivePipeline:
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             "events": kinds,
-            "event_list": self.events,
+            "event_list": self.events[:MAX_EVENTS_LISTED],
+            "event_list_truncated": max(0, len(self.events) - MAX_EVENTS_LISTED),
             "sources": sources,
         }
