@@ -67,13 +67,9 @@ def parse_tree(text: str) -> lxml.html.HtmlElement:
 
 # --- tables ----------------------------------------------------------------------------
 
-def _own(el: etree._Element, xpath: str) -> list:
-    return el.xpath(xpath)
-
-
 def _rows(table: etree._Element) -> list[etree._Element]:
     """The table's own rows (not those of nested tables)."""
-    return _own(table, "./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
 def cell_text(cell: etree._Element) -> str:
@@ -104,10 +100,9 @@ def cell_text(cell: etree._Element) -> str:
 
 
 def _span(cell: etree._Element, name: str) -> int:
-    try:
-        return max(1, min(int(str(cell.get(name, "1")).strip() or 1), 500))
-    except ValueError:
-        return 1
+    """A rowspan/colspan attribute as written by hand-made CMS pages ("2", " 2 ", "2;", junk → 1)."""
+    match = re.match(r"\s*(\d+)", cell.get(name) or "")
+    return max(1, min(int(match.group(1)), 500)) if match else 1
 
 
 def table_grid(table: etree._Element) -> Grid:
@@ -139,7 +134,7 @@ def _is_data_table(table: etree._Element, grid: Grid) -> bool:
     """Layout tables (wrapping other tables, or a single cell) are not statistics tables."""
     if table.xpath(".//table"):
         return False
-    return len(grid) >= 2 or (grid and len(grid[0]) >= 2)
+    return len(grid) >= 2 or (len(grid) == 1 and len(grid[0]) >= 2)
 
 
 def _grid_lines(grid: Grid) -> str:
