@@ -7,8 +7,9 @@ Both find every report whose latest version contains all the query's terms as wr
 
 Ranking: SQLite orders by FTS5's bm25, PostgreSQL by the terms' occurrence counts. A query
 matching more than :data:`RANK_CANDIDATES` reports is ranked among its newest
-``RANK_CANDIDATES`` matches (SQLite) or the first found (PostgreSQL), which keeps common
-words fast; ``SearchResult.truncated`` says so.
+``RANK_CANDIDATES`` matches (SQLite), or among the first 200 found (PostgreSQL, where each
+candidate's text must be read), which keeps common words fast; ``SearchResult.truncated``
+says so. docs/web.md has the design.
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ ranking, snippets, index maintenance on new versions, malformed queries."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from archive.search import QueryError, search, search_result
@@ -118,3 +120,17 @@ def test_odd_queries_are_literal_and_never_fail(archive, odd):
         hits = search(s, odd)
         assert isinstance(hits, list)
         assert s.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == len(TEXTS)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.lists(st.sampled_from(['"', "*", "AND", "OR", "NOT", "NEAR", "(", ")", ":", "-", "^", "%", "_", "\\",
+                                   "公安", "复议", "局", " ", "\x00", "'"]), max_size=8).map("".join))
+def test_any_input_gives_hits_or_query_error(archive, text):
+    with archive() as s:
+        try:
+            hits = search(s, text, agency=text[:5] or None)
+        except QueryError as exc:
+            assert "\n" not in str(exc)
+        else:
+            assert isinstance(hits, list)
