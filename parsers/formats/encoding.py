@@ -150,11 +150,13 @@ def decode(data: bytes, http_header: str | None = None) -> str:
         raise EncodingError(f"{len(data)} bytes that decode as no known text encoding")
     # The first candidate (declared, else UTF-8) wins unless another is clearly more plausible.
     best = candidates[0]
-    best_score = plausibility(best)
-    for other in candidates[1:]:
-        score = plausibility(other)
-        if score > best_score + 0.01:
-            best, best_score = other, score
+    others = [c for c in candidates[1:] if c != best]
+    if others:
+        best_score = plausibility(best)
+        for other in others:
+            score = plausibility(other)
+            if score > best_score + 0.01:
+                best, best_score = other, score
     if "\ufffd" in best and best.count("\ufffd") > max(3, len(best) // 200):
         raise EncodingError("the text decodes only with many replacement characters (unknown encoding)")
     if len(_ODD.findall(best)) > max(8, len(best) // 20) and not _CJK.search(best):
