@@ -93,6 +93,8 @@ def list_command(as_json: bool, db: str | None) -> None:
     for row in rows:
         click.echo(f"#{row['id']}  {row['url']}  {row['filters']}  "
                    f"(sent {row['sent']}, pending {row['pending']}, failed {row['failed']})")
+        if row["last_error"] and (row["pending"] or row["failed"]):
+            click.echo(f"    last error: {row['last_error']}")
 
 
 @alerts_group.command("remove")

@@ -56,10 +56,15 @@ def subscription_filters(sub: Subscription) -> Filters:
 
 
 def list_subscriptions(session: Session) -> list[dict[str, Any]]:
-    """Every subscription as a dict, URL secrets masked, with its delivery counts by status."""
+    """Every subscription as a dict, URL secrets masked, with its delivery counts by status and
+    the error of its latest failed attempt (``last_error``, None if none failed)."""
     counts = {(sub_id, status): n for sub_id, status, n in session.execute(
         sa.select(Delivery.subscription_id, Delivery.status, sa.func.count())
         .group_by(Delivery.subscription_id, Delivery.status))}
+    latest_error = sa.select(sa.func.max(Delivery.id)).where(Delivery.last_error.is_not(None)) \
+        .group_by(Delivery.subscription_id)
+    errors = {sub_id: error for sub_id, error in session.execute(
+        sa.select(Delivery.subscription_id, Delivery.last_error).where(Delivery.id.in_(latest_error)))}
     rows = []
     for sub in session.scalars(sa.select(Subscription).order_by(Subscription.id)):
         rows.append({
@@ -67,6 +72,6 @@ def list_subscriptions(session: Session) -> list[dict[str, Any]]:
             "keyword": sub.keyword, "kinds": list(sub.kinds or []), "filters": subscription_filters(sub).describe(),
             "created_at": sub.created_at.isoformat(),
             "pending": counts.get((sub.id, "pending"), 0), "sent": counts.get((sub.id, "sent"), 0),
-            "failed": counts.get((sub.id, "failed"), 0),
+            "failed": counts.get((sub.id, "failed"), 0), "last_error": errors.get(sub.id),
         })
     return rows

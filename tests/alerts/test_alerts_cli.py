@@ -80,6 +80,7 @@ def test_send_delivers_and_reports_counts(run, receiver, sqlite_url):
         event = publish(s, "成都市公安局", 2023)[0]["id"]
     out = run("send", "--json", "--no-overdue")
     assert out.exit_code == 0
+    assert json.loads(run("list", "--json").output)[0]["last_error"] is None
     counts = json.loads(out.output)
     assert (counts["enqueued"], counts["sent"], counts["failed"]) == (1, 1, 0)
     assert receiver.acked_pairs() == {("all", event): 1}

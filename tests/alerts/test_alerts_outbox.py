@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from archive import service
 from archive.alerts.models import Delivery, FannedOut
 from archive.alerts.outbox import deliver_pending, enqueue_new_events
+from archive.alerts.subscriptions import list_subscriptions
 from tests.alerts.alerts_data import publish, subscribe
 
 
@@ -134,6 +135,9 @@ def test_channel_that_always_fails_ends_failed_with_last_error(Session, receiver
     assert "500" in row.last_error
     assert receiver.received_pairs() == Counter({("down", event): settings.max_attempts * settings.send_tries})
     assert receiver.acked == []
+    with Session() as s:
+        (listed,) = list_subscriptions(s)
+    assert (listed["failed"], listed["pending"], listed["sent"]) == (1, 0, 0) and "500" in listed["last_error"]
 
 
 def test_removed_subscription_gets_nothing(SqliteSession, receiver, settings):
