@@ -23,9 +23,9 @@ db_option = click.option("--db", "db_url", envvar=db.ENV_VAR, metavar="URL",
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-def _open(db_url: str | None):
+def _open(db_url: str | None, *, readonly: bool = False):
     try:
-        return db.open_archive(db_url)
+        return db.open_archive(db_url, readonly=readonly)
     except db.ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -252,7 +252,7 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
     """
     from archive.queries import list_reports
 
-    with _open(db_url)() as session:
+    with _open(db_url, readonly=True)() as session:
         rows = _lookup(list_reports, session, agency=agency, year=year)
     if as_json:
         _dump(rows)
@@ -280,7 +280,7 @@ def history(agency: str, db_url: str | None, as_json: bool) -> None:
     """
     from archive.queries import history as agency_history
 
-    with _open(db_url)() as session:
+    with _open(db_url, readonly=True)() as session:
         data = _lookup(agency_history, session, agency)
     if as_json:
         _dump(data)
@@ -313,7 +313,7 @@ def diff(agency: str, year: int, from_number: int | None, to_number: int | None,
     """
     from archive.queries import diff as version_diff
 
-    with _open(db_url)() as session:
+    with _open(db_url, readonly=True)() as session:
         data = _lookup(version_diff, session, agency, year, from_number=from_number, to_number=to_number)
     if as_json:
         _dump(data)
@@ -362,7 +362,7 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
     """
     from archive.queries import list_events
 
-    with _open(db_url)() as session:
+    with _open(db_url, readonly=True)() as session:
         rows = _lookup(list_events, session, since=_since(since), kind=kind, agency=agency)
     if as_json:
         _dump(rows)
@@ -390,7 +390,7 @@ def export(fmt: str, table: str | None, all_versions: bool, output, db_url: str 
     """
     from archive.queries import EXPORT_COLUMNS, export_cells
 
-    with _open(db_url)() as session:
+    with _open(db_url, readonly=True)() as session:
         rows = export_cells(session, table=table, all_versions=all_versions)
         if fmt == "csv":
             writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS, lineterminator="\n")

@@ -30,6 +30,8 @@ _MIGRATION_LOCK = 7_202_611_220_0001
 
 _upgraded: set[str] = set()
 _upgrade_lock = threading.Lock()
+_engines: dict[tuple[str, bool], sa.Engine] = {}
+_engines_lock = threading.Lock()
 
 
 class ArchiveError(Exception):
@@ -69,19 +71,48 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@lru_cache(maxsize=None)
-def engine_for(url: str) -> sa.Engine:
-    """The engine for ``url`` (one per URL and process; SQLite gets WAL and foreign keys)."""
+def _sqlite_begin_deferred(conn) -> None:
+    # Readers (listings, exports) must not hold the write lock while they stream.
+    conn.exec_driver_sql("BEGIN")
+
+
+def _create_engine(url: str, readonly: bool) -> sa.Engine:
     try:
         if url.startswith("sqlite"):
             engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "begin", _sqlite_begin_deferred if readonly else _sqlite_begin)
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise ArchiveError(f"cannot use database URL {url!r}: {exc}") from exc
     return engine
+
+
+def engine_for(url: str, readonly: bool = False) -> sa.Engine:
+    """The engine for ``url`` (one per URL and process; SQLite gets WAL and foreign keys).
+
+    ``readonly`` engines on SQLite open plain deferred transactions, so a long read never
+    blocks the writers (WAL readers see a consistent snapshot).
+    """
+    key = (url, readonly)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = _create_engine(url, readonly)
+    return engine
+
+
+def _after_fork_in_child() -> None:
+    # A forked worker must not use the parent's pooled connections; SQLAlchemy's advice is
+    # dispose(close=False): the child's pool forgets them without closing the parent's.
+    global _engines_lock
+    _engines_lock = threading.Lock()
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def alembic_config(url: str):
@@ -119,29 +150,31 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise ArchiveError(f"cannot open the archive at {_safe(url)}: {exc.orig}") from exc
 
 
-def open_archive(url: str | None = None) -> sessionmaker[Session]:
+def open_archive(url: str | None = None, *, readonly: bool = False) -> sessionmaker[Session]:
     """A session factory for the archive at ``url``, upgraded to the newest schema.
 
     The upgrade runs once per process and URL. Use it as ``with Session.begin() as s:``.
+    ``readonly=True`` for sessions that only read (on SQLite they do not take the write lock).
     """
     url = database_url(url)
     with _upgrade_lock:
         if url not in _upgraded:
             upgrade(url)
             _upgraded.add(url)
-    return _session_factory(url)
+    return _session_factory(url, readonly)
 
 
 @lru_cache(maxsize=None)
-def _session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(engine_for(url), expire_on_commit=False)
+def _session_factory(url: str, readonly: bool = False) -> sessionmaker[Session]:
+    return sessionmaker(engine_for(url, readonly), expire_on_commit=False)
 
 
 def dispose(url: str | None = None) -> None:
-    """Close pooled connections (for tests and forked workers)."""
+    """Close the pooled connections of ``url``'s engines (for tests)."""
     url = database_url(url)
-    if url in _upgraded or engine_for.cache_info().currsize:
-        engine_for(url).dispose()
+    for (engine_url, _readonly), engine in list(_engines.items()):
+        if engine_url == url:
+            engine.dispose()
 
 
 def _safe(url: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -103,3 +104,27 @@ def test_two_writers_revising_the_same_reports_diff_against_the_latest(db_url):
     details = [(d if isinstance(d, dict) else __import__("json").loads(d), n) for d, n in rows]
     assert all(d["to"] == n and d["from"] == n - 1 for d, n in details), details
     engine.dispose()
+
+
+def test_sqlite_reader_does_not_block_a_writer(sqlite_url):
+    """A long read (an export streaming) must not hold SQLite's write lock."""
+    from archive import service
+    from tests.archive.factories import make_record, page
+
+    writer = db.open_archive(sqlite_url)
+    reader = db.open_archive(sqlite_url, readonly=True)
+    first, second = make_record("甲局"), make_record("乙局")
+    with writer.begin() as s:
+        service.archive_document(s, url="http://r.example/1", data=page(first), record=first)
+    with reader.begin() as read:
+        assert read.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == 1
+        # Another process's writer, which gives up after half a second if the lock is held.
+        raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0.5, isolation_level=None)
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("ROLLBACK")
+        raw.close()
+        with writer.begin() as s:
+            service.archive_document(s, url="http://r.example/2", data=page(second), record=second)
+        # The reader's snapshot is stable while the writer commits.
+        assert read.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == 1
+    db.dispose(sqlite_url)
