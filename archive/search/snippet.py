@@ -5,9 +5,12 @@ and the markup is added by whoever displays it (HTML escaping stays the template
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 
 WINDOW = 120  # characters shown around the first match
+# ASCII-only case folding keeps offsets valid (str.lower() can change a string's length).
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 @dataclass
@@ -54,8 +57,9 @@ def make_snippet(body: str, terms: list[str], window: int = WINDOW) -> Snippet:
     one space so that a snippet is one line.
     """
     flat = " ".join(body.split())
-    folded = flat.lower()
-    spans = sorted({s for t in terms for s in _spans(folded, t.lower())}, key=lambda s: (s[0], -s[1]))
+    folded = flat.translate(_ASCII_LOWER)
+    spans = sorted({s for t in terms for s in _spans(folded, " ".join(t.split()).translate(_ASCII_LOWER))},
+                   key=lambda s: (s[0], -s[1]))
     if not spans:
         return Snippet(flat[:window] + ("…" if len(flat) > window else ""))
     first = spans[0][0]

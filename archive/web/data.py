@@ -24,9 +24,17 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _printable(value: str | None) -> str | None:
+    """User text without control characters (PostgreSQL refuses NUL), None if nothing is left."""
+    if value is None:
+        return None
+    return "".join(ch for ch in value if ch.isprintable() or ch == " ").strip() or None
+
+
 def list_agencies(session: Session, *, name: str | None = None, region: str | None = None,
                   limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Agencies by name (``name`` a substring, ``region`` a code prefix) with report counts."""
+    name, region = _printable(name), _printable(region)
     stmt = (sa.select(Agency.id, Agency.name, Agency.region_code, sa.func.count(Report.id).label("reports"),
                       sa.func.max(Report.year).label("latest_year"))
             .outerjoin(Report, Report.agency_id == Agency.id)

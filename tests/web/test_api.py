@@ -92,3 +92,12 @@ def test_openapi_schema(site):
     assert {"/api/search", "/api/agencies/{agency_id}", "/api/reports/{report_id}", "/api/reports/{report_id}/diff",
             "/api/events"} <= set(schema["paths"])
     assert "/search" not in schema["paths"]  # HTML pages are not API
+
+
+def test_control_characters_in_parameters(site):
+    client, _ = site
+    for params in ({"name": "公安\x00"}, {"region": "\x0011"}):
+        assert client.get("/api/agencies", params=params).status_code == 200
+    assert client.get("/agencies", params={"name": "\x00"}).status_code == 200
+    r = client.get("/api/search", params={"q": "公安\x00局", "agency": "\x00"})
+    assert r.status_code == 200
