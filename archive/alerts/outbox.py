@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import orm
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.alerts import filters as flt
@@ -28,7 +29,6 @@ from archive.alerts.send import SendResult, send
 from archive.alerts.settings import AlertSettings
 from archive.alerts.subscriptions import subscription_filters
 from archive.models import Event, Report, Version, utcnow
-from archive.service import event_dict
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _latest_version(session: Session, event: Event) -> Version | None:
 def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool = False) -> dict[str, Any]:
     """Add what keyword matching and messages need: report title, overdue deadline; the text if asked.
 
-    (The region code comes with the event's agency: `_with_region`.)
+    (The region code comes with the event's agency: `_event_data`.)
     """
     if "title" not in data or (text and "text" not in data):
         version = _latest_version(session, event)
@@ -61,9 +61,16 @@ def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool 
     return data
 
 
-def _with_region(event: Event) -> dict[str, Any]:
-    data = event_dict(event)
-    data["region"] = event.agency.region_code if event.agency else None
+def _event_data(event: Event, *, changes: bool = False) -> dict[str, Any]:
+    """The event as matching and messages see it (`nianbao events --json` fields plus the
+    agency's ``region`` code; never the bulky ``detail``, which is not even loaded)."""
+    data: dict[str, Any] = {
+        "id": event.id, "kind": event.kind, "agency": event.agency.name if event.agency else None,
+        "year": event.year, "url": event.url, "at": event.at.isoformat() if event.at else None,
+        "baseline": bool(event.baseline), "region": event.agency.region_code if event.agency else None,
+    }
+    if changes and event.changes:
+        data["changes"] = event.changes
     return data
 
 
@@ -88,6 +95,7 @@ def enqueue_new_events(session: Session) -> int:
     while True:
         events = session.scalars(
             sa.select(Event)
+            .options(orm.defer(Event.detail), orm.defer(Event.changes))
             .outerjoin(FannedOut, FannedOut.event_id == Event.id)
             .where(FannedOut.event_id.is_(None), Event.id > last_id)
             .order_by(Event.id)
@@ -118,7 +126,7 @@ def _matching(session: Session, event: Event, subs: list[tuple[Subscription, flt
     for sub, filters in subs:
         if event.id <= sub.since_event_id:
             continue
-        data = data or _with_region(event)
+        data = data or _event_data(event)
         if not flt.matches_without_text(filters, data):
             continue
         if filters.keyword:
@@ -182,10 +190,11 @@ def claim(session: Session, *, now: dt.datetime, settings: AlertSettings, limit:
         sa.select(Delivery.id, Delivery.subscription_id, Delivery.attempts, Subscription.url, Event)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Event, Event.id == Delivery.event_id)
+        .options(orm.defer(Event.detail))
         .where(Delivery.id.in_(claimed)).order_by(Delivery.id)).all()
     jobs = []
     for delivery_id, sub_id, attempts, url, event in rows:
-        title, body = format_event(_enrich(session, event, event_dict(event)))
+        title, body = format_event(_enrich(session, event, _event_data(event, changes=True)))
         jobs.append(Job(delivery_id, sub_id, token, attempts, url, title, body, until))
     return jobs
 

@@ -50,8 +50,10 @@ def test_each_event_reaches_each_matching_subscription_once(Session, receiver, s
             (every, "sent", 1), (police, "sent", 1), (beijing, "sent", 1), (revised, "sent", 1)}
         assert s.scalar(sa.select(sa.func.count()).select_from(FannedOut)) == 5
     # The message is in Chinese and names the report.
-    title = next(t for name, e, t, _ in receiver.acked if (name, e) == ("revised", d))
+    title, body = next((t, b) for name, e, t, b in receiver.acked if (name, e) == ("revised", d))
     assert title == "【年报】已修订：北京市公安局 2023 年政府信息公开工作年度报告"
+    assert "变更 1 处：\n  · requests/new/total：10 → 11" in body
+    assert "链接：http://gov.example/" in body and f"事件编号：#{d}" in body
 
 
 def test_keyword_matches_the_latest_text_not_only_the_event(Session, receiver, settings):
