@@ -208,6 +208,20 @@ def run(url: str, n: int, repeat: int) -> None:
     with Session() as s:
         total = s.execute(sa.text("SELECT count(*) FROM search_documents")).scalar_one()
         print(f"  {total} reports indexed")
+        if engine.dialect.name == "sqlite":
+            pages = {name: n for name, n in s.execute(sa.text(
+                "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'search%' GROUP BY name"))} if _has_dbstat(s) else {}
+            if pages:
+                fts = sum(v for k, v in pages.items() if k.startswith("search_fts"))
+                chars = sum(v for k, v in pages.items() if k.startswith("search_chars_fts"))
+                print(f"  index size: trigram {fts / 2**20:.0f} MB, characters {chars / 2**20:.0f} MB, "
+                      f"search_documents {pages.get('search_documents', 0) / 2**20:.0f} MB")
+        else:
+            sizes = s.execute(sa.text("SELECT pg_relation_size('ix_search_fts_body_trgm'), "
+                                      "pg_relation_size('ix_search_fts_grams'), "
+                                      "pg_total_relation_size('search_documents')")).one()
+            print(f"  index size: trigram GIN {sizes[0] / 2**20:.0f} MB, grams GIN {sizes[1] / 2**20:.0f} MB, "
+                  f"search_documents total {sizes[2] / 2**20:.0f} MB")
         # Baseline: a full scan of the text for one query of each length.
         base = {}
         for length, qs in QUERIES.items():
@@ -244,6 +258,14 @@ def run(url: str, n: int, repeat: int) -> None:
         lat.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.status_code
     print(f"  agency page      : {summary(lat)}")
+
+
+def _has_dbstat(session) -> bool:
+    try:
+        session.execute(sa.text("SELECT 1 FROM dbstat LIMIT 1"))
+        return True
+    except sa.exc.OperationalError:
+        return False
 
 
 def pg_database(n: int, rebuild: bool) -> str:
