@@ -304,6 +304,9 @@ class ArchivePipeline:
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             "events": kinds,
+            # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
+            "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)
+                             for key in ("parse", "lock", "archive")},
             "event_list": self.events[:MAX_EVENTS_LISTED],
             "event_list_truncated": max(0, len(self.events) - MAX_EVENTS_LISTED),
             "sources": sources,

@@ -148,7 +148,8 @@ def nianbao(base: str, db: str, tmp: Path, extra: list[str] = ()) -> dict:
     summary = json.loads(out[out.index("{"):])
     return {"pages": summary["pages"], "elapsed": summary["elapsed"], "rate": summary["pages"] / summary["elapsed"],
             "rss": rss, "events": summary["events"], "not_modified": summary["not_modified"],
-            "archived": summary["archived"], "parse_errors": summary["parse_errors"]}
+            "archived": summary["archived"], "parse_errors": summary["parse_errors"],
+            "work": summary.get("work_seconds", {})}
 
 
 def main() -> None:
@@ -173,6 +174,12 @@ def main() -> None:
             print(f"nianbao first crawl:   {first['pages']} pages in {first['elapsed']:.1f} s = {first['rate']:.1f} "
                   f"pages/s, peak RSS {first['rss']} MB (events {first['events']}, parse errors "
                   f"{first['parse_errors']}) — ratio {first['rate'] / base_run['rate']:.2f}")
+            work = first["work"]
+            if work and first["archived"]:
+                n = first["archived"]
+                print(f"  per document in the workers: parse {1000 * work['parse'] / n:.0f} ms, archive "
+                      f"{1000 * work['archive'] / n:.0f} ms, waiting for the SQLite write lock "
+                      f"{1000 * work['lock'] / n:.0f} ms")
             again = nianbao(base, db, tmp)
             print(f"nianbao re-crawl:      {again['pages']} pages in {again['elapsed']:.1f} s = {again['rate']:.1f} "
                   f"pages/s ({again['not_modified']} not modified, {again['archived']} archived, events "

@@ -82,3 +82,17 @@ def test_demo_crawls_the_sample_portal(tmp_path):
     for agency in ("示例市公安局 2023", "示例市公安局 2022", "示例市财政局 2023", "示例市民政局 2022"):
         assert agency in done.stdout
     assert "sample-portal: " in done.stdout and "complete" in done.stdout
+
+
+@pytest.mark.timeout(120)
+def test_watch_runs_crawls_in_new_processes(portals, tmp_path):
+    from conftest import FAST
+
+    db = f"sqlite:///{tmp_path}/w.db"
+    done = subprocess.run([*NIANBAO, "watch", "--every", "1m", "--times", "1", "--sources", str(portals.sources),
+                           "--source", "next-district", "--db", db, *FAST],
+                          capture_output=True, text=True, timeout=110, env={"NIANBAO_STATE_DIR": str(tmp_path),
+                                                                            "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "starting a crawl" in done.stderr
+    assert "events: new 5" in done.stdout
