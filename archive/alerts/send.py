@@ -51,14 +51,29 @@ def _instantiate(url: str):
         return apprise.Apprise.instantiate(url)
 
 
+def _notification_schemes() -> set[str] | None:
+    try:  # apprise's plugin registry (its public details() takes a second to build)
+        from apprise.apprise import N_MGR
+    except ImportError:
+        return None
+    return {scheme.lower() for scheme in N_MGR.schemas()}
+
+
 def check_url(url: str) -> None:
     """Raise `ChannelError` unless apprise recognises `url` as a notification service URL."""
     url = (url or "").strip()
     if not url:
         raise ChannelError("empty apprise URL")
+    if "://" not in url:
+        raise ChannelError("not an apprise URL: no scheme (e.g. json://host/path, dingtalk://TOKEN/)")
     if _instantiate(url) is None:
-        scheme = url.split("://", 1)[0] if "://" in url else url
-        raise ChannelError(f"not a supported apprise URL (scheme {scheme!r}, or its parameters are wrong): see https://github.com/caronc/apprise/wiki")
+        scheme = url.split("://", 1)[0]
+        # apprise's own reason may quote the URL, secrets and all: say only which part is wrong.
+        known = _notification_schemes()
+        why = ("unknown scheme or bad parameters" if known is None
+               else "bad parameters" if scheme.lower() in known else "unknown scheme")
+        raise ChannelError(f"not a supported apprise URL ({scheme}://…: {why}; "
+                           "see https://github.com/caronc/apprise/wiki)")
 
 
 def mask_url(url: str) -> str:

@@ -36,7 +36,10 @@ def _one_line_error(result) -> str:
 
 def test_bad_url_is_a_one_line_error_and_creates_nothing(run, sqlite_url):
     line = _one_line_error(run("add", "nosuchservice://token"))
-    assert "not a supported apprise URL" in line
+    assert "not a supported apprise URL" in line and "unknown scheme" in line
+    line = _one_line_error(run("add", "dingtalk://not-a-token!/"))
+    assert "bad parameters" in line and "not-a-token" not in line
+    assert "no scheme" in _one_line_error(run("add", "abcdef0123456789"))
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
     assert run("add", "json://127.0.0.1/x", "--kind", "deleted").exit_code == 2  # click names the choices
 
