@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 
 from parsers.document import Document, Grid
 from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
@@ -187,6 +188,58 @@ def _page_blocks(page) -> tuple[list[tuple[float, str]], list[tuple[float, float
     return lines, tables
 
 
+# Page furniture: page numbers ("— 3 —", "第3页 共9页", "3/9") in the header or footer band,
+# and running headers (the same line at the top of several pages).
+_PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(?:第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d+(?:\s*/\s*\d+)?)[\s\-—–－·]*$")
+_TOP_BAND, _BOTTOM_BAND = 0.07, 0.92
+
+
+def _zone(top: float, height: float) -> str | None:
+    if top < height * _TOP_BAND:
+        return "top"
+    if top > height * _BOTTOM_BAND:
+        return "bottom"
+    return None
+
+
+def _pdfium_lines(textpage, height: float) -> list[tuple[float, str, str | None]]:
+    """A page's text lines from pdfium, each with its top (from its first character's box) and zone."""
+    text = textpage.get_text_range()
+    out = []
+    offset = 0
+    n_chars = textpage.count_chars()
+    for line in text.split("\n"):
+        stripped = line.rstrip("\r")
+        first = next((offset + i for i, ch in enumerate(stripped) if not ch.isspace()), None)
+        top = float(len(out))
+        if first is not None and first < n_chars:
+            _, _, _, char_top = textpage.get_charbox(first)
+            top = height - char_top
+        if stripped.strip():
+            out.append((top, stripped, _zone(top, height)))
+        offset += len(line) + 1
+    # Reading order as pdfium gives it (content order), not by position: columns and tables
+    # without rules read better that way; the tops only place page furniture.
+    return [(float(i), line, zone) for i, (_, line, zone) in enumerate(out)]
+
+
+def _without_furniture(entries: list[tuple[str | int, str | None, int]]) -> list[str | int]:
+    """Drop page numbers, and running headers: a header-band line seen on two pages or more,
+    or repeating the first line (on the first page such a line is the document's own title
+    and stays)."""
+    tops = Counter(text for text, zone, _ in entries if zone == "top" and isinstance(text, str))
+    running = {text for text, count in tops.items() if count >= 2 and text.strip()}
+    # A report's running header is usually its title, the document's first line.
+    running.update(text for text, _, _ in entries[:1] if isinstance(text, str) and text.strip())
+    out: list[str | int] = []
+    for text, zone, page in entries:
+        if isinstance(text, str) and zone and (
+                _PAGE_NUMBER.match(text) or (zone == "top" and text in running and page > 0)):
+            continue
+        out.append(text)
+    return out
+
+
 # A ruled table of even 2x2 cells takes a dozen line segments; fewer is decoration.
 _MIN_RULING_SEGMENTS = 8
 
@@ -214,7 +267,10 @@ class _Pages:
             return None
 
     def read_page(self, index: int):
-        """(text lines as (top, text), tables as (top, bottom, part), drawn?, page height)."""
+        """(text lines as (top, text, zone), tables as (top, bottom, part), drawn?, page height).
+
+        ``zone`` is "top"/"bottom" for a line in the header/footer band of the page, else None.
+        """
         import pypdfium2.raw as pdfium_c
 
         page = self.pdf[index]
@@ -235,10 +291,10 @@ class _Pages:
             if has_text and segments >= _MIN_RULING_SEGMENTS:
                 found = self._plumber_page(index)
                 if found is not None:
-                    return (*found, drawn, height)
-            text = textpage.get_text_range() if has_text else ""
-            lines = [(float(i), line) for i, line in enumerate(text.splitlines())]
-            return lines, [], drawn, height
+                    text_lines, tables = found
+                    zoned = [(top, text, _zone(top, height)) for top, text in text_lines]
+                    return zoned, tables, drawn, height
+            return (_pdfium_lines(textpage, height) if has_text else []), [], drawn, height
         finally:
             if textpage is not None:
                 textpage.close()
@@ -279,7 +335,7 @@ def read(data: bytes, name: str = "") -> Document:
     """
     label = name or "the PDF"
     pages = _Pages(data, label)
-    lines: list[str | int] = []  # text lines, and table indexes where a table goes
+    entries: list[tuple[str | int, str | None, int]] = []  # (text line or table index, page zone, page)
     tables_parts: list[list[Part]] = []  # each table's parts, one per page it crosses
     drawn = False
     open_table = False  # the last page ended with a table (which may continue on this page)
@@ -294,31 +350,41 @@ def read(data: bytes, name: str = "") -> Document:
             except Exception as exc:  # noqa: BLE001 - pdfium/pdfminer raise many kinds on mangled files
                 raise CorruptDocument(f"{label}: page {index + 1} is damaged ({type(exc).__name__}: {exc})") from None
             drawn = drawn or page_drawn
-            items: list[tuple[float, int, object]] = [(top, 0, text) for top, text in text_lines]
+            items: list[tuple[float, int, object]] = [(top, 0, (text, zone)) for top, text, zone in text_lines]
             items += [(top, 1, (top, bottom, part)) for top, bottom, part in tables]
             items.sort(key=lambda item: (item[0], item[1]))
+            # Header/footer lines do not separate a table from its continuation.
+            body = [item for item in items if item[1] == 1 or item[2][1] is None]
             first_table = True
-            for position, (top, kind, payload) in enumerate(items):
+            for position, (top, kind, payload) in enumerate(body):
                 if kind == 0:
-                    lines.append(normalize_spacing(payload.strip(" \u3000")))
                     continue
                 t_top, _, part = payload
-                nothing_above = all(k == 1 for _, k, _ in items[:position])
+                nothing_above = all(k == 1 for _, k, _ in body[:position])
                 if (first_table and nothing_above and open_table and tables_parts
                         and _continues(tables_parts[-1][-1], part, t_top, height)):
                     tables_parts[-1].append(part)
+                    payload_index = None
                 else:
-                    lines.append(len(tables_parts))
+                    payload_index = len(tables_parts)
                     tables_parts.append([part])
                 first_table = False
+                items[items.index((top, kind, payload))] = (top, 2, payload_index)
+            for _, kind, payload in items:
+                if kind == 0:
+                    text, zone = payload
+                    entries.append((normalize_spacing(text.strip(" \u3000")), zone, index))
+                elif kind == 2 and payload is not None:
+                    entries.append((payload, None, index))
             # A table can continue on the next page only if nothing follows it on this one.
-            open_table = bool(items) and items[-1][1] == 1
+            open_table = bool(body) and body[-1][1] == 1
     finally:
         pages.close()
 
     grids = [table_grid(parts) for parts in tables_parts]
     text = normalize_text("\n".join(
-        "\n".join("\t".join(row) for row in grids[item]) if isinstance(item, int) else item for item in lines))
+        "\n".join("\t".join(row) for row in grids[item]) if isinstance(item, int) else item
+        for item in _without_furniture(entries)))
     if not text.strip():
         if n_pages and drawn:
             raise ImageOnlyPDF(f"{label} has {n_pages} page(s) without a text layer (a scan?) — it would need OCR")

@@ -22,7 +22,7 @@ def _squash(grid):
 
 GRID_LAYOUTS = ["html_utf8", "html_gbk_no_charset", "html_gbk_gb2312_meta", "html_plain_cells",
                 "html_layout_table", "html_two_column_table", "pdf", "pdf_break_in_span", "pdf_split_row",
-                "pdf_one_path_rules", "pdf_word_export", "docx"]
+                "pdf_one_path_rules", "pdf_word_export", "pdf_page_furniture", "docx"]
 
 
 @pytest.mark.parametrize("layout", GRID_LAYOUTS)
@@ -271,3 +271,16 @@ def test_metadata_titles_are_cleaned():
 
     assert metadata_title("Microsoft Word - 某局2020年政府信息公开工作年度报告.docx") == "某局2020年政府信息公开工作年度报告"
     assert metadata_title("untitled") is None and metadata_title("  ") is None and metadata_title(None) is None
+
+
+@pytest.mark.parametrize("options", [{}, {"break_before": "denied.internal_affairs"},
+                                     {"split_row": "not_processed.confirmation", "repeat_header": True},
+                                     {"extra_pages": 3}])
+def test_pdf_page_numbers_and_running_headers_are_not_text(options):
+    from layouts.render_pdf import pdf_bytes
+
+    report = sample_report(1)
+    plain = read_document(pdf_bytes(report, **options), "a.pdf")
+    furnished = read_document(pdf_bytes(report, furniture=True, **options), "a.pdf")
+    assert furnished.text == plain.text and furnished.tables == plain.tables
+    assert furnished.text.count(report.title) == 1 and "— 2 —" not in furnished.text

@@ -47,6 +47,8 @@ _ALL = [
            slow=True),
     Layout("pdf_split_row", lambda r: pdf_bytes(r, split_row="not_processed.confirmation"), "report.pdf",
            slow=True),
+    Layout("pdf_page_furniture", lambda r: pdf_bytes(r, furniture=True, break_before="denied.internal_affairs"),
+           "report.pdf", slow=True),
     Layout("pdf_one_path_rules", lambda r: pdf_bytes(r, one_path=True), "report.pdf", slow=True),
     Layout("pdf_word_export", lambda r: pdf_bytes(r, filled_rules=True, repeat_header=True,
                                                   split_row="unavailable.needs_creation"), "report.pdf", slow=True),

@@ -66,8 +66,20 @@ class _Pen:
     canvas: object
     y: float = PAGE_H - MARGIN
     pages: int = 1
+    running_header: str | None = None  # printed at the top of every page but the first
+    page_numbers: bool = False  # "— 3 —" at the bottom of every page
+
+    def furniture(self) -> None:
+        """Page numbers and running header of the current page (drawn outside the text area)."""
+        if self.page_numbers:
+            self.canvas.setFont(FONT, 9)
+            self.canvas.drawCentredString(PAGE_W / 2, MARGIN / 2, f"— {self.pages} —")
+        if self.running_header and self.pages > 1:
+            self.canvas.setFont(FONT, 8)
+            self.canvas.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN / 2, self.running_header)
 
     def new_page(self) -> None:
+        self.furniture()
         self.canvas.showPage()
         self.canvas.setFont(FONT, BODY_SIZE)
         self.pages += 1
@@ -207,12 +219,13 @@ def _paint_table(pen: _Pen, layout, *, one_path: bool = False, filled_rules: boo
 
 def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_row: str | None = None,
               extra_pages: int = 0, one_path: bool = False, filled_rules: bool = False,
-              repeat_header: bool = False) -> bytes:
+              repeat_header: bool = False, furniture: bool = False) -> bytes:
     """The report as PDF bytes.
 
     ``break_before`` / ``split_row`` name a requests row (e.g. ``denied.internal_affairs``)
     where the requests table crosses a page break; ``repeat_header`` repeats a table's
-    header rows on each page it continues on (Word's "repeat as header row"). ``extra_pages`` adds that many pages of
+    header rows on each page it continues on (Word's "repeat as header row"); ``furniture``
+    prints page numbers and a running header. ``extra_pages`` adds that many pages of
     narrative (for memory benchmarks).
     """
     from reportlab.pdfgen.canvas import Canvas
@@ -221,7 +234,7 @@ def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_ro
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
     canvas.setTitle(report.title)
-    pen = _Pen(canvas)
+    pen = _Pen(canvas, running_header=report.title if furniture else None, page_numbers=furniture)
     grids = tables(report)
     request_rows = _request_row_index(report)
     filler = ("为进一步提升政府信息公开质量，本机关持续完善公开制度，规范发布流程，"
@@ -245,6 +258,7 @@ def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_ro
             segments = [seg for row in layout[0] for seg in row]
             last = max(seg[0] for seg in segments)
             pen.y = min(seg[2] for seg in segments if seg[0] == last) - 8
+    pen.furniture()
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
