@@ -17,8 +17,30 @@ from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+
+
+def paragraph_text(p) -> str:
+    """A ``w:p`` element's text, tracked insertions, smart tags, hyperlinks and simple fields
+    included (python-docx's ``Paragraph.text`` skips them), deletions and the fallback copy
+    of alternate content left out; ``w:tab`` → tab, ``w:br`` → line break."""
+    parts = []
+    for el in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if any(a.tag in (f"{_W}del", f"{_MC}Fallback") for a in el.iterancestors()):
+            continue
+        if el.tag == f"{_W}t":
+            parts.append(el.text or "")
+        elif el.tag == f"{_W}tab":
+            if el.getparent() is not None and el.getparent().tag == f"{_W}r":  # not a tab stop definition
+                parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
 def _cell_text(cell) -> str:
-    return normalize_cell(" ".join(p.text for p in cell.paragraphs))
+    """A cell's paragraphs on one line (paragraphs of a table nested in the cell are not its text)."""
+    return normalize_cell(" ".join(paragraph_text(p) for p in cell._tc.iterchildren(f"{_W}p")))
 
 
 def table_grid(table) -> Grid:
@@ -53,7 +75,6 @@ def read(data: bytes, name: str = "") -> Document:
     import docx  # python-docx; deferred so that `import parsers` stays light
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     label = name or "the DOCX file"
     try:
@@ -69,7 +90,7 @@ def read(data: bytes, name: str = "") -> Document:
     def walk(parent) -> None:
         for child in parent.iterchildren():
             if child.tag == f"{_W}p":
-                lines.append(Paragraph(child, document).text)
+                lines.append(paragraph_text(child))
             elif child.tag == f"{_W}tbl":
                 grid = table_grid(Table(child, document))
                 if grid:

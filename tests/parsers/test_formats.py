@@ -284,3 +284,22 @@ def test_pdf_page_numbers_and_running_headers_are_not_text(options):
     furnished = read_document(pdf_bytes(report, furniture=True, **options), "a.pdf")
     assert furnished.text == plain.text and furnished.tables == plain.tables
     assert furnished.text.count(report.title) == 1 and "— 2 —" not in furnished.text
+
+
+def test_docx_tracked_insertions_smart_tags_and_fields_are_text():
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    paragraph = parse_xml(
+        f'<w:p {nsdecls("w")}><w:r><w:t>共收到申请</w:t></w:r>'
+        '<w:ins w:id="1" w:author="a"><w:r><w:t>1409</w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="a"><w:r><w:delText>1400</w:delText></w:r></w:del>'
+        '<w:smartTag w:uri="u" w:element="e"><w:r><w:t>件</w:t></w:r></w:smartTag>'
+        '<w:fldSimple w:instr="QUOTE"><w:r><w:t>。</w:t></w:r></w:fldSimple>'
+        '<w:r><w:tab/><w:t>规章</w:t></w:r></w:p>')
+    document.element.body.insert(0, paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert read_document(buffer.getvalue(), "a.docx").text == "共收到申请1409件。\t规章"
