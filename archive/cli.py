@@ -88,8 +88,15 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     from archive import service
 
     Session = _open(db_url)
-    with Session.begin() as session:
-        counts = service.reparse(session, everything=everything)
+    show = not as_json and sys.stderr.isatty()
+
+    def progress(counts: dict[str, int]) -> None:
+        if show:
+            click.echo(f"\r{counts['versions']} versions, {counts['documents']} documents", err=True, nl=False)
+
+    counts = service.reparse(Session, everything=everything, progress=progress)
+    if show:
+        click.echo(err=True)
     if as_json:
         _dump(counts)
     else:

@@ -560,30 +560,46 @@ def _reparse_version(session: Session, version: Version) -> bool:
     return True
 
 
-def reparse(session: Session, *, everything: bool = False, limit: int | None = None) -> dict[str, int]:
+def reparse(session_factory, *, everything: bool = False, batch: int = 100,
+            progress=None) -> dict[str, int]:
     """Re-parse stored snapshots made by older parsers (or all, ``everything``) in place.
 
     Versions get new records, text and cells without ``revised`` events; documents get
-    fingerprints comparable with the current parser. Returns counts.
+    fingerprints comparable with the current parser. Works in batches of ``batch`` rows,
+    one transaction each (a stopped run keeps what it did; rerun to go on). ``progress``
+    is called with the counts after each batch. Returns the counts.
     """
     counts = {"versions": 0, "documents": 0, "failed": 0}
-    stmt = sa.select(Version).order_by(Version.id)
-    if not everything:
-        stmt = stmt.where(Version.parser_version != PARSER_VERSION)
-    for version in session.execute(stmt.limit(limit)).scalars().all():
-        if _reparse_version(session, version):
-            counts["versions"] += 1
-        else:
-            counts["failed"] += 1
-    dstmt = sa.select(Document).where(Document.sha256.is_not(None), Document.report_id.is_not(None))
-    if not everything:
-        dstmt = dstmt.where(Document.parser_version != PARSER_VERSION)
-    for doc in session.execute(dstmt.order_by(Document.id).limit(limit)).scalars().all():
+    for model, step in ((Version, _reparse_version_batch), (Document, _refingerprint_batch)):
+        after = 0
+        while True:
+            with session_factory.begin() as session:
+                stmt = sa.select(model).where(model.id > after).order_by(model.id).limit(batch)
+                if model is Document:
+                    stmt = stmt.where(Document.sha256.is_not(None), Document.report_id.is_not(None))
+                if not everything:
+                    stmt = stmt.where(model.parser_version != PARSER_VERSION)
+                rows = session.execute(stmt).scalars().all()
+                if not rows:
+                    break
+                step(session, rows, counts)
+                after = rows[-1].id
+            if progress:
+                progress(dict(counts))
+    return counts
+
+
+def _reparse_version_batch(session: Session, versions: list[Version], counts: dict[str, int]) -> None:
+    for version in versions:
+        counts["versions" if _reparse_version(session, version) else "failed"] += 1
+
+
+def _refingerprint_batch(session: Session, docs: list[Document], counts: dict[str, int]) -> None:
+    for doc in docs:
         fp = _refingerprint(session, doc.sha256, doc.url, PARSER_VERSION)
         if fp is not None:
             doc.fingerprint, doc.parser_version = fp, PARSER_VERSION
             counts["documents"] += 1
-    return counts
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime:
