@@ -14,7 +14,9 @@ and measures in one run:
 
 Pages/s are the crawl's own figures (spider open to close, over all responses). The
 politeness settings are turned off for both (a local server): the ratio is the cost of
-the processing, not of the delays.
+the processing, not of the delays. On a shared machine wall-clock rates follow the other
+load (the load average is printed with each run); CPU milliseconds a page (the crawl
+process and its parse workers, not the server) do not, so the CPU ratio is printed too.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -105,17 +108,20 @@ print(json.dumps({"pages": stats.get("response_received_count", 0), "elapsed": s
 '''
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(command: list[str], env: dict | None = None) -> tuple[str, float, int]:
-    """Run a command; (stdout, wall seconds, peak RSS in MB of the process and its waited children)."""
-    started = time.monotonic()
+    """Run a command; (stdout, CPU seconds of it and its children, peak RSS in MB of the crawling process)."""
+    cpu = _cpu()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, **(env or {})))
     out, err = proc.communicate()
-    wall = time.monotonic() - started
     if proc.returncode:
         raise SystemExit(f"{command[:4]} failed:\n{err[-3000:]}")
-    rss = _peak_rss(err)
-    return out, wall, rss
+    return out, _cpu() - cpu, _peak_rss(err)
 
 
 def _peak_rss(stderr: str) -> int:
@@ -132,9 +138,10 @@ RSS_HOOK = ("import atexit,sys\n"
 
 
 def plain(base: str) -> dict:
-    out, wall, rss = run([sys.executable, "-c", RSS_HOOK + PLAIN_SPIDER, base + "/zwgk/gknb/index.html"])
+    load = os.getloadavg()[0]
+    out, cpu, rss = run([sys.executable, "-c", RSS_HOOK + PLAIN_SPIDER, base + "/zwgk/gknb/index.html"])
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(rate=result["pages"] / result["elapsed"], rss=rss)
+    result.update(rate=result["pages"] / result["elapsed"], rss=rss, cpu_ms=1000 * cpu / result["pages"], load=load)
     return result
 
 
@@ -144,10 +151,11 @@ def nianbao(base: str, db: str, tmp: Path, extra: list[str] = ()) -> dict:
                        "max_pages = 100000\n", encoding="utf-8")
     command = [sys.executable, "-c", RSS_HOOK + "from crawler.cli import main; main()", "crawl",
                "--sources", str(sources), "--db", db, "--json", *COMMON, "-s", "NIANBAO_PROGRESS_INTERVAL=0", *extra]
-    out, wall, rss = run(command, env={"NIANBAO_STATE_DIR": str(tmp / "state")})
+    load = os.getloadavg()[0]
+    out, cpu, rss = run(command, env={"NIANBAO_STATE_DIR": str(tmp / "state")})
     summary = json.loads(out[out.index("{"):])
     return {"pages": summary["pages"], "elapsed": summary["elapsed"], "rate": summary["pages"] / summary["elapsed"],
-            "rss": rss, "events": summary["events"], "not_modified": summary["not_modified"],
+            "rss": rss, "cpu_ms": 1000 * cpu / summary["pages"], "load": load, "events": summary["events"], "not_modified": summary["not_modified"],
             "archived": summary["archived"], "parse_errors": summary["parse_errors"],
             "work": summary.get("work_seconds", {})}
 
@@ -168,12 +176,15 @@ def main() -> None:
         try:
             base_run = plain(base)
             print(f"plain Scrapy:          {base_run['pages']} pages in {base_run['elapsed']:.1f} s = "
-                  f"{base_run['rate']:.1f} pages/s, peak RSS {base_run['rss']} MB")
+                  f"{base_run['rate']:.1f} pages/s, {base_run['cpu_ms']:.1f} ms CPU a page, peak RSS "
+                  f"{base_run['rss']} MB (load average {base_run['load']:.1f})")
             db = f"sqlite:///{tmp / 'bench.db'}"
             first = nianbao(base, db, tmp)
             print(f"nianbao first crawl:   {first['pages']} pages in {first['elapsed']:.1f} s = {first['rate']:.1f} "
-                  f"pages/s, peak RSS {first['rss']} MB (events {first['events']}, parse errors "
-                  f"{first['parse_errors']}) — ratio {first['rate'] / base_run['rate']:.2f}")
+                  f"pages/s, {first['cpu_ms']:.1f} ms CPU a page, peak RSS {first['rss']} MB (events "
+                  f"{first['events']}, parse errors {first['parse_errors']}, load average {first['load']:.1f}) "
+                  f"— ratio {first['rate'] / base_run['rate']:.2f} (CPU ratio "
+                  f"{base_run['cpu_ms'] / first['cpu_ms']:.2f})")
             work = first["work"]
             if work and first["archived"]:
                 n = first["archived"]
@@ -183,7 +194,8 @@ def main() -> None:
             again = nianbao(base, db, tmp)
             print(f"nianbao re-crawl:      {again['pages']} pages in {again['elapsed']:.1f} s = {again['rate']:.1f} "
                   f"pages/s ({again['not_modified']} not modified, {again['archived']} archived, events "
-                  f"{again['events']}) — ratio {again['rate'] / base_run['rate']:.2f}")
+                  f"{again['events']}, {again['cpu_ms']:.1f} ms CPU a page, load average {again['load']:.1f}) "
+                  f"— ratio {again['rate'] / base_run['rate']:.2f} (CPU ratio {base_run['cpu_ms'] / again['cpu_ms']:.2f})")
         finally:
             server.terminate()
         if args.memory_pages:
