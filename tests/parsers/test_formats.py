@@ -303,3 +303,16 @@ def test_docx_tracked_insertions_smart_tags_and_fields_are_text():
     buffer = io.BytesIO()
     document.save(buffer)
     assert read_document(buffer.getvalue(), "a.docx").text == "共收到申请1409件。\t规章"
+
+
+def test_page_chrome_changes_do_not_change_the_text():
+    """The archive hashes the text: a new entry in the sidebar, a changed footer or menu is not a revision."""
+    report = sample_report(6)
+    page = render_html(report)
+    changed = (page.replace("<h3>相关年报</h3><ul>",
+                            "<h3>相关年报</h3><ul><li><a href='/n.html'>某局2025年政府信息公开工作年度报告</a>"
+                            "<span>2026-01-20</span></li>")
+               .replace("京ICP备05060933号", "京ICP备05060934号-2")
+               .replace('<li><a href="/bsfw/">办事服务</a></li>', '<li><a href="/bsfw/">办事服务</a></li><li>无障碍</li>'))
+    assert changed != page
+    assert read_document(changed.encode(), "a.html").text == read_document(page.encode(), "a.html").text
