@@ -52,56 +52,61 @@ def page(record: Record) -> bytes:
     return ("<html><body>" + "".join(f"<p>{p}</p>" for p in record.text.split("\n\n")) + "</body></html>").encode()
 
 
-def bench_ingest(url: str, records: list[Record], revision: str = "head") -> tuple[float, float]:
-    """(archive records/s, bare-insert records/s) on a fresh archive at ``url`` migrated to ``revision``.
+class ArchiveWriter:
+    """``archive_document``, one transaction a record, on a fresh archive migrated to ``revision``
+    (``0001_initial``: the archive alone; ``head``: with the search index's triggers)."""
 
-    ``0001_initial`` measures the archive alone; ``head`` includes the search index that
-    later migrations keep in step with triggers.
-    """
-    db.upgrade(url, revision)
-    Session = sessionmaker(db.engine_for(url), expire_on_commit=False)
-    docs = [(f"http://bench.example/{i}.html", r, page(r)) for i, r in enumerate(records)]
-    t0 = time.perf_counter()
-    for doc_url, record, data in docs:
-        with Session.begin() as session:
-            service.archive_document(session, url=doc_url, data=data, record=record)
-    archive_rate = len(docs) / (time.perf_counter() - t0)
+    def __init__(self, url: str, revision: str):
+        db.upgrade(url, revision)
+        self.Session = sessionmaker(db.engine_for(url), expire_on_commit=False)
 
-    # Baseline: the same version rows and cells, inserted bare (Core, one transaction each).
-    engine = db.engine_for(url)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(Snapshot.__table__), [{"sha256": "0" * 64, "size": 0, "compression": "zlib",
-                                                     "data": b"", "created_at": utcnow()}])
-        agency_id = conn.execute(sa.insert(Agency.__table__).values(name="基线局", created_at=utcnow())
-                                 .returning(Agency.__table__.c.id)).scalar_one()
-    t0 = time.perf_counter()
-    for i, (_u, record, _d) in enumerate(docs):
-        with engine.begin() as conn:
+    def write(self, i: int, record: Record, data: bytes) -> None:
+        with self.Session.begin() as session:
+            service.archive_document(session, url=f"http://bench.example/{i}.html", data=data, record=record)
+
+
+class BareWriter:
+    """Baseline: the same version row and cells through SQLAlchemy Core, no archive logic."""
+
+    def __init__(self, url: str):
+        db.upgrade(url, "0001_initial")
+        self.engine = db.engine_for(url)
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(Snapshot.__table__), [{"sha256": "0" * 64, "size": 0, "compression": "zlib",
+                                                         "data": b"", "created_at": utcnow()}])
+            self.agency_id = conn.execute(sa.insert(Agency.__table__).values(name="基线局", created_at=utcnow())
+                                          .returning(Agency.__table__.c.id)).scalar_one()
+
+    def write(self, i: int, record: Record, data: bytes) -> None:
+        with self.engine.begin() as conn:
             report_id = conn.execute(sa.insert(Report.__table__).values(
-                agency_id=agency_id, year=10_000 + i, version_count=1, first_seen=utcnow(), updated_at=utcnow())
-                .returning(Report.__table__.c.id)).scalar_one()
+                agency_id=self.agency_id, year=10_000 + i, version_count=1, first_seen=utcnow(),
+                updated_at=utcnow()).returning(Report.__table__.c.id)).scalar_one()
             version_id = conn.execute(sa.insert(Version.__table__).values(
                 report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
-                fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow()).returning(Version.__table__.c.id)).scalar_one()
+                fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow())
+                .returning(Version.__table__.c.id)).scalar_one()
             conn.execute(sa.insert(Cell.__table__), service.cell_rows(version_id, record.to_dict()))
-    bare_rate = len(docs) / (time.perf_counter() - t0)
-    return archive_rate, bare_rate
 
 
-def bench_raw_sqlite(path: str, records: list[Record]) -> float:
-    """Floor: the same version rows and cells through the bare sqlite3 driver (schema 0001)."""
-    import json
-    import sqlite3
+class RawSQLiteWriter:
+    """Floor: the same version row and cells through the bare sqlite3 driver."""
 
-    db.upgrade(f"sqlite:///{path}", "0001_initial")
-    db.engine_for(f"sqlite:///{path}").dispose()
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute("INSERT INTO snapshots VALUES ('0', 0, 'zlib', x'', '2020-01-01')")
-    conn.execute("INSERT INTO agencies (name, created_at) VALUES ('基线局', '2020-01-01')")
-    t0 = time.perf_counter()
-    for i, record in enumerate(records):
+    def __init__(self, path: str):
+        import sqlite3
+
+        db.upgrade(f"sqlite:///{path}", "0001_initial")
+        db.dispose(f"sqlite:///{path}")
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        self.conn.execute("INSERT INTO snapshots VALUES ('0', 0, 'zlib', x'', '2020-01-01')")
+        self.conn.execute("INSERT INTO agencies (name, created_at) VALUES ('基线局', '2020-01-01')")
+
+    def write(self, i: int, record: Record, data: bytes) -> None:
+        import json
+
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         rid = conn.execute("INSERT INTO reports (agency_id, year, version_count, first_seen, updated_at) "
                            "VALUES (1, ?, 1, '2020-01-01', '2020-01-01') RETURNING id", (i,)).fetchone()[0]
@@ -112,9 +117,22 @@ def bench_raw_sqlite(path: str, records: list[Record]) -> float:
             (vid, r["table_name"], r["row_key"], r["column_key"], r["value"], r["text"])
             for r in service.cell_rows(vid, record.to_dict())])
         conn.execute("COMMIT")
-    rate = len(records) / (time.perf_counter() - t0)
-    conn.close()
-    return rate
+
+
+def bench_ingest(writers: dict[str, object], records: list[Record], rounds: int = 10) -> dict[str, float]:
+    """Records/s of each writer, measured in interleaved rounds (so that the load of a shared
+    machine drifts over all of them alike, and their ratios stay meaningful)."""
+    docs = [(i, r, page(r)) for i, r in enumerate(records)]
+    spent = dict.fromkeys(writers, 0.0)
+    size = max(1, len(docs) // rounds)
+    for start in range(0, len(docs), size):
+        chunk = docs[start:start + size]
+        for name, writer in writers.items():
+            t0 = time.perf_counter()
+            for i, record, data in chunk:
+                writer.write(i, record, data)
+            spent[name] += time.perf_counter() - t0
+    return {name: len(docs) / seconds for name, seconds in spent.items()}
 
 
 def bulk_archive(url: str, n_reports: int, years: int = 5) -> list[str]:
@@ -197,7 +215,7 @@ def bench_reads(url: str, n_reports: int, samples: int) -> dict[str, tuple[float
 def pg_database() -> str | None:
     try:
         admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"nianbao_bench_{uuid.uuid4().hex[:10]}"
+        name = f"nianbao_bench_archive_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:
             conn.execute(sa.text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
                                  "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
@@ -230,40 +248,38 @@ def main() -> None:
     print(f"ingest: {args.records} pre-parsed records, {cells:.0f} cells and "
           f"{sum(len(r.text) for r in records) / len(records):.0f} characters each, one transaction each")
     with tempfile.TemporaryDirectory() as tmp:
-        backends = [("SQLite", f"sqlite:///{tmp}/ingest.db", f"sqlite:///{tmp}/reads.db")]
-        extra = [f"sqlite:///{tmp}/ingest_head.db"]
+        pg_urls = []
         if not args.no_pg:
-            ingest_pg, reads_pg, head_pg = pg_database(), pg_database(), pg_database()
-            if ingest_pg and reads_pg and head_pg:
-                backends.append(("PostgreSQL", ingest_pg, reads_pg))
-                extra.append(head_pg)
-        rates = {}
+            pg_urls = [u for u in (pg_database() for _ in range(4)) if u]
         try:
-            raw = bench_raw_sqlite(f"{tmp}/raw.db", records)
-            print(f"  SQLite     raw sqlite3 driver (floor): {raw:7.0f} records/s")
-            for (name, ingest_url, _), head_url in zip(backends, extra):
-                rate, bare = bench_ingest(ingest_url, records, "0001_initial")
-                rates[name] = rate
-                print(f"  {name:<10} archive_document: {rate:7.0f} records/s   bare inserts: {bare:7.0f} records/s"
-                      f"   archive/bare = {rate / bare:.2f}" + (f"   archive/raw = {rate / raw:.2f}"
-                                                                  if name == "SQLite" else ""))
-                with_search, _ = bench_ingest(head_url, records, "head")
-                print(f"  {name:<10} with the search index (migrations to head): {with_search:7.0f} records/s"
-                      f"   with/without = {with_search / rate:.2f}")
-            if len(rates) == 2:
-                print(f"  PostgreSQL/SQLite ingest ratio: {rates['PostgreSQL'] / rates['SQLite']:.2f}")
-            for name, _, reads_url in backends:
+            writers = {
+                "SQLite raw sqlite3 (floor)": RawSQLiteWriter(f"{tmp}/raw.db"),
+                "SQLite bare Core inserts": BareWriter(f"sqlite:///{tmp}/bare.db"),
+                "SQLite archive_document": ArchiveWriter(f"sqlite:///{tmp}/archive.db", "0001_initial"),
+                "SQLite archive + search index": ArchiveWriter(f"sqlite:///{tmp}/head.db", "head"),
+            }
+            if len(pg_urls) == 4:
+                writers.update({
+                    "PostgreSQL bare Core inserts": BareWriter(pg_urls[0]),
+                    "PostgreSQL archive_document": ArchiveWriter(pg_urls[1], "0001_initial"),
+                    "PostgreSQL archive + search index": ArchiveWriter(pg_urls[2], "head"),
+                })
+            rates = bench_ingest(writers, records)
+            floor, base = rates["SQLite raw sqlite3 (floor)"], rates["SQLite archive_document"]
+            for name, rate in rates.items():
+                print(f"  {name:<36} {rate:7.0f} records/s   /raw sqlite3 {rate / floor:5.2f}"
+                      f"   /SQLite archive {rate / base:5.2f}")
+            backends = [("SQLite", f"sqlite:///{tmp}/reads.db")]
+            if len(pg_urls) == 4:
+                backends.append(("PostgreSQL", pg_urls[3]))
+            for name, reads_url in backends:
                 print(f"reads on {name} ({args.samples} samples each, ms):")
                 results = bench_reads(reads_url, args.reports, args.samples)
                 base = results["pk lookup (baseline)"][0]
                 for label, (median, p95) in results.items():
                     print(f"  {label:<28} median {median:7.2f}   p95 {p95:7.2f}   median/baseline {median / base:6.1f}")
         finally:
-            for name, ingest_url, reads_url in backends:
-                if name == "PostgreSQL":
-                    drop_pg(ingest_url)
-                    drop_pg(reads_url)
-            for url in extra[1:]:
+            for url in pg_urls:
                 drop_pg(url)
 
 
