@@ -43,6 +43,8 @@ from parsers.record import PARSER_VERSION, Record
 log = logging.getLogger(__name__)
 
 EVENT_KINDS = ("new", "revised", "withdrawn", "restored", "overdue")
+MAX_URL = 2000
+MAX_AGENCY = 200  # agencies.name
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,9 @@ def archive_document(session: Session, *, url: str, data: bytes, content_type: s
 def _archive(session: Session, *, url: str, data: bytes, content_type: str | None, record: Record | None,
              parse_error: str | None, source: str | None, agency: str | None, year: int | None,
              etag: str | None, last_modified: str | None, at: dt.datetime, crawl_id: int | None) -> list[dict]:
+    if len(url) > MAX_URL:
+        # PostgreSQL's unique index cannot hold much more (about 2,700 bytes a key).
+        raise ValueError(f"URL longer than {MAX_URL} characters: {url[:80]}…")
     digest = snapshots.sha256(data)
     crawl = session.get(Crawl, crawl_id) if crawl_id is not None else None
     source_id = _source_id(session, source) if source else (crawl.source_id if crawl else None)
@@ -316,8 +321,8 @@ def _archive(session: Session, *, url: str, data: bytes, content_type: str | Non
                                                    "last_fetched": at}], ["document_id", "sha256"])
     doc.sha256 = digest
     doc.last_seen = doc.last_checked = at
-    doc.content_type = content_type or doc.content_type
-    doc.etag, doc.last_modified = etag, last_modified
+    doc.content_type = (content_type or doc.content_type or "")[:200] or None
+    doc.etag, doc.last_modified = etag, (last_modified[:100] if last_modified else None)
     if source_id is not None:
         doc.source_id = source_id
     if crawl_id is not None:
@@ -362,6 +367,8 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
         rec["agency"] = agency
     if rec.get("year") is None and year is not None:
         rec["year"] = int(year)
+    if rec.get("agency") and len(rec["agency"]) > MAX_AGENCY:
+        rec["agency"] = None  # not an agency's name: a parsing accident
     if rec.get("template") == "unknown" or not rec.get("agency") or rec.get("year") is None:
         missing = "template unknown" if rec.get("template") == "unknown" else (
             "no agency" if not rec.get("agency") else "no year")

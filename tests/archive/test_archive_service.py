@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import sqlalchemy as sa
 
 from archive import service
@@ -204,3 +205,15 @@ def test_add_event_for_overdue(Session):
         event = service.add_event(s, kind="overdue", agency="某市交通局", year=2024, url="http://gov.example/")
         assert event.id is not None
         assert service.event_dict(event)["agency"] == "某市交通局"
+
+
+def test_oversized_inputs_are_clear_errors_not_database_errors(Session):
+    record = make_record(agency="某" * 300)
+    with Session.begin() as s:
+        assert service.archive_document(s, url=URL, data=page(record), record=record,
+                                        content_type="text/html; " + "x" * 500) == []
+        doc = s.execute(sa.select(Document)).scalar_one()
+        assert doc.parse_error == "not a report (no agency)" and len(doc.content_type) == 200
+    with pytest.raises(ValueError, match="URL longer than"):
+        with Session.begin() as s:
+            service.archive_document(s, url="http://x.example/" + "a" * 3000, data=b"x", record=record)
