@@ -135,12 +135,18 @@ def sniff(data: bytes, name: str = "") -> str:
     return "text"
 
 
-def read_document(data: bytes, name: str = "") -> Document:
+def read_document(data: bytes, name: str = "", content_type: str | None = None) -> Document:
     """Read one document's bytes with the reader :func:`sniff` picks.
 
+    ``content_type`` is the HTTP ``Content-Type`` header if the caller has one: its charset
+    counts as a declaration for HTML and text (never blindly trusted, see ``encoding``).
     Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
     """
     kind = sniff(data, name)
+    if kind in ("html", "text") and content_type:
+        from parsers.formats import html, text
+
+        return (html if kind == "html" else text).read(data, name, content_type=content_type)
     if kind == "pdf":
         from parsers.formats import pdf as reader
     elif kind == "docx":

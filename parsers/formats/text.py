@@ -32,9 +32,12 @@ def normalize_text(text: str) -> str:
     return "\n".join(line.rstrip(" ") for line in text.split("\n")).strip("\n")
 
 
-def read(data: bytes, name: str = "") -> Document:
-    """Read a ``.txt`` / ``.md`` report. Raises EncodingError or EmptyDocument."""
-    text = normalize_text(decode(data))
+def read(data: bytes, name: str = "", content_type: str | None = None) -> Document:
+    """Read a ``.txt`` / ``.md`` report (``content_type``: the HTTP header, if known).
+
+    Raises EncodingError or EmptyDocument.
+    """
+    text = normalize_text(decode(data, content_type))
     if not text.strip():
         raise EmptyDocument(f"{name or 'the text file'} is empty (no text after decoding)")
     return Document(text=text, format="text")

@@ -77,3 +77,12 @@ def test_undecodable_bytes_raise():
 def test_html_bytes_helper_declares_what_it_encodes():
     report = sample_report(2)
     assert b'charset="gb18030"' in html_bytes(report, "gb18030")
+
+
+def test_read_document_takes_the_http_charset_as_a_declaration():
+    text = "年報全文"  # Big5, declared by the server
+    data = text.encode("big5")
+    assert read_document(data, "a.txt", content_type="text/plain; charset=big5").text == text
+    # A wrong header does not ruin a GBK page (strict UTF-8 fails, GB18030 wins).
+    page = f"<html><body><p>{TEXT}</p></body></html>"
+    assert TEXT in read_document(page.encode("gb18030"), "a.html", content_type="text/html; charset=utf-8").text
