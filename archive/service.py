@@ -409,8 +409,8 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
             session.execute(sa.update(Report).where(Report.id == report.id).values(document_id=doc.id))
         return
 
-    number, version_id = _insert_version(session, report.id, rec, text, record.parser_version, fp, doc.id,
-                                         digest, at, crawl_id)
+    number, version_id = _insert_version(session, report.id, report.version_count + 1, rec, text,
+                                         record.parser_version, fp, doc.id, digest, at, crawl_id)
     common = dict(report_id=report.id, agency_id=agency_id, agency_name=rec["agency"], year=rec["year"],
                   url=doc.url, at=at, version_id=version_id, crawl_id=crawl_id)
     if report.latest_version_id is None:
@@ -426,6 +426,7 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
 
 class _LockedReport(NamedTuple):
     id: int
+    version_count: int
     latest_version_id: int | None
     document_id: int | None
     withdrawn_at: dt.datetime | None
@@ -435,7 +436,7 @@ class _LockedReport(NamedTuple):
 
 def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datetime) -> _LockedReport:
     """The report row (created if missing), locked, with its latest version's fingerprint."""
-    stmt = (sa.select(Report.id, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
+    stmt = (sa.select(Report.id, Report.version_count, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
                       Version.fingerprint, Version.parser_version)
             .outerjoin(Version, Version.id == Report.latest_version_id)
             .where(Report.agency_id == agency_id, Report.year == year)
@@ -446,7 +447,7 @@ def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datet
                                                        "updated_at": at, "version_count": 0},
                                      ["agency_id", "year"])
         if new_id is not None:  # inserted by us, so locked by us
-            return _LockedReport(new_id, None, None, None, None, None)
+            return _LockedReport(new_id, 0, None, None, None, None, None)
         row = session.execute(stmt).one()  # another writer's: wait for its commit
     return _LockedReport(*row)
 
@@ -457,16 +458,17 @@ def _lock_report(session: Session, report_id: int) -> Report:
         .execution_options(populate_existing=True)).scalar_one()
 
 
-def _insert_version(session: Session, report_id: int, rec: dict, text: str, parser_version: str, fp: str,
-                    doc_id: int, digest: str, at: dt.datetime, crawl_id: int | None) -> tuple[int, int]:
-    """Number and insert the next version; (number, id).
+def _insert_version(session: Session, report_id: int, number: int, rec: dict, text: str, parser_version: str,
+                    fp: str, doc_id: int, digest: str, at: dt.datetime, crawl_id: int | None) -> tuple[int, int]:
+    """Insert version ``number`` (the locked report's count + 1); (number, id).
 
     The report row is locked, so the number is free; should another writer have taken it
     anyway, ``ON CONFLICT DO NOTHING`` returns no id and the number is read again.
     """
-    for _attempt in range(5):
-        number = (session.execute(sa.select(sa.func.max(Version.number)).where(Version.report_id == report_id))
-                  .scalar() or 0) + 1
+    for attempt in range(5):
+        if attempt:
+            number = (session.execute(sa.select(sa.func.max(Version.number))
+                                      .where(Version.report_id == report_id)).scalar() or 0) + 1
         version_id = insert_returning_id(session, Version, {
             "report_id": report_id, "number": number, "record": rec, "text": text,
             "parser_version": parser_version, "fingerprint": fp, "document_id": doc_id, "sha256": digest,

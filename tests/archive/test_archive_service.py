@@ -217,3 +217,17 @@ def test_oversized_inputs_are_clear_errors_not_database_errors(Session):
     with pytest.raises(ValueError, match="URL longer than"):
         with Session.begin() as s:
             service.archive_document(s, url="http://x.example/" + "a" * 3000, data=b"x", record=record)
+
+
+def test_taken_version_number_is_renumbered_not_duplicated(Session):
+    """Should a report's count lag behind its versions, ON CONFLICT DO NOTHING renumbers."""
+    a, b = make_record(seed=1), make_record(seed=2)
+    with Session.begin() as s:
+        service.archive_document(s, url=URL, data=page(a), record=a)
+        s.execute(sa.update(Report).values(version_count=0))
+    with Session.begin() as s:
+        events = service.archive_document(s, url=URL, data=page(b), record=b)
+    assert events[0]["kind"] == "revised" and events[0]["detail"]["to"] == 2
+    with Session() as s:
+        assert [n for n, in s.execute(sa.select(Version.number).order_by(Version.number))] == [1, 2]
+        assert s.execute(sa.select(Report.version_count)).scalar_one() == 2
