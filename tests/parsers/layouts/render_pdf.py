@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from parsers import keys as K
 
 from .content import blocks
-from .model import Cell, SourceReport, Table, positioned, tables
+from .model import SourceReport, Table, positioned, tables
 
 FONT = "STSong-Light"
 PAGE_W, PAGE_H = 595.0, 842.0
@@ -48,7 +48,7 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 
 def _column_widths(table: Table, n_cols: int, total: float) -> list[float]:
-    """Label columns (a non-number first cell in the body) get more room than value columns."""
+    """Column widths: the label columns of each template table get more room than value columns."""
     if n_cols >= 10:  # requests (3 labels + 7) or reviews (15)
         if n_cols == 10:
             label = [40.0, 62.0, 96.0]
