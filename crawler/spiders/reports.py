@@ -131,12 +131,13 @@ class ReportsSpider(scrapy.Spider):
         text, page_links, records = self._page(response)
         found = classify(page_links, response.url)
         hops = response.meta.get("hops", 0)
-        if found.reports or records:
+        if found.reports or records or found.year_folders:
+            # The start page is a column itself (or a home page listing reports).
             yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
         for link in found.columns:
             if source.allows(link.url):
                 yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
-        if not found.reports and not found.columns and hops < self.max_hops:
+        if not found.columns and not found.year_folders and hops < self.max_hops:
             for link in found.hubs[:MAX_HUBS_PER_PAGE]:
                 if source.allows(link.url):
                     yield self._request(link.url, self.parse_start, source, "start", hops=hops + 1)

@@ -34,7 +34,7 @@ def _first_crawl(portals, db, tmp_path) -> dict:
     assert all(r["template"] in ("2019", "2021") and r["facts"] > 100 for r in reports.values()), reports
     assert summary["events"] == {"new": len(_expected(portals))}
     sources = summary["sources"]
-    for name in ("trs-city", "hanweb-jtj", "next-district", "page-county"):
+    for name in ("trs-city", "hanweb-jtj", "next-district", "page-county", "years-tjj"):
         assert sources[name]["complete"], (name, sources[name])
         assert not sources[name]["blocked"]
     # The challenge page is recognised, reported, and not archived.
@@ -86,7 +86,7 @@ def _crawl_changes(portals, db, tmp_path) -> None:
     # Removed from the listing: noted, withdrawn only when a later complete crawl confirms it.
     assert not reports[("示例市交通运输局", 2021)]["withdrawn"]
     # Unchanged pages answered 304: no parse, no version.
-    assert summary["not_modified"] >= 12
+    assert summary["not_modified"] >= 14
     assert summary["sources"]["page-county"]["blocked"]
 
 
@@ -111,10 +111,13 @@ def test_crawl_sqlite_first_changed_unchanged(portals, sqlite_url, tmp_path):
     assert summary["not_modified"] >= 14
 
     # Re-check by age: with young reports re-checked only daily, no report page is fetched.
-    served = sum(portals.handler.counts.values())
+    report_paths = [e.path() for e in portals.state.entries]
+    served = [portals.requested(p) for p in report_paths]
+    listings = portals.requested("/trs/zwgk/gknb/index.html")
     summary = crawl(portals.sources, sqlite_url, "-s", "NIANBAO_RECHECK_YOUNG_HOURS=24", jobdir=tmp_path / "job5")
     assert summary["events"] == {} and summary["not_modified"] == 0 and summary["not_due"] >= 14
-    assert sum(portals.handler.counts.values()) - served < 15  # listings and robots.txt only
+    assert [portals.requested(p) for p in report_paths] == served  # no report page fetched
+    assert portals.requested("/trs/zwgk/gknb/index.html") == listings + 1  # listings always read
 
 
 @pytest.mark.postgres

@@ -12,6 +12,7 @@ server (``tests/sites/server.py``):
   ``dataproxy.jsp`` (served by the server), one GBK page without charset.
 - ``/next/``: a district listing walked by ``下一页`` links.
 - ``/page/``: a ``?page=N`` listing that never ends (pages past the last repeat it).
+- ``/years/``: a column of year folders (``2023年``), each listing that year's report.
 
 Report pages and attachments are rendered from consistent generated records by the
 parsers' layout generators (``tests/parsers/layouts``).
@@ -60,6 +61,8 @@ class Entry:
         if self.site == "hanweb":
             return f"/hanweb/art/{self.year + 1}/1/20/art_100_{self.seed}.html"
         folder = "private" if self.private else f"{self.year + 1}01"
+        if self.site == "years":
+            return f"/years/gknb/{self.year}/t{self.year + 1}0120_{self.seed}.html"
         base = {"trs": "/trs/zwgk/gknb", "next": "/next/xxgk/ndbg", "page": "/page/info"}[self.site]
         return f"{base}/{folder}/t{self.year + 1}0120_{self.seed}.html"
 
@@ -202,6 +205,19 @@ def write_page(root: Path, entries: list[Entry]) -> None:
                                            encoding="utf-8")
 
 
+def write_years(root: Path, entries: list[Entry]) -> None:
+    """A column of year folders (``2023年``), each a listing of that year's reports."""
+    d = root / "years/gknb"
+    d.mkdir(parents=True, exist_ok=True)
+    years = sorted({e.year for e in entries}, reverse=True)
+    folders = "".join(f'<li><a href="./{y}/index.html">{y}年</a></li>' for y in years)
+    (d / "index.html").write_text(_page("政府信息公开年报", f'<ul class="years">{folders}</ul>'), encoding="utf-8")
+    for y in years:
+        (d / str(y)).mkdir(exist_ok=True)
+        items = "".join(_li(e, f"/years/gknb/{y}/") for e in entries if e.year == y)
+        (d / str(y) / "index.html").write_text(_page(f"{y}年", f'<ul class="list">{items}</ul>'), encoding="utf-8")
+
+
 @dataclass
 class Portals:
     """The state of all fixture portals (mutable between crawls)."""
@@ -219,6 +235,7 @@ class Portals:
         write_hanweb(root, by_site("hanweb"))
         write_next(root, by_site("next"))
         write_page(root, by_site("page"))
+        write_years(root, by_site("years"))
         (root / "robots.txt").write_text("User-agent: *\nDisallow: /trs/zwgk/gknb/private/\n", encoding="utf-8")
 
     def to_json(self) -> str:
@@ -226,7 +243,7 @@ class Portals:
 
 
 def default_portals() -> Portals:
-    """The portals of the end-to-end test: 13 reports, 4 CMS families."""
+    """The portals of the end-to-end test: 20 reports (one robots-disallowed), 5 kinds of listing."""
     e = [
         Entry("trs", "trs-gaj", "示例市公安局", 2022, 11),
         Entry("trs", "trs-jyj", "示例市教育局", 2022, 12),
@@ -247,6 +264,8 @@ def default_portals() -> Portals:
         Entry("page", "pg-1", "示例县人民政府", 2023, 41),
         Entry("page", "pg-2", "示例县农业农村局", 2023, 42),
         Entry("page", "pg-3", "示例县司法局", 2022, 43),
+        Entry("years", "yr-1", "示例市统计局", 2023, 51, title_agency=False),
+        Entry("years", "yr-2", "示例市统计局", 2022, 52, title_agency=False),
     ]
     return Portals(e)
 
@@ -272,6 +291,11 @@ start_urls = ["{base}/next/xxgk/ndbg/list.html"]
 name = "page-county"
 start_urls = ["{base}/page/InfoPublic.aspx?cid=1&page=1"]
 max_pages = 30
+
+[[source]]
+name = "years-tjj"
+start_urls = ["{base}/years/gknb/index.html"]
+agency = "示例市统计局"
 
 [[source]]
 name = "challenged"
