@@ -33,7 +33,7 @@ def main() -> None:
         shutil.rmtree(TARGET)
     TARGET.mkdir(parents=True)
     build.Portals(list(ENTRIES)).write(TARGET)
-    for unused in ("hanweb", "next", "page"):
+    for unused in ("hanweb", "next", "page", "years"):
         shutil.rmtree(TARGET / unused, ignore_errors=True)
     (TARGET / "index.html").write_bytes((TARGET / "trs" / "index.html").read_bytes())
     (TARGET / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n", encoding="utf-8")
