@@ -34,9 +34,11 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("report_id", name=op.f("pk_search_documents")),
     )
+    op.create_index("ix_search_documents_filters", "search_documents", ["report_id", "template", "has_violations"])
     schema.upgrade(op.get_bind())
 
 
 def downgrade() -> None:
     schema.downgrade(op.get_bind())
+    op.drop_index("ix_search_documents_filters", table_name="search_documents")
     op.drop_table("search_documents")

@@ -5,11 +5,11 @@ One interface over two backends (chosen by the session's dialect): SQLite FTS5
 Both find every report whose latest version contains all the query's terms as written
 (substring match, so two-character words such as 公安 or 复议 work) and rank them.
 
-Ranking: SQLite orders by FTS5's bm25, PostgreSQL by the terms' occurrence counts. A query
-matching more than :data:`RANK_CANDIDATES` reports is ranked among its newest
-``RANK_CANDIDATES`` matches (SQLite), or among the first 200 found (PostgreSQL, where each
-candidate's text must be read), which keeps common words fast; ``SearchResult.truncated``
-says so. docs/web.md has the design.
+Ranking (both backends): the sum over terms of ``ln(1 + occurrences)`` in the report's
+text. A query matching more than :data:`RANK_CANDIDATES` reports is ranked among its
+newest ``RANK_CANDIDATES`` matches (SQLite) or the first 200 found (PostgreSQL): each
+candidate's text is read to score it, which keeps common words fast;
+``SearchResult.truncated`` says so. docs/web.md has the design.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from archive.search.snippet import Snippet, make_snippet
 
 __all__ = ["Hit", "QueryError", "SearchResult", "search", "search_result", "parse_query"]
 
-RANK_CANDIDATES = 1000
+RANK_CANDIDATES = 300
 MAX_LIMIT = 200
 
 
