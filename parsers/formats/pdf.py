@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # extraction artefact (digits and hanzi in different fonts): "2023 年 1 月" → "2023年1月".
 # Only these words: a space between a row label and a number ("规章 0 0 0") is a cell boundary.
 _UNIT_AFTER = re.compile(r"(?<=\d)[ \u3000]+(?=[年月日号件项条次个名人家户万亿元％%])")
-_WORD_BEFORE = re.compile(r"(?<=[年月第共约达至计])[ \u3000]+(?=\d)")
+_WORD_BEFORE = re.compile(r"(?<=[年月第共约达至])[ \u3000]+(?=\d)")
 _NUMBER = re.compile(r"^[+\-−]?\s*[\d,，.]+\s*[件项个条次万亿元%％]*$")
 _NUMBERED_LABEL = re.compile(r"^\s*(?:\d+\s*[.．、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)")
 

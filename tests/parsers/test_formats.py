@@ -138,6 +138,7 @@ def test_text_reader_keeps_lines():
 def test_pdf_spacing_normalisation():
     assert normalize_spacing("2023 年 1 月 5 日，共 77 件") == "2023年1月5日，共77件"
     assert normalize_spacing("规章 0 0 0") == "规章 0 0 0"
+    assert normalize_spacing("（七）总计 5209 8863") == "（七）总计 5209 8863"
     assert normalize_spacing("1. 属于国家秘密 2 0") == "1. 属于国家秘密 2 0"
 
 
