@@ -405,7 +405,8 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
             .order_by(Version.number.desc()).limit(1)).scalar() or report.latest_version_id
         insert_ignore(session, VersionSnapshot, [{"version_id": same_id, "sha256": digest, "first_seen": at}],
                       ["version_id", "sha256"])
-        if report.document_id is None:
+        if report.document_id is None or report.withdrawn_at is not None:
+            # First document of the report, or the one it came back at after a withdrawal.
             session.execute(sa.update(Report).where(Report.id == report.id).values(document_id=doc.id))
         return
 

@@ -140,7 +140,8 @@ def test_gone_twice_withdraws_and_coming_back_restores(Session):
         events = service.mark_not_modified(s, URL)
     assert [e["kind"] for e in events] == ["restored"]
     with Session() as s:
-        assert s.execute(sa.select(Report)).scalar_one().status == "live"
+        report = s.execute(sa.select(Report)).scalar_one()
+        assert report.status == "live" and s.get(Document, report.document_id).url.endswith("a-new.pdf")
 
 
 def test_one_gone_mark_then_alive_is_no_event(Session):
@@ -231,3 +232,25 @@ def test_taken_version_number_is_renumbered_not_duplicated(Session):
     with Session() as s:
         assert [n for n, in s.execute(sa.select(Version.number).order_by(Version.number))] == [1, 2]
         assert s.execute(sa.select(Report.version_count)).scalar_one() == 2
+
+
+def test_documents_fetched_in_a_crawl_count_as_reached_and_new_url_restores(Session):
+    a = make_record("甲局")
+    url_a = "http://gov.example/a.pdf"
+    for _ in range(2):  # two complete crawls that fetch it but do not pass it as listed
+        with Session.begin() as s:
+            crawl = service.begin_crawl(s, "gov.example")
+            service.archive_document(s, url=url_a, data=page(a), record=a, crawl_id=crawl)
+            assert service.finish_crawl(s, crawl, listed_urls=[], complete=True) == []
+    with Session.begin() as s:
+        service.mark_gone(s, url_a, status=410)
+    with Session.begin() as s:
+        assert [e["kind"] for e in service.mark_gone(s, url_a, status=410)] == ["withdrawn"]
+    # The report comes back at another address: restored, and no new version (same content).
+    with Session.begin() as s:
+        events = service.archive_document(s, url="http://gov.example/a-new.pdf", data=page(a), record=a)
+    assert [(e["kind"], e["url"]) for e in events] == [("restored", "http://gov.example/a-new.pdf")]
+    with Session() as s:
+        assert s.execute(sa.select(sa.func.count()).select_from(Version)).scalar_one() == 1
+        report = s.execute(sa.select(Report)).scalar_one()
+        assert report.status == "live" and s.get(Document, report.document_id).url.endswith("a-new.pdf")
