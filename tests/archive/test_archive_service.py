@@ -140,8 +140,7 @@ def test_gone_twice_withdraws_and_coming_back_restores(Session):
         events = service.mark_not_modified(s, URL)
     assert [e["kind"] for e in events] == ["restored"]
     with Session() as s:
-        report = s.execute(sa.select(Report)).scalar_one()
-        assert report.status == "live" and s.get(Document, report.document_id).url.endswith("a-new.pdf")
+        assert s.execute(sa.select(Report)).scalar_one().status == "live"
 
 
 def test_one_gone_mark_then_alive_is_no_event(Session):
