@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import XSS, populate
+from web_archive import XSS, populate
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import XSS
+from web_archive import XSS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
