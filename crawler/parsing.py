@@ -34,12 +34,12 @@ def warm_up(db_url: str | None = None) -> bool:
     return True
 
 
-def parse_job(data: bytes, name: str):
+def parse_job(data: bytes, name: str, content_type: str | None = None):
     """``parsers.parse``: (Record, None) or (None, a one-line error)."""
     from parsers import ParseError, parse
 
     try:
-        return parse(data, name), None
+        return parse(data, name, content_type=content_type), None
     except ParseError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the crawl; it is recorded
@@ -57,7 +57,7 @@ def process_job(job: dict) -> dict:
     from archive.db import open_archive
 
     started = time.monotonic()
-    record, error = parse_job(job["body"], job["url"])
+    record, error = parse_job(job["body"], job["url"], job["content_type"])
     parsed = time.monotonic()
     if record is not None and job["attachments"] and not record.facts and record.template != "unknown":
         # A stub page ("详见附件") names the report but holds none of its tables: the

@@ -22,12 +22,14 @@ __all__ = [
 ]
 
 
-def parse(data: bytes, name: str = "") -> Record:
+def parse(data: bytes, name: str = "", *, content_type: str | None = None) -> Record:
     """Parse one document (bytes) into a :class:`Record`.
 
     ``name`` is the file name or URL; its extension (and the bytes' magic numbers)
-    choose the reader. Raises a :class:`ParseError` subclass for unreadable input.
+    choose the reader. ``content_type``, the HTTP ``Content-Type`` header if the caller
+    has one, counts as a charset declaration for HTML and text. Raises a
+    :class:`ParseError` subclass for unreadable input.
     """
     from parsers.api import parse as _parse  # deferred: keeps `import parsers` light
 
-    return _parse(data, name)
+    return _parse(data, name, content_type=content_type)

@@ -54,11 +54,13 @@ def _tables(doc: Document, template: str) -> tuple[dict, dict]:
     return merge_sources(read_tables(grid_rows(doc.tables), template), from_text)
 
 
-def parse(data: bytes, name: str = "") -> Record:
+def parse(data: bytes, name: str = "", *, content_type: str | None = None) -> Record:
     """Parse one document's bytes (``name``: file name or URL, for the format) into a Record.
 
+    ``content_type`` is the HTTP ``Content-Type`` header when there is one: its charset is
+    weighed as a declaration for HTML and text (see ``parsers.formats.read_document``).
     Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
     """
     from parsers.formats import read_document
 
-    return build_record(read_document(data, name))
+    return build_record(read_document(data, name, content_type=content_type))

@@ -86,3 +86,13 @@ def test_read_document_takes_the_http_charset_as_a_declaration():
     # A wrong header does not ruin a GBK page (strict UTF-8 fails, GB18030 wins).
     page = f"<html><body><p>{TEXT}</p></body></html>"
     assert TEXT in read_document(page.encode("gb18030"), "a.html", content_type="text/html; charset=utf-8").text
+
+
+def test_parse_passes_the_http_content_type_to_the_reader():
+    import parsers
+
+    text = "臺灣"  # too short to detect: alone, these Big5 bytes decode as other characters
+    data = text.encode("big5")
+    record = parsers.parse(data, "a.txt", content_type="text/plain; charset=big5")
+    assert record.text == text
+    assert parsers.parse(data, "a.txt").text != text
