@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from archive import snapshots
 from archive.changes import version_diff
+from archive.regions import infer_region
 from archive.models import (
     Agency, Cell, Crawl, Document, DocumentSnapshot, Event, Report, Source, Version, VersionSnapshot, utcnow,
 )
@@ -80,6 +81,13 @@ def event_dict(event: Event, agency_name: str | None = None) -> dict[str, Any]:
     return out
 
 
+def _agency_id(session: Session, name: str, at: dt.datetime) -> int:
+    """The agency's id, created with the region code and level its name tells (archive.regions)."""
+    region_code, level = infer_region(name)
+    return get_or_create(session, Agency, {"name": name},
+                         {"created_at": at, "region_code": region_code, "level": level})
+
+
 def add_event(session: Session, *, kind: str, report: Report | int | None = None, agency: str | Agency | None = None,
               year: int | None = None, url: str | None = None, baseline: bool = False,
               changes: dict | None = None, detail: dict | None = None, at: dt.datetime | None = None,
@@ -93,7 +101,7 @@ def add_event(session: Session, *, kind: str, report: Report | int | None = None
     if isinstance(agency, Agency):
         agency_id = agency.id
     elif isinstance(agency, str):
-        agency_id = get_or_create(session, Agency, {"name": agency}, {"created_at": utcnow()})
+        agency_id = _agency_id(session, agency, utcnow())
     if report is not None:
         agency_id = agency_id or report.agency_id
         year = year if year is not None else report.year
@@ -384,7 +392,7 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
     doc.fingerprint, doc.parser_version = fp, record.parser_version
     crawl_id = crawl.id if crawl else None
 
-    agency_id = get_or_create(session, Agency, {"name": rec["agency"]}, {"created_at": at})
+    agency_id = _agency_id(session, rec["agency"], at)
     report = _report_for_update(session, agency_id, rec["year"], at)
     if doc.report_id not in (None, report.id):
         log.warning("%s now holds %s %s (it held report %s)", doc.url, rec["agency"], rec["year"], doc.report_id)
