@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from archive.search import Filters
 
 
-# Ranking reads (detoasts) every candidate's text, ~60 µs each: fewer candidates than on
-# SQLite, whose bm25 comes from the index.
+# Ranking reads (detoasts) every candidate's text, ~35-60 µs each, and a LIKE candidate
+# was already read once by its recheck: fewer candidates than on SQLite.
 CANDIDATES = 200
 
 
