@@ -2,8 +2,8 @@
 
 - :class:`BackoffRetryMiddleware`: Scrapy's retry (5xx, timeouts), waiting 2, 4, 8 … s
   between attempts instead of retrying at once.
-- :class:`ConditionalRequestMiddleware`: a known report page or attachment is fetched
-  only when due (re-check by age, :class:`crawler.state.RecheckPolicy`) and then with
+- :class:`ConditionalRequestMiddleware`: document requests wait while the parse pool
+  is behind (backpressure); a known report page or attachment is fetched only when due (re-check by age, :class:`crawler.state.RecheckPolicy`) and then with
   ``If-None-Match`` / ``If-Modified-Since`` from the archive; listing pages are always
   read in full. The archive is consulted in a thread, off the reactor.
 - :class:`EncodingMiddleware`: GBK/GB2312 pages with or without a charset decode right
@@ -73,6 +73,11 @@ class ConditionalRequestMiddleware:
         if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("nianbao_checked"):
             return None
         request.meta["nianbao_checked"] = True  # retries and redirects do not ask again
+        parse = getattr(self.crawler, "nianbao_parse_pipeline", None)
+        while parse is not None and parse.pending >= parse.backlog:
+            # Backpressure: the parse workers are behind; this request (and, with the
+            # downloader's slots full, the frontier behind it) waits instead of filling memory.
+            await asyncio.sleep(0.05)
         factory = state.read_session_factory(self.crawler)
         future = self.executor.submit(state.lookup, factory, request.url, self.policy)
         due, etag, last_modified = await asyncio.wrap_future(future)

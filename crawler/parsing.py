@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import threading
 import time
 
 
@@ -17,9 +19,18 @@ _WRITE_LOCK = None  # set in each worker by init_worker (SQLite: one writer at a
 
 
 def init_worker(lock) -> None:
-    """Pool initializer: remember the crawl's write lock (``None`` on PostgreSQL)."""
+    """Pool initializer: remember the crawl's write lock (``None`` on PostgreSQL), and
+    exit if the crawling process dies (a killed crawl must not leave workers behind)."""
     global _WRITE_LOCK
     _WRITE_LOCK = lock
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(2)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def warm_up(db_url: str | None = None) -> bool:

@@ -87,10 +87,17 @@ class ParsePipeline:
         self.workers = crawler.settings.getint("NIANBAO_PARSE_WORKERS") or os.cpu_count() or 1
         self.db_url = crawler.settings.get("NIANBAO_DB")
         self.pool: ProcessPoolExecutor | None = None
+        # Documents handed to the pool and not done yet. The conditional-request
+        # middleware holds new document requests back while this is at the limit, so
+        # that downloads never run far ahead of parsing (memory stays flat).
+        self.pending = 0
+        self.backlog = crawler.settings.getint("NIANBAO_PARSE_BACKLOG") or 4 * self.workers
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.nianbao_parse_pipeline = pipeline
+        return pipeline
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawling process has a reactor and threads running.
@@ -116,6 +123,7 @@ class ParsePipeline:
                "last_modified": item.last_modified, "crawl_id": archive.crawl_ids.get(item.source),
                "attachments": item.attachments, "listed_as_report": item.listed_as_report}
         started = time.monotonic()
+        self.pending += 1
         try:
             item.result = await asyncio.wrap_future(self.pool.submit(process_job, job))
         except BrokenProcessPool:
@@ -127,6 +135,8 @@ class ParsePipeline:
             self.crawler.stats.inc_value("nianbao/errors")
             item.result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}",
                            "template": None}
+        finally:
+            self.pending -= 1
         item.body = b""  # the bytes are archived; do not keep them in memory
         stats = self.crawler.stats
         stats.inc_value("nianbao/parsed")

@@ -68,6 +68,8 @@ NIANBAO_SOURCES_FILE = None
 NIANBAO_SOURCE_NAMES = []
 # Parsing runs in a process pool, off the reactor thread (0: one worker per CPU core).
 NIANBAO_PARSE_WORKERS = 0
+# Documents waiting for the parse pool before new document downloads wait (0: 4 per worker).
+NIANBAO_PARSE_BACKLOG = 0
 # Report pages are re-checked by age: a report first seen less than YOUNG_DAYS ago is
 # re-fetched when its last check is older than RECHECK_YOUNG_HOURS, an older one after
 # RECHECK_OLD_HOURS. Conditional requests make an unchanged re-check cheap (a 304).
