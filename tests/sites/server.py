@@ -8,7 +8,6 @@ Every request path is logged (``server.log``) so that tests can check what was f
 """
 from __future__ import annotations
 
-import html
 import json
 import threading
 import time
