@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 WINDOW = 120  # characters shown around the first match
 # ASCII-only case folding keeps offsets valid (str.lower() can change a string's length).
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 @dataclass
@@ -57,8 +57,8 @@ def make_snippet(body: str, terms: list[str], window: int = WINDOW) -> Snippet:
     one space so that a snippet is one line.
     """
     flat = " ".join(body.split())
-    folded = flat.translate(_ASCII_LOWER)
-    spans = sorted({s for t in terms for s in _spans(folded, " ".join(t.split()).translate(_ASCII_LOWER))},
+    folded = flat.translate(ASCII_LOWER)
+    spans = sorted({s for t in terms for s in _spans(folded, " ".join(t.split()).translate(ASCII_LOWER))},
                    key=lambda s: (s[0], -s[1]))
     if not spans:
         return Snippet(flat[:window] + ("…" if len(flat) > window else ""))

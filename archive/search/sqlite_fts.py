@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive.search.common import JOINS, filter_sql, hit_rows, needs_documents  # noqa: F401  (hit_rows: backend API)
 from archive.search.query import fts_phrase, spaced
+from archive.search.snippet import ASCII_LOWER
 
 if TYPE_CHECKING:
     from archive.search import Filters
@@ -54,7 +55,7 @@ def _scan(session: Session, terms: list[str], ids: list[int]) -> list[tuple[int,
     params: dict = {"ids": json.dumps(ids)}
     conds, counts = [], []
     for i, term in enumerate(terms):
-        params[f"t{i}"] = term.lower()
+        params[f"t{i}"] = term.translate(ASCII_LOWER)  # SQLite's lower() folds ASCII only
         conds.append(f"instr(lower(d.body), :t{i}) > 0")
         counts.append(f"(length(d.body) - length(replace(lower(d.body), :t{i}, ''))) / length(:t{i})")
     sql = f"""SELECT d.report_id, {', '.join(counts)} FROM search_documents d

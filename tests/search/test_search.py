@@ -134,3 +134,15 @@ def test_any_input_gives_hits_or_query_error(archive, text):
             assert "\n" not in str(exc)
         else:
             assert isinstance(hits, list)
+
+
+def test_letter_case(own_archive, db_url):
+    """SQLite folds ASCII case (FTS5 trigram); PostgreSQL matches case exactly (LIKE)."""
+    with own_archive.begin() as s:
+        add(s, "己市卫健委", 2021, "年报 PDF 版本与 Ｗｏｒｄ 版本。")
+    with own_archive() as s:
+        assert [h.agency for h in search(s, "PDF 版本")] == ["己市卫健委"]
+        folded = [h.agency for h in search(s, "pdf")]
+        assert folded == (["己市卫健委"] if db_url.startswith("sqlite") else [])
+        assert [h.agency for h in search(s, "Ｗｏｒｄ")] == ["己市卫健委"]
+        assert search(s, "Word") == []  # full-width letters are other characters
