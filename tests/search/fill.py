@@ -5,7 +5,7 @@ import contextlib
 import random
 
 from archive.service import archive_document
-from parsers.keys import template_keys, split_key
+from parsers.keys import template_keys
 from parsers.record import Record
 
 
