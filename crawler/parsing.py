@@ -103,3 +103,17 @@ def _archive(session, job: dict, record, error: str | None, is_report: bool) -> 
         crawl_id=job["crawl_id"])
     return {"events": events, "archived": True, "parse_error": error,
             "template": record.template if record else None}
+
+
+def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
+    """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
+    (a ``restored`` when a withdrawn document answers again)."""
+    from archive.db import open_archive
+    from archive.service import mark_not_modified
+
+    now = dt.datetime.now(dt.timezone.utc)
+    events: list[dict] = []
+    with _WRITE_LOCK or contextlib.nullcontext(), open_archive(db_url).begin() as session:
+        for url in urls:
+            events += mark_not_modified(session, url, at=now)
+    return events

@@ -29,7 +29,7 @@ from scrapy import signals
 from crawler import state
 from crawler.discovery import is_attachment
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
-from crawler.parsing import init_worker, process_job, warm_up
+from crawler.parsing import init_worker, not_modified_job, process_job, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ class ParsePipeline:
 
     def close_spider(self):
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            # Not cancel_futures: the archive pipeline's last batch of 304s may be queued.
+            self.pool.shutdown(wait=True)
 
     async def process_item(self, item):
         if not isinstance(item, ReportItem):
@@ -268,16 +269,28 @@ class ArchivePipeline:
 
     async def _flush_not_modified(self) -> None:
         urls, self.not_modified = self.not_modified, []
-        if urls:
-            await self._in_writer(self._mark_not_modified, urls)
+        if not urls:
+            return
+        db_url = self.crawler.settings.get("NIANBAO_DB")
+        parse = getattr(self.crawler, "nianbao_parse_pipeline", None)
+        try:
+            # In a worker process: the crawling process keeps its CPU for the crawl.
+            future = parse.pool.submit(not_modified_job, db_url, urls)
+        except (AttributeError, RuntimeError):  # no pool (any more): do it here
+            events = await self._in_writer(self._mark_not_modified, urls)
+        else:
+            events = await asyncio.wrap_future(future)
+        self._note_events(events)
 
-    def _mark_not_modified(self, urls: list[str]) -> None:
+    def _mark_not_modified(self, urls: list[str]) -> list[dict]:
         from archive.service import mark_not_modified
 
         now = dt.datetime.now(dt.timezone.utc)
+        events: list[dict] = []
         with self._locked(), self.factory.begin() as session:
             for url in urls:
-                mark_not_modified(session, url, at=now)
+                events += mark_not_modified(session, url, at=now)
+        return events
 
     # --- summary ---------------------------------------------------------------------
 
