@@ -159,7 +159,11 @@ class ArchivePipeline:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-archive")
         self.crawl_ids: dict[str, int] = {}
         self.not_modified: list[str] = []
-        self.events: list[dict] = []
+        # Events: counted per kind and per source; the first MAX_EVENTS_LISTED kept for the
+        # summary (a crawl of 20,000 new reports must not hold 20,000 dicts).
+        self.event_counts: dict[str, int] = {}
+        self.source_events: dict[str, dict[str, int]] = {}
+        self.event_sample: list[dict] = []
         self.summary: dict = {}
         self.complete: dict[str, bool] = {}
         self.fetched: set[str] = set()  # URLs archived from a full (200) answer in this crawl
@@ -193,8 +197,8 @@ class ArchivePipeline:
     async def _spider_closed(self, spider, reason):
         # After the pipelines closed, when the close reason is known: a crawl stopped early
         # (closespider_*, shutdown) is not complete and withdraws nothing.
-        finished = await self._in_writer(self._finish, spider, reason)
-        self._note_events(finished)
+        for name, events in await self._in_writer(self._finish, spider, reason):
+            self._note_events(events, name)
         self.summary = self._summary(spider)
         started = self.crawler.stats.get_value("start_time")
         if started is not None:
@@ -203,11 +207,11 @@ class ArchivePipeline:
         await self._in_writer(self._deliver_alerts)
         self.writer.shutdown(wait=True)
 
-    def _finish(self, spider, reason) -> list[dict]:
+    def _finish(self, spider, reason) -> list[tuple[str, list[dict]]]:
         from archive.service import finish_crawl
 
         st = spider.crawl_state
-        events: list[dict] = []
+        events: list[tuple[str, list[dict]]] = []
         stopped_early = reason not in (None, "finished")
         with self._locked(), self.factory.begin() as session:
             for name, crawl_id in self.crawl_ids.items():
@@ -222,7 +226,7 @@ class ArchivePipeline:
                 if stopped_early:
                     st["incomplete"].setdefault(name, f"stopped early ({reason})")
                 self.complete[name] = complete
-                events += finish_crawl(session, crawl_id, listed_urls=listed, complete=complete)
+                events.append((name, finish_crawl(session, crawl_id, listed_urls=listed, complete=complete)))
         return events
 
     def _deliver_alerts(self) -> None:
@@ -239,6 +243,7 @@ class ArchivePipeline:
     # --- items -----------------------------------------------------------------------
 
     async def process_item(self, item):
+        source = getattr(item, "source", None)
         if isinstance(item, ReportItem):
             self.fetched.add(item.url)
             events = (getattr(item, "result", None) or {}).get("events", [])
@@ -253,13 +258,24 @@ class ArchivePipeline:
             events = await self._in_writer(self._gone, item)
         else:
             return item
-        self._note_events(events)
+        self._note_events(events, source)
         return item
 
-    def _note_events(self, events: list[dict]) -> None:
+    def _note_events(self, events: list[dict], source: str | None = None) -> None:
+        spider = self.crawler.spider
         for event in events:
-            self.events.append(event)
-            self.crawler.stats.inc_value(f"nianbao/events/{event.get('kind')}")
+            kind = event.get("kind")
+            self.crawler.stats.inc_value(f"nianbao/events/{kind}")
+            self.event_counts[kind] = self.event_counts.get(kind, 0) + 1
+            name = source
+            if name is None and spider is not None:  # a batch of 304s: find the source by URL
+                listed = spider.crawl_state["listed"]
+                name = next((n for n in listed if event.get("url") in listed[n]), None)
+            if name is not None:
+                counts = self.source_events.setdefault(name, {})
+                counts[kind] = counts.get(kind, 0) + 1
+            if len(self.event_sample) < MAX_EVENTS_LISTED:
+                self.event_sample.append(event)
 
     def _gone(self, item: GoneItem) -> list[dict]:
         from archive.service import mark_gone
@@ -306,18 +322,9 @@ class ArchivePipeline:
                 "incomplete_reason": st["incomplete"].get(name),
                 "blocked": st["blocked"].get(name),
                 "errors": st["errors"].get(name, 0),
-                "events": {},
+                "events": dict(self.source_events.get(name, {})),
             }
-        for event in self.events:
-            url = event.get("url") or ""
-            for name in sources:
-                if url in st["listed"].get(name, ()):
-                    kinds = sources[name]["events"]
-                    kinds[event["kind"]] = kinds.get(event["kind"], 0) + 1
-                    break
-        kinds: dict[str, int] = {}
-        for event in self.events:
-            kinds[event["kind"]] = kinds.get(event["kind"], 0) + 1
+        total = sum(self.event_counts.values())
         return {
             "pages": stats.get_value("response_received_count", 0),
             "archived": stats.get_value("nianbao/archived", 0),
@@ -326,11 +333,11 @@ class ArchivePipeline:
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
-            "events": kinds,
+            "events": dict(self.event_counts),
             # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
             "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)
                              for key in ("parse", "lock", "archive")},
-            "event_list": self.events[:MAX_EVENTS_LISTED],
-            "event_list_truncated": max(0, len(self.events) - MAX_EVENTS_LISTED),
+            "event_list": self.event_sample,
+            "event_list_truncated": max(0, total - len(self.event_sample)),
             "sources": sources,
         }
