@@ -185,8 +185,8 @@ class _Reader:
 
     def on_text(self, i: int) -> int:
         """A cell that is neither a label nor a value: a sub-item name, half a label, or prose."""
-        if self.table == "active" and self.active_last and self.active_last.startswith("other_services") \
-                and len(self.cells.texts[i]) <= 40:
+        if self.table == "active" and self.active_last and len(self.cells.texts[i]) <= 40 and (
+                self.active_last.startswith("other_services") or self.services_label_follows(i)):
             name = subitem_name(self.cells.texts[i])
             if name:
                 row = f"other_services.{name}"
@@ -206,6 +206,18 @@ class _Reader:
         if len(text) <= 40 and len(normalize(text)) <= 20:
             self.pending = i
         return i + 1
+
+    def services_label_follows(self, i: int) -> bool:
+        """The 其他对外管理服务事项 label comes within the next rows: a sub-item above it is one of
+        its own (a spanning label centred on its sub-items is printed beside a later one)."""
+        cells, row = self.cells, self.cells.row[i]
+        j = i + 1
+        while j < len(cells.texts) and cells.row[j] <= row + 3:
+            label = self.label(j)
+            if label is not None and label.kind == "active":
+                return label.key == "other_services"
+            j += 1
+        return False
 
     def on_values(self, i: int) -> int:
         """Value cells with no label before them: the reviews row, or stray numbers."""

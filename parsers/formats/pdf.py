@@ -21,6 +21,7 @@ from collections import Counter
 
 from parsers.document import Document, Grid
 from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
+from parsers.formats.pdf_columns import column_lines, has_number_columns
 from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
 log = logging.getLogger(__name__)
@@ -294,14 +295,23 @@ class _Pages:
                     text_lines, tables = found
                     zoned = [(top, text, _zone(top, height)) for top, text in text_lines]
                     return zoned, tables, drawn, height
-            return (_pdfium_lines(textpage, height) if has_text else []), [], drawn, height
+            if not has_text:
+                return [], [], drawn, height
+            lines = _pdfium_lines(textpage, height)
+            # No ruling lines but rows of numbers: a table drawn as positioned text only.
+            if has_number_columns("\n".join(text for _, text, _ in lines)):
+                positioned = self._column_page(index)
+                if positioned:
+                    lines = [(float(i), line, _zone(top, height)) for i, (top, line) in enumerate(positioned)]
+            return lines, [], drawn, height
         finally:
             if textpage is not None:
                 textpage.close()
             page.close()
 
-    def _plumber_page(self, index: int):
-        """Text lines and tables of a page with ruling lines (None if pdfplumber cannot read it)."""
+    def _plumber_page(self, index: int, read=_page_blocks):
+        """``read(page)`` of pdfplumber's page (None if pdfplumber cannot read it): by default the
+        text lines and tables of a page with ruling lines."""
         import pdfplumber
 
         try:
@@ -312,12 +322,24 @@ class _Pages:
             log.debug("%s: pdfplumber cannot open page %d (%s)", self.label, index + 1, exc)
             return None
         try:
-            return _page_blocks(page)
+            return read(page)
         except Exception as exc:  # noqa: BLE001
             log.debug("%s: pdfplumber failed on page %d (%s)", self.label, index + 1, exc)
             return None
         finally:
             page.close()  # releases the page's cached objects: memory stays flat
+
+    def _column_page(self, index: int) -> list[tuple[float, str]] | None:
+        """Lines of a page without rules whose text has number columns, cells tab-separated.
+
+        pdfplumber's characters, not pdfium's: pdfium's text layer drops some characters
+        of such pages (a label's last character alone on its wrapped line).
+        """
+        def read(page) -> list[tuple[float, str]]:
+            chars = [(c["top"], c["bottom"], c["x0"], c["x1"], c["text"]) for c in page.chars]
+            return column_lines(chars)
+
+        return self._plumber_page(index, read)
 
     def __len__(self) -> int:
         return len(self.pdf)

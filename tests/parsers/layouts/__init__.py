@@ -12,6 +12,7 @@ from .model import Cell, SourceReport, expand, tables
 from .render_docx import docx_bytes
 from .render_html import html_bytes
 from .render_pdf import pdf_bytes, shapes_only_pdf
+from .render_pdf_unruled import unruled_pdf_bytes
 from .render_text import text_bytes
 from .values import consistent_values, sample_report
 
@@ -52,6 +53,10 @@ _ALL = [
     Layout("pdf_one_path_rules", lambda r: pdf_bytes(r, one_path=True), "report.pdf", slow=True),
     Layout("pdf_word_export", lambda r: pdf_bytes(r, filled_rules=True, repeat_header=True,
                                                   split_row="unavailable.needs_creation"), "report.pdf", slow=True),
+    # Tables as positioned text without ruling lines (borderless typesetting, WPS exports);
+    # the geometry (widths, font size, alignment, the page break) is drawn from the report.
+    # Blank cells are not drawn at all there: placing the numbers around them is not done yet.
+    Layout("pdf_unruled", lambda r: unruled_pdf_bytes(r), "report.pdf", blanks=False, slow=True),
     Layout("docx", lambda r: docx_bytes(r), "report.docx", slow=True),
 ]
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in _ALL}
