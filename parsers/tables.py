@@ -208,9 +208,17 @@ class _Reader:
         return i + 1
 
     def services_label_follows(self, i: int) -> bool:
-        """The 其他对外管理服务事项 label comes within the next rows: a sub-item above it is one of
-        its own (a spanning label centred on its sub-items is printed beside a later one)."""
+        """The 其他对外管理服务事项 label comes within the next rows, or wraps around this one: a
+        sub-item above it is one of its own (a spanning label centred on its sub-items is
+        printed beside a later one, or split between the rows of the first two)."""
         cells, row = self.cells, self.cells.row[i]
+        if cells.col[i] > 0 and self.label(i - 1) is None:
+            # The label wrapped over two rows, its halves beside the first two sub-items.
+            after = next((j for j in range(i + 1, len(cells.texts)) if cells.row[j] > row), None)
+            if after is not None and cells.col[after] == 0:
+                joined = classify(cells.texts[i - 1] + cells.texts[after])
+                if joined is not None and joined == Label("active", "other_services"):
+                    return True
         j = i + 1
         while j < len(cells.texts) and cells.row[j] <= row + 3:
             label = self.label(j)

@@ -31,6 +31,8 @@ _NUMBER_CELL = re.compile(rf"^{_NUMBER_TOKEN}$")
 _CELL_GAP = 0.6
 # A wrapped line belongs to a row when its centre is within this many line heights of the row's.
 _WRAP_DISTANCE = 1.6
+# ... and a row whose label it continues may be this many line heights farther than the nearest.
+_CONTINUE_MARGIN = 0.6
 
 
 _LONE_NUMBER = re.compile(rf"^[ \t]*{_NUMBER_TOKEN}[ \t]*$", re.M)
@@ -38,8 +40,11 @@ _LONE_NUMBER = re.compile(rf"^[ \t]*{_NUMBER_TOKEN}[ \t]*$", re.M)
 
 def has_number_columns(text: str) -> bool:
     """Does this page text (pdfium's) hold rows of numbers: two lines ending in three or more
-    numbers, or (pdfium breaks a row at wide gaps) ten lines holding one number each?"""
-    return len(_ROW_OF_NUMBERS.findall(text)) >= 2 or len(_LONE_NUMBER.findall(text)) >= 10
+    numbers, one ending in five or more (a lone row after a page break), or (pdfium breaks a
+    row at wide gaps) ten lines holding one number each?"""
+    rows = _ROW_OF_NUMBERS.findall(text)
+    return (len(rows) >= 2 or any(len(row.split()) >= 5 for row in rows)
+            or len(_LONE_NUMBER.findall(text)) >= 10)
 
 
 @dataclass
@@ -118,7 +123,7 @@ def _merge_wrapped(lines: list[_Line]) -> list[_Line]:
     for i, line in enumerate(lines):
         if i in rows or line.numbers():
             continue
-        best = None
+        candidates = []
         for r in rows:
             row = lines[r]
             distance = abs(row.middle - line.middle)
@@ -127,9 +132,15 @@ def _merge_wrapped(lines: list[_Line]) -> list[_Line]:
             first_number = min(c.x0 for c in row.cells if c.number)
             if any(c.x1 > first_number for c in line.cells):
                 continue
-            if best is None or distance < best[0] - 0.5:
-                best = (distance, r)
-        if best is not None:
+            labels = [c for c in row.cells if not c.number]
+            continues = all(any(_overlaps(c, lab) for lab in labels) for c in line.cells)
+            candidates.append((distance, r, continues))
+        if candidates:
+            # The nearest row; but a row about as near whose label the line continues (same
+            # column) wins: a spanning label wraps below its first row, onto the next row's line.
+            nearest = min(candidates)
+            close = [c for c in candidates if c[2] and c[0] <= nearest[0] + _CONTINUE_MARGIN * line.height]
+            best = min(close) if close else nearest
             folded.setdefault(best[1], []).append((i, line))
             consumed.add(i)
     # A label of three or more lines: a line next to a folded part, under the same column,
