@@ -9,6 +9,11 @@ line; both are merged in reading order. A table continued on the next page (the
 requests table often is) is stitched back: the parts are joined, a span cut by the
 break gets its label back, and a row split across the break is re-joined.
 
+Pages without ruling lines whose text has rows of numbers (tables typeset without
+borders, WPS exports) are read from pdfplumber's character positions instead
+(:mod:`parsers.formats.pdf_columns`): cells cut at wide gaps, tab-separated, wrapped
+labels folded into their rows. Other pages never reach pdfplumber.
+
 Pages (of both libraries) are closed as soon as they are read, so memory stays flat
 on long reports.
 """

@@ -7,7 +7,7 @@ Measured in one run, on generated reports (tests/parsers/layouts):
 - text reports: ms per report and reports/s for ``parsers.parse``;
 - HTML pages: ``parsers.parse`` against bare ``trafilatura.extract(page, include_tables=True)``
   on the same decoded pages — the ratio is the figure to watch (target ≤ 2);
-- PDF and DOCX reports: ms per report;
+- PDF (ruled and unruled tables) and DOCX reports: ms per report;
 - peak memory (RSS) of parsing a long PDF report (narrative pages) and a PDF with a
   ruled table on every page, each in a fresh subprocess.
 """
@@ -154,6 +154,7 @@ def main() -> None:
     bench_text(args.reports)
     bench_html(args.reports)
     bench_binary("pdf", args.binary)
+    bench_binary("pdf_unruled", args.binary)
     bench_binary("docx", args.binary)
     bench_pdf_memory(args.pages)
     bench_pdf_memory(args.pages, tables_everywhere=True)
