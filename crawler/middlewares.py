@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import TextResponse
+from scrapy.http import Request, TextResponse
 
 from crawler import state
 
@@ -78,9 +78,12 @@ class ConditionalRequestMiddleware:
             # Backpressure: the parse workers are behind; this request (and, with the
             # downloader's slots full, the frontier behind it) waits instead of filling memory.
             await asyncio.sleep(0.05)
-        factory = state.read_session_factory(self.crawler)
-        future = self.executor.submit(state.lookup, factory, request.url, self.policy)
-        due, etag, last_modified = await asyncio.wrap_future(future)
+        known = request.meta.pop("nianbao_doc", False)
+        if known is False:  # not looked up in a batch by ArchiveLookupSpiderMiddleware
+            factory = state.read_session_factory(self.crawler)
+            future = self.executor.submit(state.lookup, factory, request.url, self.policy)
+            known = await asyncio.wrap_future(future)
+        due, etag, last_modified = known or (True, None, None)
         if not due:
             self.crawler.stats.inc_value("nianbao/not_due")
             raise IgnoreRequest(f"not due for a re-check: {request.url}")
@@ -136,3 +139,57 @@ class EncodingMiddleware:
         if codec and codec != response.encoding:
             return response.replace(encoding=codec)
         return response
+
+
+class ArchiveLookupSpiderMiddleware:
+    """Spider middleware: look up in one query what the archive knows of all the document
+    requests one listing page yields (instead of one query per request downstream)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.policy = state.RecheckPolicy.from_settings(crawler.settings)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-batch-lookup")
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _closed(self, spider):
+        self.executor.shutdown(wait=False)
+
+    @staticmethod
+    def _holds(obj) -> bool:
+        return (isinstance(obj, Request) and obj.meta.get("kind") in DOCUMENT_KINDS
+                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked"))
+
+    def _annotate(self, held: list[Request], known: dict) -> list[Request]:
+        for request in held:
+            request.meta["nianbao_doc"] = known.get(request.url)  # None: unknown, hence due
+        return held
+
+    def process_spider_output(self, response, result):
+        held = []
+        for obj in result:
+            if self._holds(obj):
+                held.append(obj)
+            else:
+                yield obj
+        if len(held) > 1:
+            factory = state.read_session_factory(self.crawler)
+            held = self._annotate(held, state.lookup_many(factory, [r.url for r in held], self.policy))
+        yield from held
+
+    async def process_spider_output_async(self, response, result):
+        held = []
+        async for obj in result:
+            if self._holds(obj):
+                held.append(obj)
+            else:
+                yield obj
+        if len(held) > 1:
+            factory = state.read_session_factory(self.crawler)
+            future = self.executor.submit(state.lookup_many, factory, [r.url for r in held], self.policy)
+            held = self._annotate(held, await asyncio.wrap_future(future))
+        for request in held:
+            yield request

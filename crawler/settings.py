@@ -50,6 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.EncodingMiddleware": 590,
 }
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.ArchiveLookupSpiderMiddleware": 950,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ParsePipeline": 300,
     "crawler.pipelines.ArchivePipeline": 400,
