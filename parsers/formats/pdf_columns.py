@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 _NUMBER_TOKEN = r"[+\-−－]?\d[\d,，.]*[件项个条次万元%％]*"
 _ROW_OF_NUMBERS = re.compile(rf"(?:^|\s){_NUMBER_TOKEN}(?:[ \t]+{_NUMBER_TOKEN}){{2,}}[ \t]*$", re.M)
 _NUMBER_CELL = re.compile(rf"^{_NUMBER_TOKEN}$")
+# The heading of a block of the active table (第二十条第（一）项): a line of its own.
+_BLOCK_HEADING = re.compile(r"^第[一二三四五六七八九十]+条")
+# The start of a numbered label: 1. 2、 （三） (三) 四、
+_ORDINAL = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)")
 # A gap wider than this many character heights separates two cells.
 _CELL_GAP = 0.6
 # A wrapped line belongs to a row when its centre is within this many line heights of the row's.
@@ -121,7 +125,7 @@ def _merge_wrapped(lines: list[_Line]) -> list[_Line]:
     folded: dict[int, list[tuple[int, _Line]]] = {}
     consumed: set[int] = set()
     for i, line in enumerate(lines):
-        if i in rows or line.numbers():
+        if i in rows or line.numbers() or _BLOCK_HEADING.match(line.cells[0].text):
             continue
         candidates = []
         for r in rows:
@@ -134,6 +138,8 @@ def _merge_wrapped(lines: list[_Line]) -> list[_Line]:
                 continue
             labels = [c for c in row.cells if not c.number]
             continues = all(any(_overlaps(c, lab) for lab in labels) for c in line.cells)
+            if any(_ORDINAL.match(c.text) for c in line.cells):
+                continues = False  # a numbered label starts here: not the rest of the one above
             candidates.append((distance, r, continues))
         if candidates:
             # The nearest row; but a row about as near whose label the line continues (same
@@ -149,7 +155,7 @@ def _merge_wrapped(lines: list[_Line]) -> list[_Line]:
         anchors = [(r, part) for r, parts in folded.items() for _, part in parts]
         grown = False
         for i, line in enumerate(lines):
-            if i in consumed or i in rows or line.numbers():
+            if i in consumed or i in rows or line.numbers() or _BLOCK_HEADING.match(line.cells[0].text):
                 continue
             for r, part in anchors:
                 if (abs(part.middle - line.middle) <= _WRAP_DISTANCE * max(part.height, line.height)
@@ -192,6 +198,53 @@ def _fold(row: _Line, parts: list[tuple[int, _Line]]) -> _Line:
     return _Line(row.top, row.bottom, merged + numbers)
 
 
+def _clusters(cells: list[_Cell]) -> list[tuple[float, float]]:
+    """Column extents of cells of one column structure: overlapping cells are one column."""
+    out: list[list[float]] = []
+    for cell in sorted(cells, key=lambda c: c.x0):
+        if out and cell.x0 < out[-1][1]:
+            out[-1][1] = max(out[-1][1], cell.x1)
+        else:
+            out.append([cell.x0, cell.x1])
+    return [(a, b) for a, b in out]
+
+
+def _fill_blanks(lines: list[_Line]) -> list[_Line]:
+    """Put an empty cell where a row of numbers has none under a column of its run.
+
+    A blank cell draws nothing at all; its place shows only against the other rows. A run
+    is a block of consecutive rows with numbers (lines of label text only may come between,
+    the parts of spanning labels); its columns are where its numbers stand. Runs whose
+    rows do not all fall into those columns (another column structure) are left alone.
+    """
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        if not out[i].numbers():
+            i += 1
+            continue
+        first = min(c.x0 for c in out[i].cells if c.number)
+        j = i
+        while j < len(out) and (out[j].numbers() or all(c.x1 <= first for c in out[j].cells)):
+            j += 1
+        indexes = [k for k in range(i, j) if out[k].numbers()]
+        cells = [c for k in indexes for c in out[k].cells if c.number]
+        columns = _clusters(cells)
+        widths = {sum(1 for c in out[k].cells if c.number) for k in indexes}
+        if len(indexes) >= 3 and max(widths) == len(columns) >= 3:
+            for k in indexes:
+                line = out[k]
+                numbers = [c for c in line.cells if c.number]
+                if len(numbers) == len(columns) or any(
+                        sum(1 for a, b in columns if c.x0 < b and c.x1 > a) != 1 for c in numbers):
+                    continue
+                slots = [next((c for c in numbers if c.x0 < b and c.x1 > a), None) or _Cell(a, a, "")
+                         for a, b in columns]
+                out[k] = _Line(line.top, line.bottom, [c for c in line.cells if not c.number] + slots)
+        i = j
+    return out
+
+
 Char = tuple[float, float, float, float, str]  # top, bottom (from the page top), x0, x1, text
 
 
@@ -201,5 +254,5 @@ def column_lines(chars: list[Char]) -> list[tuple[float, str]]:
     ``chars``: the page's characters (whitespace ones are left out here).
     """
     chars = [c for c in chars if c[4].strip() and c[3] > c[2]]
-    lines = _merge_wrapped(_visual_lines(chars))
+    lines = _fill_blanks(_merge_wrapped(_visual_lines(chars)))
     return [(line.top, "\t".join(c.text for c in line.cells)) for line in lines]

@@ -89,3 +89,26 @@ def test_pages_without_number_columns_skip_the_character_pass(monkeypatch):
     report.narrative = ("本机关持续完善公开制度，规范发布流程，加强与新闻媒体的沟通协作。" * 30,) * 3
     read_document(unruled_pdf_bytes(report), "unruled.pdf")
     assert calls and 0 not in calls  # the first page is all narrative
+
+
+def test_a_blank_cell_keeps_its_column_in_a_run_of_rows():
+    """Nothing is drawn for a blank cell: its place shows against the rows around it."""
+    rows = [("规章", ["3", "0", "12"]), ("规范性文件", ["5", "", "7"]), ("行政许可", ["", "2", "9"])]
+    chars = []
+    for r, (label, values) in enumerate(rows):
+        top = 100 + 14 * r
+        chars += _chars(60, top, label)
+        for k, value in enumerate(values):
+            chars += _chars(300 + 40 * k, top, value) if value else []
+    assert [text for _, text in column_lines(chars)] == [
+        "规章\t3\t0\t12", "规范性文件\t5\t\t7", "行政许可\t\t2\t9"]
+
+
+def test_blank_request_cells_round_trip():
+    report = sample_report(9, template="2019")
+    report.blanks = frozenset(k for k, v in report.values.items() if v == 0 and k.startswith("requests/")
+                              and not k.endswith("/total"))
+    assert report.blanks
+    record = parsers.parse(LAYOUTS["pdf_unruled"].render(report)[0], "a.pdf")
+    requests = {k: v for k, v in report.expected_facts().items() if k.startswith("requests/")}
+    assert {k: v for k, v in record.facts.items() if k.startswith("requests/")} == requests
