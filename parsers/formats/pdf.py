@@ -296,6 +296,12 @@ class _Pages:
             drawn = bool(segments or images)
             if has_text and segments >= _MIN_RULING_SEGMENTS:
                 found = self._plumber_page(index)
+                if found is not None and not found[1]:
+                    # Rules but no grid (lines under the rows only): a table of positioned text?
+                    text = "\n".join(line for _, line in found[0])
+                    positioned = self._column_page(index) if has_number_columns(text) else None
+                    if positioned:
+                        found = positioned, []
                 if found is not None:
                     text_lines, tables = found
                     zoned = [(top, text, _zone(top, height)) for top, text in text_lines]

@@ -112,3 +112,12 @@ def test_blank_request_cells_round_trip():
     record = parsers.parse(LAYOUTS["pdf_unruled"].render(report)[0], "a.pdf")
     requests = {k: v for k, v in report.expected_facts().items() if k.startswith("requests/")}
     assert {k: v for k, v in record.facts.items() if k.startswith("requests/")} == requests
+
+
+def test_rules_under_the_rows_but_no_grid_read_as_an_unruled_table():
+    """Horizontal rules only: pdfplumber finds no table; the positional reader takes the page."""
+    report = sample_report(4, template="2021")
+    g = Geometry(size=7.5, request_labels=(40.0, 50.0, 110.0), active_labels=(80.0, 60.0), align="right",
+                 span_valign="center", pad=3.0, leading=1.25, break_before="other.unpaid_fee", row_rules=True)
+    record = parsers.parse(unruled_pdf_bytes(report, g=g), "a.pdf")
+    assert record.facts == report.expected_facts()

@@ -4,7 +4,8 @@ This is how reports typeset without borders (or exported from WPS with the table
 borders off) look to a reader: nothing but text at x/y positions. The geometry is
 drawn from a random generator seeded by the report, so that the round trip sees many:
 cell font size, label column widths (labels wrap at different points), value
-alignment (left, centre, right), the vertical alignment of spanning labels (top: a
+alignment (left, centre, right), horizontal rules under the rows (no vertical ones:
+still no grid) or none, the vertical alignment of spanning labels (top: a
 group label shares its first row's line — ``（三）不予公开 1.属于国家秘密 0 0 …``;
 centre: it floats between rows), row padding, and the requests row before which a
 page break falls (the table continues on the next page).
@@ -35,6 +36,7 @@ class Geometry:
     pad: float  # cell padding (left/right and top/bottom)
     leading: float  # line height / font size
     break_before: str | None  # a requests row key: page break before it
+    row_rules: bool = False  # a horizontal line under every row, no vertical ones (三线表-like)
 
 
 def geometry(report: SourceReport, seed: int = 0) -> Geometry:
@@ -51,6 +53,7 @@ def geometry(report: SourceReport, seed: int = 0) -> Geometry:
         pad=rng.uniform(3.0, 5.0),
         leading=rng.uniform(1.2, 1.5),
         break_before=rng.choice(rows[3:-1]),
+        row_rules=rng.random() < 0.25,
     )
 
 
@@ -102,6 +105,12 @@ def _draw_table(pen: _Pen, name: str, table: Table, g: Geometry, values: set[str
         y -= heights[r]
     drawn_page = 0
     for r, row in enumerate(placed):
+        if g.row_rules:
+            while drawn_page < where[r][0]:
+                pen.new_page()
+                drawn_page += 1
+            canvas.setLineWidth(0.5)
+            canvas.line(xs[0], where[r][2], xs[-1], where[r][2])
         for c, cell in row:
             page_r = where[r][0]
             covered = [where[rr] for rr in range(r, r + cell.rowspan) if where[rr][0] == page_r]
