@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import NIANBAO
+from conftest import FAST, NIANBAO
 from crawler.cli import main
 from crawler.commands import parse_every
 
@@ -86,8 +86,6 @@ def test_demo_crawls_the_sample_portal(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_watch_runs_crawls_in_new_processes(portals, tmp_path):
-    from conftest import FAST
-
     db = f"sqlite:///{tmp_path}/w.db"
     done = subprocess.run([*NIANBAO, "watch", "--every", "1m", "--times", "1", "--sources", str(portals.sources),
                            "--source", "next-district", "--db", db, *FAST],
