@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import FAST, NIANBAO
+from tests.crawler.crawl_helpers import FAST, NIANBAO
 from crawler.cli import main
 from crawler.commands import parse_every
 

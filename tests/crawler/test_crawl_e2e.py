@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 import build
-from conftest import FLAKY, SLOW, archive_events, crawl, reports_in
+from tests.crawler.crawl_helpers import FLAKY, SLOW, archive_events, crawl, reports_in
 
 CHANGE_KINDS = ("new", "revised", "withdrawn", "restored")
 

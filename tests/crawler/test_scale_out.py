@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import FAST, NIANBAO, crawl, reports_in
+from tests.crawler.crawl_helpers import FAST, NIANBAO, crawl, reports_in
 
 
 def _worker(portals, pg_url, redis_url, prefix) -> subprocess.Popen:
