@@ -76,7 +76,19 @@ def _active_lines(record: Record) -> list[str]:
     row_labels = _LABELS_2021 if is2021 else ACTIVE_LABELS
     column_labels = _COLUMNS_2021 if is2021 else {**ACTIVE_COLUMN_LABELS, "amount_wan": "采购总金额（万元）"}
     present = {k.split("/")[1] for k in (*record.facts, *record.raw) if k.startswith("active/")}
-    rows = [r for r in columns if r in present] + sorted(present - set(columns))
+    # Local sub-items (other_services.行政检查) print right under 其他对外管理服务事项, where
+    # the report prints them, even when the report has no figures for the parent row.
+    subs = sorted(present - set(columns))
+    rows = []
+    for r in columns:
+        if r in present:
+            rows.append(r)
+        if r == "other_services":
+            if subs and r not in present:
+                rows.append(r)
+            rows += subs
+            subs = []
+    rows += subs
     lines = []
     for row in rows:
         cols = columns.get(row) or columns.get("other_services", ())

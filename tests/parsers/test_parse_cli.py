@@ -92,3 +92,12 @@ def test_help_has_an_example():
     result = CliRunner().invoke(main, ["parse", "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output and "--json" in result.output
+
+
+def test_summary_prints_sub_items_under_their_parent_row():
+    out = CliRunner().invoke(main, ["parse", str(SEED)]).output
+    lines = [line.strip() for line in out.splitlines()]
+    order = [next(i for i, line in enumerate(lines) if line.startswith(label))
+             for label in ("其他对外管理服务事项", "└ 行政检查", "└ 行政确认", "行政处罚")]
+    assert order == sorted(order)
+    assert "90554" in lines[order[1]]
