@@ -37,7 +37,7 @@ from archive.models import (
     Agency, Cell, Crawl, Document, DocumentSnapshot, Event, Report, Source, Version, VersionSnapshot, utcnow,
 )
 from archive.normalize import fingerprint
-from archive.sql import get_or_create, insert_ignore, insert_returning_id
+from archive.sql import get_or_create, insert_for, insert_ignore, insert_returning_id
 from parsers.errors import ParseError
 from parsers.record import PARSER_VERSION, Record
 
@@ -127,17 +127,32 @@ def _document_for_update(session: Session, url: str, at: dt.datetime) -> Documen
     doc = _locked_document(session, url)
     if doc is not None:
         return doc
-    new_id = insert_returning_id(session, Document, {"url": url, "first_seen": at, "last_seen": at,
-                                                     "last_checked": at}, ["url"])
-    if new_id is None:  # another writer created it first: wait for its lock
+    # ORM insert returning the entity: the new row comes back as a Document in the session,
+    # no second SELECT to load it.
+    doc = session.execute(_insert_document_stmt(session), [{"url": url, "first_seen": at, "last_seen": at,
+                                                            "last_checked": at}]).scalar()
+    if doc is None:  # another writer created it first: wait for its lock
         return _locked_document(session, url)
-    return session.get(Document, new_id)  # inserted by us: locked by us
+    return doc  # inserted by us: locked by us
+
+
+_LOCKED_DOCUMENT = (sa.select(Document).where(Document.url == sa.bindparam("url")).with_for_update()
+                    .execution_options(populate_existing=True))
+_insert_document_stmts: dict[str, Any] = {}
+
+
+def _insert_document_stmt(session: Session):
+    name = session.get_bind().dialect.name
+    stmt = _insert_document_stmts.get(name)
+    if stmt is None:
+        stmt = _insert_document_stmts[name] = (
+            insert_for(session, Document).on_conflict_do_nothing(index_elements=["url"]).returning(Document)
+            .execution_options(populate_existing=True))
+    return stmt
 
 
 def _locked_document(session: Session, url: str) -> Document | None:
-    return session.execute(
-        sa.select(Document).where(Document.url == url).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one_or_none()
+    return session.execute(_LOCKED_DOCUMENT, {"url": url}).scalar_one_or_none()
 
 
 def document_validators(session: Session, url: str) -> tuple[str | None, str | None] | None:

@@ -8,13 +8,35 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, table: sa.Table):
+def insert_for(session: Session, target):
+    """The dialect's INSERT (with ``on_conflict_do_nothing``) of a table or a mapped class."""
+    return _insert(session, target)
+
+
+def _insert(session: Session, table):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database {dialect}")  # pragma: no cover
+
+
+# Statements built once and reused: a reused statement object keeps its memoized cache key,
+# so SQLAlchemy neither rebuilds nor re-keys it on every call (a hot-path cost at ingest).
+# Only statement objects are kept here, keyed by dialect name; never sessions or engines.
+_statements: dict[tuple, Any] = {}
+
+
+def _insert_ignore_stmt(session: Session, table: sa.Table, conflict: list[str], returning: bool):
+    key = (session.get_bind().dialect.name, table, tuple(conflict), returning)
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _insert(session, table).on_conflict_do_nothing(index_elements=conflict)
+        if returning:
+            stmt = stmt.returning(table.c.id)
+        _statements[key] = stmt
+    return stmt
 
 
 def insert_ignore(session: Session, model, rows: list[dict[str, Any]], conflict: list[str]) -> None:
@@ -25,26 +47,28 @@ def insert_ignore(session: Session, model, rows: list[dict[str, Any]], conflict:
     """
     if not rows:
         return
-    stmt = _insert(session, model.__table__).on_conflict_do_nothing(index_elements=conflict)
-    session.execute(stmt, rows)
+    session.execute(_insert_ignore_stmt(session, model.__table__, conflict, False), rows)
 
 
 def insert_returning_id(session: Session, model, values: dict[str, Any], conflict: list[str]) -> int | None:
     """Insert one row unless ``conflict`` columns clash; its new id, or None when it clashed."""
-    table = model.__table__
     # Values as parameters (not .values()): the statement's shape stays the same from call to
     # call, so SQLAlchemy reuses its compiled form.
-    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=conflict).returning(table.c.id)
-    return session.execute(stmt, values).scalar()
+    return session.execute(_insert_ignore_stmt(session, model.__table__, conflict, True), values).scalar()
 
 
 def get_or_create(session: Session, model, key: dict[str, Any], values: dict[str, Any] | None = None) -> int:
     """The id of the row of ``model`` with ``key`` (unique), inserted first if missing."""
-    where = [getattr(model, k) == v for k, v in key.items()]
-    found = session.execute(sa.select(model.id).where(*where)).scalar()
+    names = tuple(key)
+    stmt = _statements.get((model, names))
+    if stmt is None:
+        stmt = _statements[(model, names)] = sa.select(model.id).where(
+            *[getattr(model, k) == sa.bindparam(f"key_{k}") for k in names])
+    params = {f"key_{k}": v for k, v in key.items()}
+    found = session.execute(stmt, params).scalar()
     if found is not None:
         return found
     new_id = insert_returning_id(session, model, {**key, **(values or {})}, list(key))
     if new_id is not None:
         return new_id
-    return session.execute(sa.select(model.id).where(*where)).scalar_one()
+    return session.execute(stmt, params).scalar_one()
