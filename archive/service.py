@@ -29,6 +29,7 @@ from typing import Any, Iterable, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from archive import snapshots
 from archive.changes import version_diff
@@ -430,7 +431,7 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
                       ["version_id", "sha256"])
         if report.document_id is None or report.withdrawn_at is not None:
             # First document of the report, or the one it came back at after a withdrawal.
-            session.execute(sa.update(Report).where(Report.id == report.id).values(document_id=doc.id))
+            _update_report(session, _UPDATE_REPORT_DOCUMENT, report.id, document_id=doc.id)
         return
 
     number, version_id = _insert_version(session, report.id, report.version_count + 1, rec, text,
@@ -458,21 +459,42 @@ class _LockedReport(NamedTuple):
     parser_version: str | None
 
 
+_REPORT_FOR_UPDATE = (
+    sa.select(Report.id, Report.version_count, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
+              Version.fingerprint, Version.parser_version)
+    .outerjoin(Version, Version.id == Report.latest_version_id)
+    .where(Report.agency_id == sa.bindparam("agency_id"), Report.year == sa.bindparam("year"))
+    .with_for_update(of=Report.__table__))
+
+# Core updates of the report row, pre-built (an ORM UPDATE re-evaluates its criteria against
+# the session on every call); _update_report keeps a loaded Report object in step.
+_reports = Report.__table__
+_UPDATE_REPORT_DOCUMENT = (sa.update(_reports).where(_reports.c.id == sa.bindparam("report_id"))
+                           .values(document_id=sa.bindparam("document_id")))
+_UPDATE_REPORT_VERSION = (sa.update(_reports).where(_reports.c.id == sa.bindparam("report_id")).values(
+    latest_version_id=sa.bindparam("latest_version_id"), version_count=sa.bindparam("version_count"),
+    document_id=sa.bindparam("document_id"), updated_at=sa.bindparam("updated_at")))
+
+
+def _update_report(session: Session, stmt, report_id: int, **values) -> None:
+    session.execute(stmt, {"report_id": report_id, **values})
+    loaded = session.identity_map.get(session.identity_key(Report, report_id))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+
+
 def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datetime) -> _LockedReport:
     """The report row (created if missing), locked, with its latest version's fingerprint."""
-    stmt = (sa.select(Report.id, Report.version_count, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
-                      Version.fingerprint, Version.parser_version)
-            .outerjoin(Version, Version.id == Report.latest_version_id)
-            .where(Report.agency_id == agency_id, Report.year == year)
-            .with_for_update(of=Report.__table__))
-    row = session.execute(stmt).first()
+    stmt, params = _REPORT_FOR_UPDATE, {"agency_id": agency_id, "year": year}
+    row = session.execute(stmt, params).first()
     if row is None:
         new_id = insert_returning_id(session, Report, {"agency_id": agency_id, "year": year, "first_seen": at,
                                                        "updated_at": at, "version_count": 0},
                                      ["agency_id", "year"])
         if new_id is not None:  # inserted by us, so locked by us
             return _LockedReport(new_id, 0, None, None, None, None, None)
-        row = session.execute(stmt).one()  # another writer's: wait for its commit
+        row = session.execute(stmt, params).one()  # another writer's: wait for its commit
     return _LockedReport(*row)
 
 
@@ -505,9 +527,12 @@ def _insert_version(session: Session, report_id: int, number: int, rec: dict, te
     insert_ignore(session, VersionSnapshot, [{"version_id": version_id, "sha256": digest, "first_seen": at}],
                   ["version_id", "sha256"])
     _insert_cells(session, version_id, rec)
-    session.execute(sa.update(Report).where(Report.id == report_id).values(
-        latest_version_id=version_id, version_count=number, document_id=doc_id, updated_at=at))
+    _update_report(session, _UPDATE_REPORT_VERSION, report_id, latest_version_id=version_id, version_count=number,
+                   document_id=doc_id, updated_at=at)
     return number, version_id
+
+
+_INSERT_EVENT = sa.insert(Event.__table__).returning(Event.__table__.c.id)
 
 
 def _insert_event(session: Session, events: list[dict], *, kind: str, report_id: int, agency_id: int,
@@ -515,8 +540,7 @@ def _insert_event(session: Session, events: list[dict], *, kind: str, report_id:
                   crawl_id: int | None, baseline: bool = False, changes: dict | None = None,
                   detail: dict | None = None) -> None:
     """The hot path's event insert (Core, one statement); appends its dict to ``events``."""
-    table = Event.__table__
-    event_id = session.execute(sa.insert(table).returning(table.c.id), dict(
+    event_id = session.execute(_INSERT_EVENT, dict(
         kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url, baseline=baseline,
         version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)).scalar_one()
     out: dict[str, Any] = {"id": event_id, "kind": kind, "agency": agency_name, "year": year, "url": url,
