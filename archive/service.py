@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from archive import snapshots
@@ -38,7 +38,7 @@ from archive.models import (
     Agency, Cell, Crawl, Document, DocumentSnapshot, Event, Report, Source, Version, VersionSnapshot, utcnow,
 )
 from archive.normalize import fingerprint
-from archive.sql import get_or_create, insert_for, insert_ignore, insert_returning_id
+from archive.sql import get_or_create, insert_ignore, insert_returning_id
 from parsers.errors import ParseError
 from parsers.record import PARSER_VERSION, Record
 
@@ -128,28 +128,22 @@ def _document_for_update(session: Session, url: str, at: dt.datetime) -> Documen
     doc = _locked_document(session, url)
     if doc is not None:
         return doc
-    # ORM insert returning the entity: the new row comes back as a Document in the session,
-    # no second SELECT to load it.
-    doc = session.execute(_insert_document_stmt(session), [{"url": url, "first_seen": at, "last_seen": at,
-                                                            "last_checked": at}]).scalar()
-    if doc is None:  # another writer created it first: wait for its lock
+    values = {"url": url, "first_seen": at, "last_seen": at, "last_checked": at}
+    new_id = insert_returning_id(session, Document, values, ["url"])
+    if new_id is None:  # another writer created it first: wait for its lock
         return _locked_document(session, url)
-    return doc  # inserted by us: locked by us
+    # Inserted by us, so locked by us, and every column is known: the row joins the session
+    # as if loaded (no SELECT to read back what was just written).
+    doc = Document(**dict.fromkeys(_DOCUMENT_COLUMNS), **values, id=new_id)
+    make_transient_to_detached(doc)
+    session.add(doc)
+    return doc
 
 
 _LOCKED_DOCUMENT = (sa.select(Document).where(Document.url == sa.bindparam("url")).with_for_update()
                     .execution_options(populate_existing=True))
-_insert_document_stmts: dict[str, Any] = {}
-
-
-def _insert_document_stmt(session: Session):
-    name = session.get_bind().dialect.name
-    stmt = _insert_document_stmts.get(name)
-    if stmt is None:
-        stmt = _insert_document_stmts[name] = (
-            insert_for(session, Document).on_conflict_do_nothing(index_elements=["url"]).returning(Document)
-            .execution_options(populate_existing=True))
-    return stmt
+_DOCUMENT_COLUMNS = [a.key for a in sa.inspect(Document).column_attrs if a.key not in ("id", "url", "first_seen",
+                                                                                       "last_seen", "last_checked")]
 
 
 def _locked_document(session: Session, url: str) -> Document | None:

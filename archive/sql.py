@@ -8,11 +8,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_for(session: Session, target):
-    """The dialect's INSERT (with ``on_conflict_do_nothing``) of a table or a mapped class."""
-    return _insert(session, target)
-
-
 def _insert(session: Session, table):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
