@@ -471,7 +471,8 @@ _UPDATE_REPORT_VERSION = (sa.update(_reports).where(_reports.c.id == sa.bindpara
 
 
 def _update_report(session: Session, stmt, report_id: int, **values) -> None:
-    session.execute(stmt, {"report_id": report_id, **values})
+    # On the connection, past the ORM's execute machinery: only called under no_autoflush.
+    session.connection().execute(stmt, {"report_id": report_id, **values})
     loaded = session.identity_map.get(session.identity_key(Report, report_id))
     if loaded is not None:
         for name, value in values.items():
@@ -481,14 +482,14 @@ def _update_report(session: Session, stmt, report_id: int, **values) -> None:
 def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datetime) -> _LockedReport:
     """The report row (created if missing), locked, with its latest version's fingerprint."""
     stmt, params = _REPORT_FOR_UPDATE, {"agency_id": agency_id, "year": year}
-    row = session.execute(stmt, params).first()
+    row = session.connection().execute(stmt, params).first()
     if row is None:
         new_id = insert_returning_id(session, Report, {"agency_id": agency_id, "year": year, "first_seen": at,
                                                        "updated_at": at, "version_count": 0},
                                      ["agency_id", "year"])
         if new_id is not None:  # inserted by us, so locked by us
             return _LockedReport(new_id, 0, None, None, None, None, None)
-        row = session.execute(stmt, params).one()  # another writer's: wait for its commit
+        row = session.connection().execute(stmt, params).one()  # another writer's: wait for its commit
     return _LockedReport(*row)
 
 
@@ -534,7 +535,7 @@ def _insert_event(session: Session, events: list[dict], *, kind: str, report_id:
                   crawl_id: int | None, baseline: bool = False, changes: dict | None = None,
                   detail: dict | None = None) -> None:
     """The hot path's event insert (Core, one statement); appends its dict to ``events``."""
-    event_id = session.execute(_INSERT_EVENT, dict(
+    event_id = session.connection().execute(_INSERT_EVENT, dict(
         kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url, baseline=baseline,
         version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)).scalar_one()
     out: dict[str, Any] = {"id": event_id, "kind": kind, "agency": agency_name, "year": year, "url": url,
