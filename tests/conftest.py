@@ -63,3 +63,19 @@ def redis_url():
 def sqlite_url(tmp_path) -> str:
     """URL of a fresh SQLite archive file in the test's temporary directory."""
     return f"sqlite:///{tmp_path / 'nianbao.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    """A fresh archive URL for one test: SQLite file, then a fresh PostgreSQL database (C.UTF-8)."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def Session(db_url):
+    """A session factory on the fresh archive, upgraded to head (every migration)."""
+    from archive import db
+
+    factory = db.open_archive(db_url)
+    yield factory
+    db.engine_for(db.database_url(db_url)).dispose()

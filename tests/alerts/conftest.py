@@ -19,20 +19,6 @@ FAST = AlertSettings(max_attempts=3, retry_base=0.05, retry_max=0.2, send_tries=
                      lease=30, batch=5)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request) -> str:
-    """A fresh archive URL: SQLite file, then a fresh PostgreSQL database."""
-    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-
-
-@pytest.fixture
-def Session(db_url):
-    """A session factory on the fresh, upgraded archive (all migrations, 0003_alerts included)."""
-    factory = db.open_archive(db_url)
-    yield factory
-    db.engine_for(db.database_url(db_url)).dispose()
-
-
 @pytest.fixture
 def SqliteSession(sqlite_url):
     """SQLite only: for behaviour that does not depend on the database (keeps the suite fast)."""
