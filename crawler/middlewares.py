@@ -53,13 +53,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return await self._pause(result)
 
 
-class ConditionalRequestMiddleware:
-    """Skip report pages that are not due; ask for the others conditionally."""
+class _ArchiveLookups:
+    """Base of the middlewares that ask the archive what it knows of a URL: the re-check
+    policy from settings and a thread pool for the (blocking) database look-ups."""
+
+    lookup_threads = 1
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.policy = state.RecheckPolicy.from_settings(crawler.settings)
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nianbao-lookup")
+        self.executor = ThreadPoolExecutor(max_workers=self.lookup_threads,
+                                           thread_name_prefix=f"nianbao-{type(self).__name__}")
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
@@ -68,6 +72,12 @@ class ConditionalRequestMiddleware:
 
     def _closed(self, spider):
         self.executor.shutdown(wait=False)
+
+
+class ConditionalRequestMiddleware(_ArchiveLookups):
+    """Skip report pages that are not due; ask for the others conditionally."""
+
+    lookup_threads = 2
 
     async def process_request(self, request):
         if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("nianbao_checked"):
@@ -141,22 +151,9 @@ class EncodingMiddleware:
         return response
 
 
-class ArchiveLookupSpiderMiddleware:
+class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
     """Spider middleware: look up in one query what the archive knows of all the document
     requests one listing page yields (instead of one query per request downstream)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.policy = state.RecheckPolicy.from_settings(crawler.settings)
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-batch-lookup")
-        crawler.signals.connect(self._closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def _closed(self, spider):
-        self.executor.shutdown(wait=False)
 
     @staticmethod
     def _holds(obj) -> bool:
