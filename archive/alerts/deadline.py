@@ -67,10 +67,10 @@ def check_overdue(session: Session, today: dt.date | None = None, *,
         published.setdefault(agency_id, set()).add(year)
         seen = first_seen.astimezone(CHINA).date()
         watched_since[agency_id] = min(seen, watched_since.get(agency_id, seen))
-    marked = set(session.execute(sa.select(OverdueMark.agency_id, OverdueMark.year)).tuples())
+    marked = {tuple(row) for row in session.execute(sa.select(OverdueMark.agency_id, OverdueMark.year))}
     # Overdue events recorded by other means (before the marks existed) count as raised.
-    marked |= set(session.execute(
-        sa.select(Event.agency_id, Event.year).where(Event.kind == "overdue", Event.agency_id.is_not(None))).tuples())
+    marked |= {tuple(row) for row in session.execute(
+        sa.select(Event.agency_id, Event.year).where(Event.kind == "overdue", Event.agency_id.is_not(None)))}
     made: list[dict[str, Any]] = []
     for agency_id in sorted(published):
         for year in missing_years(published[agency_id], last_due):
