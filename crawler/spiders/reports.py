@@ -374,7 +374,8 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         source, kind = request.meta.get("source", "?"), request.meta.get("kind")
         if failure.check(rendering.BrowserUnavailable):
-            self.note_incomplete(source, f"needs a browser ({failure.getErrorMessage()})")
+            # One line for the source (the browser's own warning shows with -v).
+            self.note_failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
             self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
             return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
