@@ -91,7 +91,7 @@ def _backend(session: Session):
     if name == "postgresql":
         from archive.search import postgres_trgm
         return postgres_trgm
-    raise QueryError(f"search is not supported on {name} databases")
+    raise QueryError(f"search is not supported on {name} databases", f"{name} 数据库不支持搜索")
 
 
 def search_result(session: Session, query: str, *, agency: str | None = None, region: str | None = None,
@@ -100,7 +100,7 @@ def search_result(session: Session, query: str, *, agency: str | None = None, re
     """Like :func:`search`, with the parsed terms and the ``truncated`` flag."""
     terms = parse_query(query)
     if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}", f"结果数应在 1 到 {MAX_LIMIT} 之间")
     filters = Filters(agency=_clean(agency), region=_clean(region), year=year, template=_clean(template),
                       has_violations=has_violations, agency_id=agency_id)
     backend = _backend(session)
