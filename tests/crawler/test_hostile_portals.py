@@ -309,3 +309,14 @@ def test_hostile_portals(hostile, sqlite_url):
     again = subprocess.run([*NIANBAO, "sources", "confirm", "flood", "--db", sqlite_url], capture_output=True,
                            text=True, timeout=60, env=env)
     assert again.returncode == 1 and "no hold on 'flood'" in again.stderr
+
+
+def test_sources_check_follows_no_redirect_inside(hostile):
+    h = hostile
+    env = dict(os.environ, NIANBAO_STATE_DIR=str(h["tmp"] / "state"))
+    done = subprocess.run([*NIANBAO, "sources", "check", "redirect-start", "--sources", str(h["sources"]), "--json",
+                           "--timeout", "10"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1
+    [result] = json.loads(done.stdout)
+    assert "private or local address" in result["error"], result
+    assert h["canary"].hits == []
