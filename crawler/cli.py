@@ -21,7 +21,38 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Nianbao(click.Group):
+    """The group, turning the archive's failures into one line (exit code 1) wherever a
+    command meets them: a database that cannot be opened or is from a newer nianbao, a
+    full disk, a lost PostgreSQL connection. Anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is the archive's
+            line = _archive_failure(exc)
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
+
+
+def _archive_failure(exc: Exception) -> str | None:
+    import errno
+
+    from archive.db import ArchiveError, error_line
+
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    try:
+        from sqlalchemy.exc import DBAPIError
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        return None
+    if isinstance(exc, DBAPIError) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        return f"archive: {error_line(exc)}"
+    return None
+
+
+@click.group(cls=_Nianbao, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="nianbao")
 def main(verbose: int) -> None:
