@@ -339,7 +339,19 @@ class ArchivePipeline:
             # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
             "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)
                              for key in ("parse", "lock", "archive")},
+            # The browser path: pages rendered (by why), challenges solved, Chromium's peak memory.
+            "browser": browser_summary(stats.get_stats()),
             "event_list": self.event_sample,
             "event_list_truncated": max(0, total - len(self.event_sample)),
             "sources": sources,
         }
+
+
+def browser_summary(stats: dict) -> dict:
+    """What the browser did in this crawl (empty when it was never needed)."""
+    keys = {"nianbao/browser/launched": "launched", "nianbao/browser/list": "lists",
+            "nianbao/browser/page": "pages", "nianbao/browser/challenge": "solves",
+            "nianbao/challenge/solved": "challenges_passed", "nianbao/challenge/unsolvable": "challenges_failed",
+            "nianbao/browser/unavailable": "unavailable", "nianbao/browser/peak_rss_mb": "peak_rss_mb",
+            "nianbao/browser/recycled": "recycled"}
+    return {name: stats[key] for key, name in keys.items() if key in stats}

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import cms
+from crawler import cms, rendering
 from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
@@ -45,6 +45,7 @@ class ReportsSpider(scrapy.Spider):
         self._source_arg = [s for s in (source or "").split(",") if s]
         self.sources: dict[str, Source] = {}
         self.column_seen: dict[str, set[str]] = {}
+        self.rendered_columns: set[str] = set()  # columns whose lists are built by script
         self.last_activity = time.monotonic()
 
     @classmethod
@@ -98,41 +99,72 @@ class ReportsSpider(scrapy.Spider):
         meta.update(source=source.name, kind=kind)
         if kind in ("report", "attachment"):
             meta["handle_httpstatus_list"] = DOCUMENT_STATUSES
+        if kind == "listing" and (source.render or meta.get("column") in self.rendered_columns):
+            meta.setdefault("nianbao_render", rendering.RENDER_LIST)
+        if meta.get("nianbao_render") == rendering.RENDER_LIST:
+            meta["max_pages"] = source.max_pages
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    def _rendered(self, response, render: str, callback) -> scrapy.Request:
+        """The same page again, through the browser (its content is built by script)."""
+        meta = {k: v for k, v in response.meta.items() if k in (
+            "source", "kind", "hops", "column", "page", "prev", "title", "agency", "year", "listed_as_report",
+            "parent", "handle_httpstatus_list", "nianbao_checked")}
+        meta["nianbao_render"] = render
+        if render == rendering.RENDER_LIST:
+            meta["max_pages"] = self._source(response).max_pages
+        self.crawler.stats.inc_value(f"nianbao/needs_browser/{render}")
+        return scrapy.Request(response.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
 
     async def start(self):
         for source in self.sources.values():
             for url in source.start_urls:
-                yield self._request(url, self.parse_start, source, "start", hops=0)
+                render = {"nianbao_render": rendering.RENDER_LIST} if source.render else {}
+                yield self._request(url, self.parse_start, source, "start", hops=0, **render)
 
     def _source(self, response) -> Source:
         return self.sources[response.meta["source"]]
 
-    def _page(self, response) -> tuple[str, list[Link], int]:
-        """The page's decoded text, its links (with Hanweb datastore records), and how many records."""
+    def _page(self, response) -> tuple[str, list[Link], int, object]:
+        """The page's decoded text, its links (with Hanweb datastore records, and those of
+        the further pages a script pager showed in the browser), how many records, its tree."""
         self.last_activity = time.monotonic()
         source = response.meta.get("source", "?")
         pages = self.crawl_state["pages"]
-        pages[source] = pages.get(source, 0) + 1
+        more = response.meta.get("nianbao_more_pages") or []
+        pages[source] = pages.get(source, 0) + 1 + len(more)
         text = response.text if hasattr(response, "text") else ""
         tree = parse_html(text, response.url)
         found = links(tree, response.url)
+        for other in more:
+            found += links(parse_html(other, response.url), response.url)
         records = cms.hanweb_records(text)
         if records:
             snippet = parse_html("<ul>" + "".join(records) + "</ul>", response.url)
             found = links(snippet, response.url) + found
-        return text, found, len(records or [])
+        return text, found, len(records or []), tree
+
+    def _needs_list_render(self, response, tree, found, records: int) -> bool:
+        """A listing with no report link whose list a script builds (not yet rendered)."""
+        if response.meta.get("nianbao_render") or found.reports or records or found.year_folders:
+            return False
+        return rendering.list_built_by_script(tree)
 
     # --- callbacks ------------------------------------------------------------------
 
     def parse_start(self, response):
         """A home page, a disclosure hub, or the column itself: find the column (or be it)."""
         source = self._source(response)
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
         found = classify(page_links, response.url)
         hops = response.meta.get("hops", 0)
+        if not found.columns and self._needs_list_render(response, tree, found, records):
+            # The start page may be the column itself, its list built by script.
+            yield self._rendered(response, rendering.RENDER_LIST, self.parse_start)
         if found.reports or records or found.year_folders:
             # The start page is a column itself (or a home page listing reports).
+            if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
+                self.rendered_columns.add(response.url)
             yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
         for link in found.columns:
             if source.allows(link.url):
@@ -141,14 +173,22 @@ class ReportsSpider(scrapy.Spider):
             for link in found.hubs[:MAX_HUBS_PER_PAGE]:
                 if source.allows(link.url):
                     yield self._request(link.url, self.parse_start, source, "start", hops=hops + 1)
-        if not (found.reports or found.columns or found.hubs) and hops == 0:
+        if not (found.reports or found.columns or found.hubs) and hops == 0 and (
+                response.meta.get("nianbao_render") or not rendering.list_built_by_script(tree)):
             logger.warning("%s: no annual-report column or report link found at %s", source.name, response.url)
             self.crawler.stats.inc_value(f"nianbao/nothing_found/{source.name}")
 
     def parse_listing(self, response):
         """One page of an annual-report column (or of one year's folder in it)."""
         source = self._source(response)
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
+        if self._needs_list_render(response, tree, classify(page_links, response.url), records):
+            yield self._rendered(response, rendering.RENDER_LIST, self.parse_listing)
+            return
+        if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
+            self.rendered_columns.add(response.meta["column"])
+            if (response.meta.get("nianbao_browser") or {}).get("cut"):
+                self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
         yield from self._listing(response, source, text, page_links, records,
                                  column=response.meta["column"], page=response.meta.get("page", 0))
 
@@ -228,8 +268,13 @@ class ReportsSpider(scrapy.Spider):
         if not hasattr(response, "text"):  # a report link that serves a PDF/DOCX directly
             yield from self.parse_document(response)
             return
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
         found = classify(page_links, response.url)
+        if not response.meta.get("nianbao_render") and not found.attachments and (
+                source.render or rendering.body_written_by_script(tree)):
+            # The body is written by a script: the page as the browser shows it is the document.
+            yield self._rendered(response, rendering.RENDER_PAGE, self.parse_report)
+            return
         attachments = [link for link in found.attachments if link.url != response.url]
         for link in attachments:
             self.note_listed(source.name, link.url)
@@ -266,6 +311,10 @@ class ReportsSpider(scrapy.Spider):
         self.last_activity = time.monotonic()
         request = failure.request
         source, kind = request.meta.get("source", "?"), request.meta.get("kind")
+        if failure.check(rendering.BrowserUnavailable):
+            self.note_incomplete(source, f"needs a browser ({failure.getErrorMessage()})")
+            self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).
             if kind in ("start", "listing") and "robots.txt" in str(failure.value):
