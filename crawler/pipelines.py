@@ -217,9 +217,10 @@ class ArchivePipeline:
                 listed = set(st["listed"].get(name, ()))
                 if _unreached_attachments(session, name, listed):
                     listed |= _attachments_of_unread_pages(session, listed, self.fetched)
-                if complete and not listed:
+                if not listed and not stopped_early and not spider.redis_mode:
                     # An empty listing is more likely a broken page than every report withdrawn.
                     complete = False
+                    st["failed"].setdefault(name, "no annual report found from its start pages")
                     st["incomplete"].setdefault(name, "no report listed")
                 if stopped_early:
                     st["incomplete"].setdefault(name, f"stopped early ({reason})")
@@ -322,6 +323,8 @@ class ArchivePipeline:
                 "listed": len(st["listed"].get(name, ())),
                 "complete": self.complete.get(name, False),
                 "incomplete_reason": st["incomplete"].get(name),
+                "reports": len(st["reports"].get(name, ())),
+                "failed": st["failed"].get(name),
                 "blocked": st["blocked"].get(name),
                 "errors": st["errors"].get(name, 0),
                 "events": dict(self.source_events.get(name, {})),

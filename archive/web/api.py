@@ -7,13 +7,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from archive.labels import EVENT_KINDS
 from archive.search import QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
 
 router = APIRouter(prefix="/api", tags=["api"])
 INT32 = 2**31 - 1
-Kind = Literal["new", "revised", "withdrawn", "restored", "overdue"]
+Kind = Literal[EVENT_KINDS]  # type: ignore[valid-type]  (the one list: archive.labels)
 Template = Literal["2019", "2021", "legacy", "unknown"]
 
 

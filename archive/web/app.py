@@ -15,8 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.feeds import KIND_LABELS, http_url
-from archive.web.tables import fact_label
+from archive import labels
+from archive.feeds import http_url
+from archive.regions import region_name
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -37,8 +38,12 @@ def templates() -> Jinja2Templates:
     """The page templates (Jinja2, autoescaped) with the project's filters."""
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.autoescape = True  # every template, whatever its name
-    t.env.filters.update(num=_num, http_url=http_url, fact_label=fact_label,
-                         kind_label=lambda k: KIND_LABELS.get(k, k))
+    t.env.filters.update(num=_num, http_url=http_url, fact_label=labels.fact_label, kind_label=labels.kind_label,
+                         china_time=labels.china_time, level_label=labels.level_label,
+                         status_label=labels.status_label, template_label=lambda t: labels.TEMPLATE_LABELS.get(t, t),
+                         field_label=lambda k: labels.FIELD_LABELS.get(k, k), figure_label=labels.FIGURE_LABELS.get)
+    t.env.globals.update(field_value=labels.field_value, region_name=region_name,
+                         level_name=lambda level: labels.level_label(level) or "未知层级")
     return t
 
 

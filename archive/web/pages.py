@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from archive import feeds
+from archive.labels import EVENT_KINDS
 from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
@@ -18,7 +19,7 @@ from archive.web.tables import fact_label, report_tables
 router = APIRouter(include_in_schema=False)
 INT32 = 2**31 - 1
 TEMPLATES = ("2019", "2021", "legacy", "unknown")
-KINDS = ("new", "revised", "withdrawn", "restored", "overdue")
+KINDS = EVENT_KINDS
 
 
 def _render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -27,6 +28,30 @@ def _render(request: Request, template: str, status: int = 200, **context) -> HT
 
 def _not_found(request: Request, exc: Exception) -> HTMLResponse:
     return _render(request, "error.html", status=404, title="未找到", message=str(exc))
+
+
+def _bad_filter(request: Request, message: str) -> HTMLResponse:
+    """An invalid filter is answered, not dropped: 422 and a Chinese sentence saying what is wrong."""
+    return _render(request, "error.html", status=422, title="筛选条件有误", message=message)
+
+
+def _filter_int(value: str | None, name: str, lo: int, hi: int) -> int | None:
+    """A filter given as text: None when blank; ValueError (a Chinese message) when it is not a number in range."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise ValueError(f"{name}应为 {lo}–{hi} 之间的整数，收到的是“{text[:40]}”")
+    return int(text)
+
+
+def _filter_region(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and len(text) <= 12):
+        raise ValueError(f"地区应为行政区划代码的前几位数字（如 11 或 110108），收到的是“{text[:40]}”")
+    return text
 
 
 def _opt_int(value: str | None, lo: int = 1, hi: int = INT32) -> int | None:
@@ -104,6 +129,44 @@ def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from
         return _not_found(request, exc)
     return _render(request, "diff.html", diff=diff, versions=versions, fact_label=fact_label,
                    title=f"{diff['agency']} {diff['year']} 版本 {diff['from']} → {diff['to']}")
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, year: str | None = None, region: str | None = None,
+                  session: Session = Depends(get_session)):
+    from archive.coverage import STATUS_LABELS, coverage
+
+    try:
+        year_n, region_code = _filter_int(year, "年度", 1990, 2100), _filter_region(region)
+    except ValueError as exc:
+        return _bad_filter(request, str(exc))
+    result = coverage(session, year=year_n, region=region_code)
+    query = urlencode({k: v for k, v in {"year": result["year"], "region": region_code}.items() if v})
+    return _render(request, "coverage.html", cov=result, statuses=STATUS_LABELS, region=region_code or "",
+                   csv_url=f"/coverage.csv?{query}", title=f"{result['year']} 年度报告发布情况")
+
+
+@router.get("/coverage.csv")
+def coverage_csv(request: Request, year: str | None = None, region: str | None = None,
+                 session: Session = Depends(get_session)):
+    import io
+
+    from archive.coverage import CSV_COLUMNS, coverage
+    from archive.labels import level_label
+    from archive.spreadsheets import write_csv
+
+    try:
+        year_n, region_code = _filter_int(year, "年度", 1990, 2100), _filter_region(region)
+    except ValueError as exc:
+        return _bad_filter(request, str(exc))
+    result = coverage(session, year=year_n, region=region_code)
+    out = io.StringIO()
+    write_csv(out, [label for _, label in CSV_COLUMNS],
+              ([level_label(row.get(k)) if k == "level" else row.get(k) for k, _ in CSV_COLUMNS] for row in result["rows"]),
+              bom=True)
+    name = f"coverage-{result['year']}{'-' + region_code if region_code else ''}.csv"
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # What an original may be served as, and how (crawled bytes never run in our origin).
