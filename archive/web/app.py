@@ -7,9 +7,13 @@ strict Content-Security-Policy (no inline script, nothing from other origins).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -47,14 +51,52 @@ def templates() -> Jinja2Templates:
     return t
 
 
-def create_app(session_factory: sessionmaker[Session]) -> FastAPI:
-    """The app over the archive opened by ``session_factory`` (``archive.db.open_archive(url)``)."""
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Names of the query parameters, as the validation message shows them.
+PARAM_LABELS = {"q": "搜索词", "agency": "机关", "region": "地区代码", "year": "年度", "template": "模板",
+                "violations": "差错", "limit": "条数", "page": "页码", "before_id": "起始编号", "kind": "类型",
+                "name": "机关名称", "version": "版本", "from": "起始版本", "to": "目标版本"}
+
+
+def base_url(explicit: str | None = None) -> str:
+    """The public address of the site (``--base-url``, else ``$NIANBAO_BASE_URL``, else
+    ``http://127.0.0.1:8000``): feeds and page links are built from it, never from the
+    request's ``Host`` header, which anyone can set."""
+    from archive import links
+
+    value = (explicit or os.environ.get(links.ENV_VAR) or DEFAULT_BASE_URL).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"the base URL must be http(s)://host[:port][/path], not {value!r}")
+    return value.rstrip("/")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One Chinese sentence for invalid query parameters (too long, out of range, not a number)."""
+    parts = []
+    for error in exc.errors():
+        name = str(error.get("loc", ("", ""))[-1])
+        label = PARAM_LABELS.get(name, name)
+        ctx = error.get("ctx") or {}
+        if error.get("type") == "string_too_long":
+            parts.append(f"{label}（{name}）过长，最多 {ctx.get('max_length')} 个字符")
+        else:
+            parts.append(f"{label}（{name}）无效")
+    return "；".join(parts) or "参数无效"
+
+
+def create_app(session_factory: sessionmaker[Session], *, base: str | None = None) -> FastAPI:
+    """The app over the archive opened by ``session_factory``
+    (``archive.db.open_archive(url, readonly=True)``: pages only read, and on SQLite read
+    connections never wait for the crawl's writers). ``base``: the site's public address
+    (:func:`base_url`)."""
     from archive.web import api, pages
 
     app = FastAPI(title="nianbao 年报 API", version="1.0",
                   description="政府信息公开工作年度报告档案：搜索、机关、报告、版本差异、动态。",
                   docs_url=None, redoc_url=None)  # the docs UIs load from a CDN: the schema is at /openapi.json
     app.state.Session = session_factory
+    app.state.base_url = base_url(base)
     app.state.templates = templates()
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -67,6 +109,13 @@ def create_app(session_factory: sessionmaker[Session]) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameters(request: Request, exc: RequestValidationError):
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return app.state.templates.TemplateResponse(
+            request, "error.html", {"title": "参数无效", "message": _validation_message(exc)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):  # pragma: no cover - last resort
