@@ -75,6 +75,7 @@ def region_name(code: str | None) -> str:
     """The name of a region code for people (``110000`` -> ``北京``); the code itself when unknown."""
     if not code:
         return "未知地区"
+    code = code.ljust(6, "0")
     if code == NATIONAL:
         return "中央"
     for name, province in PROVINCES.items():

@@ -64,6 +64,19 @@ class YearOut(BaseModel):
     status: str
     url: str | None
     updated_at: str | None
+    flags: list[dict[str, Any]] = []
+
+
+class PublicationOut(BaseModel):
+    """One year's publication status (archive.coverage): status key and its Chinese label."""
+    year: int
+    status: str
+    label: str
+    deadline: str
+    published: str | None
+    first_seen: str | None
+    reissued: bool
+    report_id: int | None
 
 
 class AgencyOut(BaseModel):
@@ -72,6 +85,7 @@ class AgencyOut(BaseModel):
     region: str | None
     level: str | None
     years: list[YearOut]
+    publication: list[PublicationOut] = []
 
 
 class VersionItem(BaseModel):

@@ -12,12 +12,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import labels
 from archive.feeds import http_url
@@ -45,19 +46,14 @@ def templates() -> Jinja2Templates:
     t.env.filters.update(num=_num, http_url=http_url, fact_label=labels.fact_label, kind_label=labels.kind_label,
                          china_time=labels.china_time, level_label=labels.level_label,
                          status_label=labels.status_label, template_label=lambda t: labels.TEMPLATE_LABELS.get(t, t),
-                         field_label=lambda k: labels.FIELD_LABELS.get(k, k), figure_label=labels.FIGURE_LABELS.get)
+                         field_label=lambda k: labels.FIELD_LABELS.get(k, k), figure_label=labels.FIGURE_LABELS.get,
+                         violation_label=labels.violation_label)
     t.env.globals.update(field_value=labels.field_value, region_name=region_name,
                          level_name=lambda level: labels.level_label(level) or "未知层级")
     return t
 
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-# Names of the query parameters, as the validation message shows them.
-PARAM_LABELS = {"q": "搜索词", "agency": "机关", "region": "地区代码", "year": "年度", "template": "模板",
-                "violations": "差错", "limit": "条数", "page": "页码", "before_id": "起始编号", "kind": "类型",
-                "name": "机关名称", "version": "版本", "from": "起始版本", "to": "目标版本"}
-
-
 def base_url(explicit: str | None = None) -> str:
     """The public address of the site (``--base-url``, else ``$NIANBAO_BASE_URL``, else
     ``http://127.0.0.1:8000``): feeds and page links are built from it, never from the
@@ -71,20 +67,6 @@ def base_url(explicit: str | None = None) -> str:
     return value.rstrip("/")
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    """One Chinese sentence for invalid query parameters (too long, out of range, not a number)."""
-    parts = []
-    for error in exc.errors():
-        name = str(error.get("loc", ("", ""))[-1])
-        label = PARAM_LABELS.get(name, name)
-        ctx = error.get("ctx") or {}
-        if error.get("type") == "string_too_long":
-            parts.append(f"{label}（{name}）过长，最多 {ctx.get('max_length')} 个字符")
-        else:
-            parts.append(f"{label}（{name}）无效")
-    return "；".join(parts) or "参数无效"
-
-
 def create_app(session_factory: sessionmaker[Session], *, base: str | None = None) -> FastAPI:
     """The app over the archive opened by ``session_factory``
     (``archive.db.open_archive(url, readonly=True)``: pages only read, and on SQLite read
@@ -94,7 +76,7 @@ def create_app(session_factory: sessionmaker[Session], *, base: str | None = Non
 
     app = FastAPI(title="nianbao 年报 API", version="1.0",
                   description="政府信息公开工作年度报告档案：搜索、机关、报告、版本差异、动态。",
-                  docs_url=None, redoc_url=None)  # the docs UIs load from a CDN: the schema is at /openapi.json
+                  docs_url=None, redoc_url=None)  # their UIs load from a CDN: /docs is rendered by pages.py
     app.state.Session = session_factory
     app.state.base_url = base_url(base)
     app.state.templates = templates()
@@ -110,12 +92,18 @@ def create_app(session_factory: sessionmaker[Session], *, base: str | None = Non
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        title, message = ERROR_PAGES.get(exc.status_code, ("出错了", "请求无法完成。"))
+        return _error_page(request, exc.status_code, title, message)
+
     @app.exception_handler(RequestValidationError)
-    async def invalid_parameters(request: Request, exc: RequestValidationError):
-        if request.url.path.startswith("/api/"):
-            return await request_validation_exception_handler(request, exc)
-        return app.state.templates.TemplateResponse(
-            request, "error.html", {"title": "参数无效", "message": _validation_message(exc)}, status_code=422)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return _error_page(request, 422, "请求有误", "；".join(_chinese_error(e) for e in exc.errors()[:3]))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):  # pragma: no cover - last resort
@@ -123,6 +111,41 @@ def create_app(session_factory: sessionmaker[Session], *, base: str | None = Non
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app
+
+
+# Pages for people get a Chinese page for every error; the API and the schema answer JSON.
+ERROR_PAGES = {
+    404: ("未找到", "没有这个页面。请检查网址，或从首页开始浏览。"),
+    405: ("不支持的请求", "这个网址不支持这种请求方式。"),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/openapi.json")) or request.url.path == "/api"
+
+
+def _error_page(request: Request, status: int, title: str, message: str):
+    return request.app.state.templates.TemplateResponse(request, "error.html", {"title": title, "message": message},
+                                                        status_code=status)
+
+
+def _chinese_error(error: dict) -> str:
+    """One FastAPI validation error in Chinese (pages take most filters as text and check them
+    themselves; this covers the typed path parameters, e.g. ``/reports/0``)."""
+    where = {"path": "网址中的", "query": "参数"}.get(str((error.get("loc") or ["?"])[0]), "")
+    name = str((error.get("loc") or ["", "?"])[-1])
+    names = {"report_id": "报告编号", "agency_id": "机关编号", "number": "版本号", "q": "搜索词", "name": "机关名称",
+             "agency": "机关", "region": "地区代码", "year": "年度", "template": "模板", "violations": "差错",
+             "limit": "条数", "page": "页码", "before_id": "起始编号", "kind": "类型", "version": "版本",
+             "from": "起始版本", "to": "目标版本"}
+    kind = str(error.get("type") or "")
+    if kind.startswith(("int_", "greater", "less")):
+        problem = "应为有效范围内的正整数"
+    elif kind.startswith("string_too_long"):
+        problem = f"太长（最多 {(error.get('ctx') or {}).get('max_length')} 个字符）"
+    else:
+        problem = "无效"
+    return f"{where}{names.get(name, name)}{problem}"
 
 
 def get_session(request: Request):

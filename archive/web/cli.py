@@ -29,7 +29,7 @@ def serve(host: str, port: int, db_url: str | None, base_url: str | None) -> Non
 
     try:
         # Read-only: pages never take the write lock, so a crawl writing never makes them wait.
-        Session = open_archive(database_url(db_url), readonly=True)
+        Session = open_archive(database_url(db_url), readonly=True, must_exist=True)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     shown = f"[{host}]" if ":" in host else host

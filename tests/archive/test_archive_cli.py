@@ -182,3 +182,35 @@ def test_export_for_spreadsheets_with_labels_and_filters(archive, tmp_path):
     assert values[0][:4] == ("机关", "行政区划代码", "年度", "版本")
     assert len(values) > 10 and {v[0] for v in values[1:]} == {"另一县人民政府"}
     assert "--excel is a kind of CSV" in fail("export", "--db", archive, "--excel", "--format", "jsonl")
+
+
+def test_read_commands_on_a_missing_archive_fail_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "nianbo.db"
+    for args in (["reports"], ["history", "某局"], ["diff", "某局", "2020"], ["events"], ["export"], ["coverage"],
+                 ["search", "公安"]):
+        out = fail(*args, "--db", str(typo))
+        assert out.strip().splitlines() == [f"Error: no archive at {typo}; run nianbao crawl or pass --db"], args
+        out = fail(*args, "--db", f"sqlite:///{typo}")
+        assert "no archive at" in out
+    assert not typo.exists()  # nothing was created
+    # the default ./nianbao.db too
+    monkeypatch.delenv("NIANBAO_DB", raising=False)
+    assert "no archive at" in fail("reports")
+    assert not (tmp_path / "nianbao.db").exists()
+
+
+def test_db_accepts_a_plain_path(archive, tmp_path, monkeypatch):
+    from archive import db
+
+    path = db.sqlite_path(db.database_url(archive))
+    if path is None:
+        pytest.skip("a plain path names a SQLite archive")
+    assert len(json.loads(run("reports", "--db", str(path), "--json"))) == 3
+    monkeypatch.chdir(path.parent)
+    assert len(json.loads(run("reports", "--db", path.name, "--json"))) == 3
+    # writing commands create the archive at a plain path
+    fresh = tmp_path / "new" / "archive.db"
+    fresh.parent.mkdir()
+    assert "up to date" in run("db", "upgrade", "--db", str(fresh))
+    assert fresh.is_file()
