@@ -116,6 +116,7 @@ def test_serve_opens_the_archive_read_only_with_its_base_url(sqlite_url, monkeyp
     served = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
     monkeypatch.delenv("NIANBAO_BASE_URL", raising=False)
+    db.open_archive(sqlite_url)  # serve needs an existing archive
     result = CliRunner().invoke(main, ["serve", "--db", sqlite_url, "--port", "8123"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     app = served["app"]
