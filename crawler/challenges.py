@@ -10,9 +10,9 @@ which the browser came through:
 2. the request is sent again, plain, with those cookies and that User-Agent — and so is
    every later request to the host (robots.txt first: it is fetched after the solve and
    obeyed);
-3. when the cookies stop working (a challenge again after they had worked) the host is
-   solved again; cookies that never pass a plain request make the host's pages go
-   through the browser instead;
+3. when the cookies stop working (a challenge again with the newest cookies) the host is
+   solved again, up to ``NIANBAO_CHALLENGE_MAX_SOLVES`` times a crawl, and one request
+   is sent again at most ``MAX_TRIES`` times;
 4. a challenge the browser cannot pass (or no browser) makes the host unsolvable for
    the rest of the crawl: its pages are reported blocked, never archived, never taken
    as withdrawn (:class:`crawler.antibot.Blocked`).
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from scrapy import Request, signals
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.rendering import RENDER_CHALLENGE, RENDER_PAGE
+from crawler.rendering import RENDER_CHALLENGE
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ class Clearances:
         self.max_solves = crawler.settings.getint("NIANBAO_CHALLENGE_MAX_SOLVES")
         self.hosts: dict[str, Clearance] = {}
         self.failed: dict[str, str] = {}
-        self.browser_only: set[str] = set()
         self.solves: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         crawler.nianbao_clearances = self
@@ -79,7 +78,10 @@ class Clearances:
         clearance = self.hosts.get(self.host(request))
         if clearance is None:
             return
-        request.cookies = {**(request.cookies if isinstance(request.cookies, dict) else {}), **clearance.cookies}
+        # The browser is the host's cookie authority: exactly its cookies are sent, past
+        # Scrapy's cookie jar (which would keep the challenge's own Set-Cookie values too).
+        request.meta["dont_merge_cookies"] = True
+        request.headers[b"Cookie"] = "; ".join(f"{k}={v}" for k, v in clearance.cookies.items())
         if clearance.user_agent:
             request.headers[b"User-Agent"] = clearance.user_agent
         request.meta["nianbao_clearance"] = clearance.generation
@@ -92,15 +94,12 @@ class Clearances:
             clearance.worked += 1
 
     def retry(self, request) -> Request:
-        """The request again after a solve (plain, with the new cookies), or through the
-        browser when the host's cookies do not pass plain requests."""
+        """The request again after a solve: plain, with the new cookies."""
         tries = request.meta.get("nianbao_challenge_tries", 0) + 1
         if tries > MAX_TRIES:
             raise Unsolvable(f"still challenged after {MAX_TRIES} solves")
         meta = {k: v for k, v in request.meta.items() if k not in ("nianbao_clearance", "download_slot")}
         meta["nianbao_challenge_tries"] = tries
-        if self.host(request) in self.browser_only:
-            meta["nianbao_render"] = RENDER_PAGE
         return request.replace(meta=meta, dont_filter=True)
 
     # --- solving ------------------------------------------------------------------------
@@ -124,14 +123,6 @@ class Clearances:
             current = self.hosts.get(host)
             if current is not None and current.generation != used:
                 return  # solved meanwhile by another request: retry with those cookies
-            if current is not None and current.worked == 0:
-                # Fresh cookies that did not pass one plain request: the challenge binds
-                # more than cookies (a URL signature, TLS…). Its pages go through the browser.
-                if host not in self.browser_only:
-                    self.browser_only.add(host)
-                    logger.warning("%s: its cookies do not pass plain requests; its pages go through the browser",
-                                   host)
-                return
             if self.solves.get(host, 0) >= self.max_solves:
                 raise self._fail(host, f"solved {self.max_solves} times already in this crawl")
             await self._solve(host, request, kind, (current.generation if current else 0) + 1)
