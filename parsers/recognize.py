@@ -34,6 +34,23 @@ _BODY_AGENCY = re.compile(r"(?:^|[，。、\s])([\u4e00-\u9fff]{3,25}?)(?:政府
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
 _DATE_HANZI = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+# A page's own publication date (a fallback when the report is unsigned): 发布日期：2021-01-25.
+PAGE_DATE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# A field label before a date is page metadata, not a signature (发布日期：, 时间:).
+_DATE_FIELD = re.compile(r"(?:日期|时间)\s*[:：]\s*$")
+# After a signing date on its line, only an attachment list or a parenthesis may follow
+# (二○一二年二月二十日 附件1：…; 2021年1月20日（此件公开发布）).
+_ATTACHMENT = re.compile(r"^\s*(?:附\s*件|附\s*表|附\s*[:：])")
+_DATE_TRAILER = re.compile(r"^\s*(?:附\s*件|附\s*表|附\s*[:：]|[（(])")
+# Field labels of a page's information block (索引号：… 标题：… 发布机构：…); the title is
+# the value of 标题/名称, and the other fields are not title lines.
+_TITLE_FIELD = re.compile(r"(?:^|\s)[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s*目|文件名称|信息名称|文章标题)[】\]]?\s*[:：]\s*")
+_TITLE_FIELD_CELL = re.compile(r"^[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s*目|文件名称|信息名称|文章标题)[】\]]?\s*[:：]?$")
+_NEXT_FIELD = re.compile(r"\s+[【\[]?[\u4e00-\u9fff]{2,6}[】\]]?\s*[:：]")
+_FIELD_LINE = re.compile(r"^[【\[]?(?:索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|主题分类|分\s*类|成文日期|发布日期"
+                         r"|发布时间|生效日期|有效性|来\s*源|信息来源|作\s*者|浏览次数|访问量|所属机构|公开方式)[】\]]?\s*[:：]")
+# A line that continues a wrapped title: short, no sentence punctuation, no navigation marks.
+_NOT_TITLE_PART = re.compile(r"[。；;，,！？!?：:>›»|\t]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*(.+)$|^第([一二三四五六七八九十]{1,3})部分\s*[、:：.．]?\s*(.+)$")
 _NOT_HEADING = re.compile(r"[。；;，,！？!?\d]")
 _MARKERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "缴纳费用", "本年处理决定数量", "本年收费金额")
@@ -61,23 +78,70 @@ def _lines(text: str) -> list[str]:
     return [s for s in (line.strip() for line in text.splitlines()) if s]
 
 
+def _title_text(line: str) -> str:
+    """A candidate title line without an information-block label (``标题：…`` → ``…``);
+    "" for the block's other fields (``索引号：…``, ``发布机构：…``)."""
+    if "\t" in line:
+        cells = [c.strip() for c in line.split("\t")]
+        for label, value in zip(cells, cells[1:]):
+            if _TITLE_FIELD_CELL.match(label) and value:
+                return value
+        return line
+    if m := _TITLE_FIELD.search(line):
+        value = line[m.end():]
+        if nxt := _NEXT_FIELD.search(value):
+            value = value[:nxt.start()]
+        return value.strip()
+    return "" if _FIELD_LINE.match(line) else line
+
+
+def _title_part(line: str) -> bool:
+    """Can this line be a piece of a title wrapped over several lines?"""
+    return 0 < len(line) <= 40 and not _NOT_TITLE_PART.search(line)
+
+
+def _squash(line: str) -> str:
+    return _CJK_SPACE.sub("", _WS.sub(" ", line))
+
+
 # --- title and agency ------------------------------------------------------------------------
 def find_title(text: str, meta_title: str | None = None) -> str | None:
     """The report's title: the heading line naming a 年度报告 near the top, else the metadata title.
 
-    An agency name printed alone on the line above (``北京市公安局`` / ``2020 年…报告``)
-    is joined to it.
+    A title wrapped over two or three lines is joined: an agency name (or the agency and
+    the year) printed alone on the lines above (``北京市公安局`` / ``2020 年…报告``), or the
+    last words on the line below (``…工作年度`` / ``报告``). A label of the page's
+    information block (``标题：``) is not part of the title.
     """
-    lines = [_clean(line) for line in _lines(text)[:15]]
+    lines = [_title_text(_clean(line)) for line in _lines(text)[:20]]
     lines = [line for line in lines if line and "\t" not in line]
     for n, line in enumerate(lines):
-        if len(line) <= 80 and _REPORT_WORDS.search(line) and not line.endswith("。"):
-            title = _CJK_SPACE.sub("", _WS.sub(" ", line))
-            if n and _YEAR.match(title) or n and _CN_YEAR.match(title):
-                above = lines[n - 1]
-                if len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above):
-                    title = f"{above}{title}"
-            return title
+        if len(line) > 80 or line.endswith("。"):
+            continue
+        title = _squash(line)
+        if not _REPORT_WORDS.search(title):
+            below = lines[n + 1] if n + 1 < len(lines) else ""
+            joined = _squash(line + below)
+            if not (_title_part(line) and _title_part(below) and len(below) <= 20
+                    and _REPORT_WORDS.search(joined) and not _REPORT_WORDS.search(_squash(below))):
+                continue
+            title = joined
+        top = n
+        while top > 0 and n - top < 2:
+            above = _squash(lines[top - 1])
+            if year_match(title) is None:
+                # The year (and the agency) went to the line above.
+                if not (_title_part(above) and year_match(above)):
+                    break
+            elif _YEAR.match(title) or _CN_YEAR.match(title):
+                # The title starts with its year: the agency may be alone on the line above.
+                if not (len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above)):
+                    break
+            else:
+                break
+            title = above + title
+            top -= 1
+        return title
     if meta_title:
         parts = [p for p in _TITLE_SEPARATORS.split(meta_title.strip()) if p]
         for part in parts:
@@ -104,7 +168,9 @@ def find_year(title: str | None, text: str) -> int | None:
 
 
 def _tidy_agency(name: str) -> str | None:
-    name = _WS.sub("", name).strip("《》“”\"'：:，,、()（）[]【】")
+    # An agency name has no colon: what precedes one is a field label (标题：, 发布机构：).
+    name = re.split(r"[:：]", _WS.sub("", name).rstrip("：:"))[-1]
+    name = name.strip("《》“”\"'：:，,、()（）[]【】")
     if name.startswith("关于") and len(name) > 4:
         name = name[2:]
     if len(name) < 2 or len(name) > 40 or name in _GENERIC_AGENCY or _NOT_HEADING.search(name):
@@ -122,11 +188,16 @@ def find_agency(title: str | None, text: str) -> str | None:
         if after and (name := _tidy_agency(after.group(1))):
             return name
     lines = _lines(text)
-    tail = lines[-6:]
-    for n in range(len(tail) - 1, 0, -1):
-        if _signing_date(tail[n]) and _AGENCY_END.search(tail[n - 1]) and len(tail[n - 1]) <= 30:
-            if name := _tidy_agency(tail[n - 1]):
-                return name
+    if signed := _signature(lines):
+        index, _ = signed
+        line = _clean(lines[index])
+        m = _any_date(line)
+        before = line[: m.start()].strip() if m else ""
+        if before and (name := _tidy_agency(before)):
+            return name  # 北京市公安局  2021年3月1日
+        above = _clean(lines[index - 1]) if index else ""
+        if "\t" not in above and _AGENCY_END.search(above) and len(above) <= 30 and (name := _tidy_agency(above)):
+            return name
     if m := _BODY_AGENCY.search(text[:5000]):
         return _tidy_agency(m.group(1))
     return None
@@ -140,29 +211,82 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _signing_date(line: str) -> str | None:
-    """The date a line ends with, when the line is a date (or a short signature + date)."""
+_DATE_PATTERNS = (
+    (_DATE_CN, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
+    (_DATE_HANZI, lambda m: _iso(_cn_year(m[1]), _cn_number(m[2]), _cn_number(m[3]))),
+    (_DATE_ISO, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
+)
+
+
+def _any_date(line: str) -> re.Match[str] | None:
+    for pattern, _ in _DATE_PATTERNS:
+        if m := pattern.search(line):
+            return m
+    return None
+
+
+def _signing_date(line: str, *, trailer: bool = False) -> str | None:
+    """The date a signature line holds: a line that is a date, or a short signature + date.
+
+    With ``trailer``, an attachment list or a parenthesis may follow the date on its line
+    (``二○一二年二月二十日 附件1：…``). A field label before the date (``发布日期：``) makes
+    it page metadata, not a signature.
+    """
     line = _clean(line)
-    for pattern, convert in (
-        (_DATE_CN, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
-        (_DATE_HANZI, lambda m: _iso(_cn_year(m[1]), _cn_number(m[2]), _cn_number(m[3]))),
-        (_DATE_ISO, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
-    ):
+    if len(line) > 80:
+        return None
+    for pattern, convert in _DATE_PATTERNS:
         m = pattern.search(line)
-        if m and not line[m.end():].strip(" 。.") and len(line[: m.start()]) <= 30 \
-                and not _NOT_HEADING.search(line[: m.start()]):
+        if not m:
+            continue
+        before, after = line[: m.start()], line[m.end():]
+        if len(before) > 30 or _NOT_HEADING.search(before) or _DATE_FIELD.search(before):
+            continue
+        if not after.strip(" 。.") or (trailer and _DATE_TRAILER.match(after)):
             return convert(m)
     return None
 
 
-def find_published(text: str, meta_published: str | None = None) -> str | None:
-    """The signing date at the very end of the report (ISO), else the metadata date, else None."""
-    for line in reversed(_lines(text)[-6:]):
-        if "\t" in line:
+def _signature(lines: list[str]) -> tuple[int, str] | None:
+    """(line index, ISO date) of the report's signing date.
+
+    A date line among the last lines (a table ends the search), else — the statistics
+    printed as attachments after the signature — the last date line that an agency line
+    precedes or an attachment list follows (on its line or the next).
+    """
+    start = max(len(lines) - 6, 0)
+    for index in range(len(lines) - 1, start - 1, -1):
+        if "\t" in lines[index]:
             break
-        if found := _signing_date(line):
-            return found
-    return meta_published
+        if found := _signing_date(lines[index], trailer=True):
+            return index, found
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if len(line) > 60 or "\t" in line or not (found := _signing_date(line, trailer=True)):
+            continue
+        m = _any_date(_clean(line))
+        trailing = m is not None and _ATTACHMENT.match(_clean(line)[m.end():])
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        above = _clean(lines[index - 1]) if index else ""
+        signed_above = "\t" not in above and len(above) <= 30 and _AGENCY_END.search(above)
+        if trailing or _ATTACHMENT.match(below) or signed_above:
+            return index, found
+    return None
+
+
+def page_date(text: str) -> str | None:
+    """The publication date a saved page prints near its top (``发布日期：2021-01-25``), if any."""
+    if m := PAGE_DATE.search(text[:3000]):
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    return None
+
+
+def find_published(text: str, meta_published: str | None = None) -> str | None:
+    """The signing date of the report (ISO); if unsigned, the page's publication date
+    (``meta_published`` from the format's metadata, else a 发布日期 line); else None."""
+    if signed := _signature(_lines(text)):
+        return signed[1]
+    return meta_published or page_date(text)
 
 
 # --- sections -----------------------------------------------------------------------------------
