@@ -48,7 +48,11 @@ _TITLE_FIELD = re.compile(r"(?:^|\s)[【\[]?(?:标\s*题|名\s*称|题\s*名|题
 _TITLE_FIELD_CELL = re.compile(r"^[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s*目|文件名称|信息名称|文章标题)[】\]]?\s*[:：]?$")
 _NEXT_FIELD = re.compile(r"\s+[【\[]?[\u4e00-\u9fff]{2,6}[】\]]?\s*[:：]")
 _FIELD_LINE = re.compile(r"^[【\[]?(?:索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|主题分类|分\s*类|成文日期|发布日期"
-                         r"|发布时间|生效日期|有效性|来\s*源|信息来源|作\s*者|浏览次数|访问量|所属机构|公开方式)[】\]]?\s*[:：]")
+                         r"|发布时间|生效日期|有效性|来\s*源|信息来源|作\s*者|浏览次数|访问量|所属机构|公开方式|栏\s*目)[】\]]?\s*[:：]")
+_NAME_AFTER_YEAR = re.compile(r"度?([\u4e00-\u9fff]{2,30}?)(?=[“\"《「]|关于|的)")
+# The signer at the end of a long line: a name after punctuation or a space.
+_SIGNER = re.compile(r"(?:^|[\s。；;，,！？!?：:）)])([\u4e00-\u9fff（）()]{2,30})$")
+_PUBLISHER = re.compile(r"(?:发布机构|发文机关|信息来源|来\s*源)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,40})")
 # A line that continues a wrapped title: short, no sentence punctuation, no navigation marks.
 _NOT_TITLE_PART = re.compile(r"[。；;，,！？!?：:>›»|\t]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*(.+)$|^第([一二三四五六七八九十]{1,3})部分\s*[、:：.．]?\s*(.+)$")
@@ -157,14 +161,22 @@ def year_match(title: str) -> re.Match[str] | None:
 
 
 def find_year(title: str | None, text: str) -> int | None:
-    """The year the report covers: from the title, else the most frequent ``20xx年`` of the text."""
+    """The year the report covers: from the title, else the ``20xx年`` the text names at least
+    twice as often as any other (None when no year stands out, e.g. a listing page)."""
     if title and (m := year_match(title)):
         return int(m.group(1)) if m.group(1).isdigit() else _cn_year(m.group(1))
     counts: dict[int, int] = {}
     for m in _YEAR.finditer(text[:6000]):
         year = int(m.group(1))
         counts[year] = counts.get(year, 0) + 1
-    return max(counts, key=lambda y: (counts[y], -y)) if counts else None
+    if not counts:
+        return None
+    ranked = sorted(counts.values(), reverse=True)
+    # A report names its own year again and again; a listing of many years' reports names
+    # each about as often, and then no year is the document's.
+    if len(ranked) > 1 and ranked[0] < 2 * ranked[1]:
+        return None
+    return max(counts, key=lambda y: (counts[y], -y))
 
 
 def _tidy_agency(name: str) -> str | None:
@@ -173,6 +185,8 @@ def _tidy_agency(name: str) -> str | None:
     name = name.strip("《》“”\"'：:，,、()（）[]【】")
     if name.startswith("关于") and len(name) > 4:
         name = name[2:]
+    if name.endswith("关于") and len(name) > 4:
+        name = name[:-2]  # 平潭综合实验区社会事业局关于2022年…的报告
     if len(name) < 2 or len(name) > 40 or name in _GENERIC_AGENCY or _NOT_HEADING.search(name):
         return None
     return name if _AGENCY_END.search(name) else None
@@ -187,18 +201,27 @@ def find_agency(title: str | None, text: str) -> str | None:
         after = re.match(r"度?(.{2,40}?)(?:政府信息公开|政务公开|信息公开)", title[m.end():])
         if after and (name := _tidy_agency(after.group(1))):
             return name
+        # 2024年平潭综合实验区公安局“双随机、一公开”…: a name right after the year, ended by a quote or 关于/的.
+        after = _NAME_AFTER_YEAR.match(title[m.end():])
+        if after and (name := _tidy_agency(after.group(1))):
+            return name
     lines = _lines(text)
     if signed := _signature(lines):
-        index, _ = signed
+        index, _, start = signed
         line = _clean(lines[index])
-        m = _any_date(line)
-        before = line[: m.start()].strip() if m else ""
+        before = line[:start].strip()
+        if len(before) > 30 and (tail := _SIGNER.search(before)):
+            before = tail.group(1)  # flattened text: the signature ends a long line
         if before and (name := _tidy_agency(before)):
             return name  # 北京市公安局  2021年3月1日
         above = _clean(lines[index - 1]) if index else ""
         if "\t" not in above and _AGENCY_END.search(above) and len(above) <= 30 and (name := _tidy_agency(above)):
             return name
     if m := _BODY_AGENCY.search(text[:5000]):
+        if name := _tidy_agency(m.group(1)):
+            return name
+    # Last, the publisher a saved page names in its information block (发布机构：…).
+    if m := _PUBLISHER.search(text[:3000]):
         return _tidy_agency(m.group(1))
     return None
 
@@ -247,30 +270,61 @@ def _signing_date(line: str, *, trailer: bool = False) -> str | None:
     return None
 
 
-def _signature(lines: list[str]) -> tuple[int, str] | None:
-    """(line index, ISO date) of the report's signing date.
+# What may follow a signing date glued at the end of flattened text: a parenthesis
+# (联系人…), an attachment list (附件下载, 附件1：…), nothing else.
+_PARAGRAPH_END = re.compile(r"(?:^|[。！!；;])\s+$")
+_SIGNED_AFTER = re.compile(r"^\s*(?:[（(][^）)]{0,80}[）)]\s*)?(?:附\s*[件表][\s\S]*)?$")
 
-    A date line among the last lines (a table ends the search), else — the statistics
+
+def _date_at(line: str, trailer: bool) -> tuple[str, int, int] | None:
+    """(ISO date, start and end of the date in the cleaned line) when ``line`` is a signature line."""
+    found = _signing_date(line, trailer=trailer)
+    if found is None:
+        return None
+    m = _any_date(_clean(line))
+    return (found, m.start(), m.end()) if m else (found, 0, 0)
+
+
+def _signature(lines: list[str]) -> tuple[int, str, int] | None:
+    """(line index, ISO date, offset of the date in the cleaned line) of the signing date.
+
+    A date line among the last lines (a table ends the search); else — the statistics
     printed as attachments after the signature — the last date line that an agency line
-    precedes or an attachment list follows (on its line or the next).
+    precedes or an attachment list follows (on its line or the next); else, in flattened
+    text, a date right after an agency name with nothing but a parenthesis or an
+    attachment list after it (``…。 平潭县人民政府 2021年1月7日 附件下载``).
     """
     start = max(len(lines) - 6, 0)
     for index in range(len(lines) - 1, start - 1, -1):
         if "\t" in lines[index]:
             break
-        if found := _signing_date(lines[index], trailer=True):
-            return index, found
+        if found := _date_at(lines[index], True):
+            return index, found[0], found[1]
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index]
-        if len(line) > 60 or "\t" in line or not (found := _signing_date(line, trailer=True)):
+        if len(line) > 60 or "\t" in line or not (found := _date_at(line, True)):
             continue
-        m = _any_date(_clean(line))
-        trailing = m is not None and _ATTACHMENT.match(_clean(line)[m.end():])
+        trailing = _ATTACHMENT.match(_clean(line)[found[2]:])
         below = lines[index + 1] if index + 1 < len(lines) else ""
         above = _clean(lines[index - 1]) if index else ""
         signed_above = "\t" not in above and len(above) <= 30 and _AGENCY_END.search(above)
         if trailing or _ATTACHMENT.match(below) or signed_above:
-            return index, found
+            return index, found[0], found[1]
+    for index in range(len(lines) - 1, max(len(lines) - 20, 0) - 1, -1):
+        line = _clean(lines[index])
+        if "\t" in line:
+            continue
+        matches = sorted((m for pattern, _ in _DATE_PATTERNS for m in pattern.finditer(line)),
+                         key=lambda m: m.start(), reverse=True)
+        for m in matches:
+            before = line[: m.start()]
+            # After the agency's name, or on its own after the last sentence ("…。 二○一二年二月二十日").
+            signer = _AGENCY_END.search(before.rstrip()) or _PARAGRAPH_END.search(before)
+            if not signer or not _SIGNED_AFTER.match(line[m.end():]):
+                continue
+            convert = next(c for p, c in _DATE_PATTERNS if p is m.re)
+            if found := convert(m):
+                return index, found, m.start()
     return None
 
 
@@ -290,16 +344,14 @@ def find_published(text: str, meta_published: str | None = None) -> str | None:
 
 
 # --- sections -----------------------------------------------------------------------------------
-def _heading(line: str) -> tuple[int, str] | None:
-    """``(3, "收到和处理政府信息公开申请情况")`` for a top-level heading line, else None."""
-    if "\t" in line or "|" in line:
-        return None
-    m = _HEADING.match(_clean(line))
-    if not m:
-        return None
-    number, title = (m[1], m[2]) if m[1] else (m[3], m[4])
+_YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?")
+
+
+def _section_title(number: str, title: str) -> tuple[int, str] | None:
+    """``(3, title)`` when ``title`` after the numeral ``number`` can be a section title."""
     title = _WS.sub("", title).rstrip("：:。.")
-    if not title or len(title) > 30 or _NOT_HEADING.search(title):
+    # A year is part of a title (一、2014年政府信息公开工作情况); other digits make a table row.
+    if not title or len(title) > 30 or _NOT_HEADING.search(_YEAR_IN_TITLE.sub("", title)):
         return None
     core = normalize(title)
     label = classify(title)
@@ -308,9 +360,65 @@ def _heading(line: str) -> tuple[int, str] | None:
     return _cn_number(number), title
 
 
-def find_sections(text: str) -> list[str]:
-    """Top-level section titles in order: the longest 一、二、三… chain of heading lines."""
-    heads = [h for line in text.splitlines() if (h := _heading(line))]
+def _heading(line: str) -> tuple[int, str] | None:
+    """``(3, "收到和处理政府信息公开申请情况")`` for a top-level heading line, else None.
+
+    A table row is no heading, unless its cells all hold the same text: a heading drawn
+    as a table's first, full-width row (WPS exports) reads ``二、…情况\t二、…情况\t…``.
+    """
+    if "\t" in line:
+        cells = {cell.strip() for cell in line.split("\t")} - {""}
+        if len(cells) != 1:
+            return None
+        line = cells.pop()
+    if "|" in line:
+        return None
+    m = _HEADING.match(_clean(line))
+    if not m:
+        return None
+    number, title = (m[1], m[2]) if m[1] else (m[3], m[4])
+    return _section_title(number, title)
+
+
+# Flattened text (a page's body on one line, as some archive tools save it) glues each
+# section title to its first sentence: "…800人次。二、存在问题在看到成绩的同时，…".
+_INLINE_MARK = re.compile(r"([一二三四五六七八九十]{1,3})、")
+# 统一、唯一、第一、之一… are words, not numbering.
+_NOT_NUMBERING = "统唯第之万同单专划均逐合归整不任某"
+# Where a glued title ends: sentence punctuation, a space, a bracket, a digit after text.
+_TITLE_BREAK = re.compile(r"[。；;，,！？!?：:\s（(【\[]|(?<=[^\d])\d")
+# Words that open a section's first sentence (or the table that follows the title).
+_OPENERS = re.compile(r"我局|我区|我委|我办|我市|我县|我省|我们|本机关|本局|本单位|本部门|目前|今年|全年|年内"
+                      r"|近年来|一是|围绕|按照|根据|在看到|对照|截至|截止|第二十条|行政复议行政诉讼|申请人情况")
+# A title ends with one of these words, unless a connector follows (审批事项及处理情况).
+_TITLE_END = re.compile(r"(?:情况统计表|统计表|情况|事项|措施|计划)(?![及和与、暨以并])")
+_INLINE_LINE = 500  # only lines this long are searched for glued headings
+
+
+def _inline_headings(line: str) -> list[tuple[int, str]]:
+    """Section headings glued inside one long line, each title cut where its text begins."""
+    out = []
+    for m in _INLINE_MARK.finditer(line):
+        if m.start() and line[m.start() - 1] in _NOT_NUMBERING:
+            continue
+        rest = line[m.end(): m.end() + 44].lstrip()
+        brk = _TITLE_BREAK.search(rest)
+        candidate = rest[: brk.start()] if brk else rest
+        opener = _OPENERS.search(candidate, 2)
+        if opener:
+            candidate = candidate[: opener.start()]
+        end = _TITLE_END.search(candidate)
+        if end:
+            candidate = candidate[: end.end()]  # "…改进情况一年来" → "…改进情况"
+        elif not brk and not opener:
+            continue  # cut by length only, and no title word in it
+        if found := _section_title(m.group(1), candidate):
+            out.append(found)
+    return out
+
+
+def _chain(heads: list[tuple[int, str]]) -> list[str]:
+    """The longest run of headings numbered 1, 2, 3… in document order."""
     best: list[list[int]] = []  # best[k]: the longest chain ending at heading k
     for k, (number, _) in enumerate(heads):
         chain = [k] if number == 1 else []
@@ -320,6 +428,24 @@ def find_sections(text: str) -> list[str]:
         best.append(chain)
     longest = max(best, key=len, default=[])
     return [heads[k][1] for k in longest]
+
+
+def find_sections(text: str) -> list[str]:
+    """Top-level section titles in order: the longest 一、二、三… chain of heading lines
+    (in flattened text, of the headings glued inside its long lines)."""
+    lines = text.splitlines()
+    found = _chain([h for line in lines if (h := _heading(line))])
+    if len(found) < 3 and any(len(line) >= _INLINE_LINE for line in lines):
+        heads = []
+        for line in lines:
+            if len(line) >= _INLINE_LINE and "\t" not in line:
+                heads += _inline_headings(line)
+            elif h := _heading(line):
+                heads.append(h)
+        inline = _chain(heads)
+        if len(inline) > len(found):
+            return inline
+    return found
 
 
 # --- template -----------------------------------------------------------------------------------
@@ -343,12 +469,29 @@ def marked_template(text: str) -> str | None:
     return None
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# A report's body, tables aside, runs to thousands of characters; a page that carries
+# only the title (and its information block) has a few dozen.
+_MIN_BODY_CJK = 150
+
+
+def has_body(text: str, title: str | None) -> bool:
+    """Does the text hold more than the report's title and a page's information block?"""
+    lines = [line for line in _lines(text) if not _FIELD_LINE.match(_clean(line)) and not _TITLE_FIELD.match(line)]
+    body = "\n".join(lines)
+    if title:
+        body = body.replace(title, "")
+    return len(_CJK.findall(body)) >= _MIN_BODY_CJK
+
+
 def find_template(text: str, year: int | None, title: str | None, has_tables: bool) -> str:
     """``2021``, ``2019``, ``legacy`` (before 2019) or ``unknown`` (not an annual report)."""
     # Filled statistics tables make a report whatever its title says; without them the
     # title must name one (a notice ABOUT reports, a work plan or news is "unknown").
     if not has_tables and is_report(title) is not True:
         return "unknown"
+    if not has_tables and not has_body(text, title):
+        return "unknown"  # a page that is only the report's title (the report is an attachment)
     if year is not None and year < 2019:
         return "legacy"
     if marked := marked_template(text):
