@@ -58,8 +58,11 @@ def links(tree, base_url: str) -> list[Link]:
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(_SKIP_SCHEMES):
             continue
-        url = urldefrag(urljoin(base_url, href))[0]
-        if urlsplit(url).scheme not in ("http", "https"):
+        try:
+            url = urldefrag(urljoin(base_url, href))[0]
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                continue
+        except ValueError:  # a malformed href ("//[::1") costs that link, not the page
             continue
         text = clean(a.text_content())
         title = clean(a.get("title") or "")

@@ -5,6 +5,8 @@ host, an honest User-Agent with a contact URL. ``nianbao crawl -s NAME=VALUE`` o
 any of these the way ``scrapy crawl -s`` does. Settings of nianbao itself start with
 ``NIANBAO_``.
 """
+import shutil
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -47,6 +49,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.antibot.AntiBotMiddleware": 560,
+    "crawler.browser.BrowserMiddleware": 565,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.EncodingMiddleware": 590,
 }
@@ -59,7 +62,30 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
+    "crawler.challenges.Clearances": 510,
+    "crawler.browser.BrowserMemory": 520,
 }
+
+# --- the browser (scrapy-playwright), only for the pages that need one ---
+# Scrapy's own HTTP handler serves every other request; Chromium starts on the first
+# request that needs it (crawler.browser.BrowserDownloadHandler). Debian's chromium:
+# Playwright's downloaded browsers are never used.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.browser.BrowserDownloadHandler",
+    "https": "crawler.browser.BrowserDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium",
+    "headless": True,
+    "args": ["--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--mute-audio"],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 1  # one browser context per crawl
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # a few pages at once
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"  # no pictures, media, fonts
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers (its cookies, not Scrapy's jar)
+
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 60.0
 
@@ -83,5 +109,14 @@ NIANBAO_RECHECK_OLD_HOURS = 24.0 * 7
 NIANBAO_DISCOVERY_HOPS = 2
 # Progress line on stderr every N seconds (0: off).
 NIANBAO_PROGRESS_INTERVAL = 5.0
+# The browser: seconds a page may take to come through a challenge and render; seconds to
+# wait for a script pager's next page; memory (MB, all Chromium processes) above which
+# the browser context is recycled; seconds between memory samples (0: no watch).
+NIANBAO_BROWSER_TIMEOUT = 30.0
+NIANBAO_BROWSER_STEP_TIMEOUT = 8.0
+NIANBAO_BROWSER_MAX_MEMORY_MB = 1024.0
+NIANBAO_BROWSER_MEMORY_INTERVAL = 5.0
+# Solves of one host's cookie challenge per crawl (its cookies expire: it is solved again).
+NIANBAO_CHALLENGE_MAX_SOLVES = 20
 # scrapy-redis: how long (s) an idle worker waits for others' requests before closing.
 NIANBAO_REDIS_IDLE_CLOSE = 30.0

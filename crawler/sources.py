@@ -11,6 +11,7 @@ column); discovery needs no per-site selectors. Optional keys::
     allow = ["/zfxxgk/"]                        # regular expressions a followed URL must match (any)
     deny = ["/gate/big5/"]                      # ... and must not match
     max_pages = 50                              # listing pages walked per column (default 200)
+    render = true                               # its pages need a browser (default: only those that show it)
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Source:
     allow: list[str] = field(default_factory=list)
     deny: list[str] = field(default_factory=list)
     max_pages: int = DEFAULT_MAX_PAGES
+    render: bool = False  # render its pages in the browser (else only the pages that need it)
 
     def allows(self, url: str) -> bool:
         """Whether ``url`` passes this source's allow/deny patterns."""
@@ -65,7 +67,7 @@ def _check_url(url: object, where: str) -> str:
 def _source(entry: object, where: str) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"{where}: expected a table")
-    unknown = set(entry) - {"name", "start_urls", "agency", "region", "allow", "deny", "max_pages"}
+    unknown = set(entry) - {"name", "start_urls", "agency", "region", "allow", "deny", "max_pages", "render"}
     if unknown:
         raise SourcesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     name = entry.get("name")
@@ -93,8 +95,11 @@ def _source(entry: object, where: str) -> Source:
     for key in ("agency", "region"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise SourcesError(f"{where} ({name}): '{key}' must be a string")
+    render = entry.get("render", False)
+    if not isinstance(render, bool):
+        raise SourcesError(f"{where} ({name}): 'render' must be true or false")
     return Source(name=name, start_urls=urls, agency=entry.get("agency"), region=entry.get("region"),
-                  allow=entry["allow"], deny=entry["deny"], max_pages=max_pages)
+                  allow=entry["allow"], deny=entry["deny"], max_pages=max_pages, render=render)
 
 
 def parse_sources(text: str, where: str = "sources") -> list[Source]:
@@ -153,6 +158,8 @@ def source_toml(source: Source, comment: str | None = None) -> str:
             lines.append(f"{key} = [" + ", ".join(_toml_str(p) for p in getattr(source, key)) + "]")
     if source.max_pages != DEFAULT_MAX_PAGES:
         lines.append(f"max_pages = {source.max_pages}")
+    if source.render:
+        lines.append("render = true")
     return "\n".join(lines) + "\n"
 
 

@@ -1,15 +1,18 @@
 """`nianbao alerts` end to end on an SQLite archive and a real webhook receiver."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from archive import db
 from archive.alerts.cli import alerts_group
 from archive.alerts.deadline import last_due_year, today_in_china
+from archive.models import Report
 from tests.alerts.alerts_data import publish
 
 
@@ -87,10 +90,12 @@ def test_send_delivers_and_reports_counts(run, receiver, sqlite_url):
     counts = json.loads(out.output)
     assert (counts["enqueued"], counts["sent"], counts["failed"]) == (1, 1, 0)
     assert receiver.acked_pairs() == {("all", event): 1}
-    # Without --no-overdue, today's date decides: every year after 2023 whose deadline passed
-    # is overdue; only the latest one alerts (the older ones were history when first seen).
+    # Without --no-overdue, today's date decides: as if the archive had followed the agency
+    # since mid-2023, every year after 2023 whose deadline passed is overdue, each alerted once.
+    with Session.begin() as s:
+        s.execute(sa.update(Report).values(first_seen=dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)))
     late = last_due_year(today_in_china()) - 2023
-    sent = min(late, 1)
+    sent = late
     summary = run("send")
     assert summary.output.strip() == f"overdue raised {late}, queued {sent}, sent {sent}, retrying 0, failed 0"
     assert run("send").output.startswith("overdue raised 0, queued 0, sent 0")
