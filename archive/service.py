@@ -621,7 +621,7 @@ def reparse(session_factory, *, everything: bool = False, batch: int = 100,
     one transaction each (a stopped run keeps what it did; rerun to go on). ``progress``
     is called with the counts after each batch. Returns the counts.
     """
-    counts = {"versions": 0, "documents": 0, "failed": 0}
+    counts = {"versions": 0, "documents": 0, "failed": 0, "reread": 0, "unreadable": 0}
     for model, step in ((Version, _reparse_version_batch), (Document, _refingerprint_batch)):
         after = 0
         while True:
@@ -638,7 +638,52 @@ def reparse(session_factory, *, everything: bool = False, batch: int = 100,
                 after = rows[-1].id
             if progress:
                 progress(dict(counts))
+    _reread_unreadable(session_factory, batch, counts, progress)
     return counts
+
+
+# Documents stored without a record because the parser could not read their format then
+# (a scan before OCR was installed, an old .doc before LibreOffice): worth another look.
+_REREADABLE = ("ImageOnlyPDF:", "UnsupportedFormat:")
+
+
+def _reread_unreadable(session_factory, batch: int, counts: dict[str, int], progress) -> None:
+    """Parse again the stored snapshots of documents that had a format error; a report read
+    now for the first time raises ``new`` (``counts["reread"]``), one still unreadable keeps
+    its (updated) error (``counts["unreadable"]``)."""
+    after = 0
+    while True:
+        with session_factory.begin() as session:
+            rows = session.execute(
+                sa.select(Document).where(Document.id > after, Document.report_id.is_(None),
+                                          Document.sha256.is_not(None),
+                                          sa.or_(*(Document.parse_error.startswith(p) for p in _REREADABLE)))
+                .order_by(Document.id).limit(batch)).scalars().all()
+            if not rows:
+                return
+            for doc in rows:
+                counts["reread" if _reread(session, doc) else "unreadable"] += 1
+            after = rows[-1].id
+        if progress:
+            progress(dict(counts))
+
+
+def _reread(session: Session, doc: Document) -> bool:
+    """Archive the record of a document's stored snapshot, as if just fetched; read now?"""
+    try:
+        record = _parse(snapshots.load(session, doc.sha256), doc.url)
+    except snapshots.SnapshotError as exc:
+        log.warning("cannot re-read %s: %s", doc.url, exc)
+        return False
+    except ParseError as exc:
+        doc.parse_error = f"{type(exc).__name__}: {exc}"
+        return False
+    events: list[dict] = []
+    with session.no_autoflush:
+        _apply_record(session, doc, record, agency=None, year=None, digest=doc.sha256, previous_sha=doc.sha256,
+                      at=utcnow(), crawl=None, events=events)
+    session.flush()
+    return doc.report_id is not None
 
 
 def _reparse_version_batch(session: Session, versions: list[Version], counts: dict[str, int]) -> None:
