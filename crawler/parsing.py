@@ -18,11 +18,16 @@ import time
 _WRITE_LOCK = None  # set in each worker by init_worker (SQLite: one writer at a time)
 
 
-def init_worker(lock) -> None:
-    """Pool initializer: remember the crawl's write lock (``None`` on PostgreSQL), and
-    exit if the crawling process dies (a killed crawl must not leave workers behind)."""
+def init_worker(lock, ocr_limits: tuple[int, float] | None = None) -> None:
+    """Pool initializer: remember the crawl's write lock (``None`` on PostgreSQL), set the
+    OCR limits (pages, seconds a document), and exit if the crawling process dies (a killed
+    crawl must not leave workers behind)."""
     global _WRITE_LOCK
     _WRITE_LOCK = lock
+    if ocr_limits is not None:
+        from parsers.formats import ocr
+
+        ocr.configure(max_pages=ocr_limits[0], budget=ocr_limits[1])
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -82,7 +87,7 @@ def process_job(job: dict) -> dict:
         with factory.begin() as session:
             result = _archive(session, job, record, error, is_report)
     result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked)
+                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
     return result
 
 

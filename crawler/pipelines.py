@@ -92,6 +92,8 @@ class ParsePipeline:
         # that downloads never run far ahead of parsing (memory stays flat).
         self.pending = 0
         self.backlog = crawler.settings.getint("NIANBAO_PARSE_BACKLOG") or 4 * self.workers
+        self.ocr_limits = (crawler.settings.getint("NIANBAO_OCR_MAX_PAGES"),
+                           crawler.settings.getfloat("NIANBAO_OCR_TIME_BUDGET"))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -102,7 +104,7 @@ class ParsePipeline:
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawling process has a reactor and threads running.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker, initargs=(state.write_lock(self.crawler),))
+                                   initializer=init_worker, initargs=(state.write_lock(self.crawler), self.ocr_limits))
 
     def open_spider(self):
         state.session_factory(self.crawler)  # migrate once, here, before the workers open it
@@ -146,6 +148,8 @@ class ParsePipeline:
             stats.inc_value(f"nianbao/{key}", item.result.get(key, 0.0))
         if item.result["parse_error"]:
             stats.inc_value("nianbao/parse_errors")
+        if item.result.get("ocr"):
+            stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
         stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
         return item
 
@@ -334,6 +338,7 @@ class ArchivePipeline:
             "not_modified": stats.get_value("nianbao/not_modified", 0),
             "not_due": stats.get_value("nianbao/not_due", 0),
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
+            "ocr_documents": stats.get_value("nianbao/ocr_documents", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             "events": dict(self.event_counts),

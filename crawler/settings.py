@@ -99,6 +99,10 @@ NIANBAO_SOURCE_NAMES = []
 NIANBAO_PARSE_WORKERS = 0
 # Documents waiting for the parse pool before new document downloads wait (0: 4 per worker).
 NIANBAO_PARSE_BACKLOG = 0
+# Scanned PDFs are read by OCR (the ocr extra) in the parse pool, ~5-10 s a page: at most
+# this many pages a document, none started after this many seconds on one document.
+NIANBAO_OCR_MAX_PAGES = 30
+NIANBAO_OCR_TIME_BUDGET = 300.0
 # Report pages are re-checked by age: a report first seen less than YOUNG_DAYS ago is
 # re-fetched when its last check is older than RECHECK_YOUNG_HOURS, an older one after
 # RECHECK_OLD_HOURS. Conditional requests make an unchanged re-check cheap (a 304).

@@ -49,6 +49,15 @@ CHAR_THRESHOLD = 0.9  # = parsers.uncertain.THRESHOLD (not imported: formats sta
 UNREADABLE = "\ufffd"
 
 
+def configure(*, max_pages: int | None = None, budget: float | None = None) -> None:
+    """Set this process's OCR limits (the crawler's parse pool: ``NIANBAO_OCR_*`` settings)."""
+    global MAX_PAGES, TIME_BUDGET
+    if max_pages is not None:
+        MAX_PAGES = max_pages
+    if budget is not None:
+        TIME_BUDGET = budget
+
+
 def available() -> bool:
     """Are the OCR packages (the ``ocr`` extra) installed?"""
     return all(importlib.util.find_spec(name) is not None for name in ("rapidocr", "onnxruntime", "cv2"))
