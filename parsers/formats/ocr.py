@@ -29,6 +29,7 @@ import importlib.util
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -49,13 +50,22 @@ CHAR_THRESHOLD = 0.9  # = parsers.uncertain.THRESHOLD (not imported: formats sta
 UNREADABLE = "\ufffd"
 
 
-def configure(*, max_pages: int | None = None, budget: float | None = None) -> None:
-    """Set this process's OCR limits (the crawler's parse pool: ``NIANBAO_OCR_*`` settings)."""
-    global MAX_PAGES, TIME_BUDGET
+# Called with the time budget when a document's OCR starts (the crawler's parse pool
+# extends its parse time limit by it).
+_ON_START: Callable[[float], None] | None = None
+
+
+def configure(*, max_pages: int | None = None, budget: float | None = None,
+              on_start: Callable[[float], None] | None = None) -> None:
+    """Set this process's OCR limits (the crawler's parse pool: ``NIANBAO_OCR_*`` settings),
+    and what to tell when a document's OCR starts."""
+    global MAX_PAGES, TIME_BUDGET, _ON_START
     if max_pages is not None:
         MAX_PAGES = max_pages
     if budget is not None:
         TIME_BUDGET = budget
+    if on_start is not None:
+        _ON_START = on_start
 
 
 def available() -> bool:
@@ -360,4 +370,6 @@ def page_reader(label: str, n_pages: int | None = None) -> PageReader:
     if not available():
         pages = f"{n_pages} page(s) " if n_pages else "pages "
         raise ImageOnlyPDF(f"{label} has {pages}without a text layer (a scan?) — OCR is not installed: {ENABLE}")
+    if _ON_START is not None:
+        _ON_START(TIME_BUDGET)
     return PageReader(label, max_pages=MAX_PAGES, budget=TIME_BUDGET)
