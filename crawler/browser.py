@@ -9,8 +9,9 @@
   scrapy-playwright's meta (one browser context for the crawl, a page function per kind),
   then gives the spider a response with the final document's status and headers, the
   rendered DOM, and for a script-built list the DOM of every page its pager showed.
-- :class:`BrowserMemory` (extension): sums the RSS of the Chromium processes, keeps the
-  peak in the stats, and has the browser context recycled when it grows past a limit.
+- :class:`BrowserMemory` (extension): sums the memory of the Chromium processes (RSS,
+  and PSS: shared pages once), keeps the peaks in the stats, and has the browser context
+  recycled when it grows past a limit.
 
 The page functions run inside the browser page: each first waits until the document is
 no longer a cookie challenge (:func:`settle`: the challenge's script sets its cookie and
@@ -217,7 +218,10 @@ _NEXT_JS = """
   const pick = test => own.filter(el => test(label(el)) && !Array.from(el.children).some(c => test(label(c))));
   let found = pick(t => next.test(t));
   if (!found.length) found = pick(t => t === String(number));
-  found = found.filter(el => !off(el) && !(el.parentElement && off(el.parentElement)));
+  // A control with a real link is followed by the crawler as a listing page of its own.
+  const scripted = el => { const a = el.closest('a'); const h = a ? (a.getAttribute('href') || '') : '';
+                           return !a || !h || h.startsWith('#') || /^javascript:/i.test(h); };
+  found = found.filter(el => !off(el) && !(el.parentElement && off(el.parentElement)) && scripted(el));
   if (!found.length) return false;
   found[0].scrollIntoView(); found[0].click();
   return true;
@@ -351,7 +355,8 @@ class BrowserMiddleware:
         body = pages[0].encode("utf-8") if pages else response.body
         request.meta["nianbao_more_pages"] = pages[1:]
         if pages or isinstance(response, HtmlResponse):
-            return HtmlResponse(url=response.url, status=result.get("status", response.status), headers=headers,
+            # A walked list is the listing at the requested URL, wherever its pager led.
+            return HtmlResponse(url=request.url if pages else response.url, status=result.get("status", response.status), headers=headers,
                                 body=body if pages else response.text.encode("utf-8"), encoding="utf-8",
                                 request=request, flags=["browser"])
         return response.replace(status=result.get("status", response.status))
@@ -359,22 +364,30 @@ class BrowserMiddleware:
 
 # --- the memory watch -------------------------------------------------------------------
 
-def chromium_rss(root_pid: int | None = None) -> int:
-    """Bytes of resident memory of the Chromium processes under ``root_pid`` (this process)."""
+def chromium_memory(root_pid: int | None = None) -> tuple[int, int]:
+    """Bytes of memory of the Chromium processes under ``root_pid`` (this process):
+    the sum of their RSS, and of their PSS (shared pages counted once; 0 where unknown).
+
+    Chromium's processes share much of their memory, so the RSS sum overstates what the
+    browser costs; the PSS sum is what it really holds."""
     import psutil
 
-    total = 0
+    rss = pss = 0
     try:
         children = psutil.Process(root_pid).children(recursive=True)
     except psutil.Error:
-        return 0
+        return 0, 0
     for proc in children:
         try:
-            if "chrom" in proc.name().lower() or "headless" in proc.name().lower():
-                total += proc.memory_info().rss
+            name = proc.name().lower()
+            if "chrom" not in name and "headless" not in name:
+                continue
+            info = proc.memory_full_info()
         except psutil.Error:
             continue
-    return total
+        rss += info.rss
+        pss += getattr(info, "pss", 0)
+    return rss, pss
 
 
 class BrowserMemory:
@@ -408,13 +421,17 @@ class BrowserMemory:
         handler = getattr(self.crawler, "nianbao_browser", None)
         if handler is None or not handler.launched:
             return
-        rss = chromium_rss()
+        rss, pss = chromium_memory()
+        held = pss or rss
+        stats = self.crawler.stats
         if rss > self.peak:
             self.peak = rss
-            self.crawler.stats.set_value("nianbao/browser/peak_rss_mb", round(rss / 2**20, 1))
-        if rss > self.limit and not handler.recycle:
+            stats.set_value("nianbao/browser/peak_rss_mb", round(rss / 2**20, 1))
+        if pss > (stats.get_value("nianbao/browser/peak_pss_mb", 0) * 2**20):
+            stats.set_value("nianbao/browser/peak_pss_mb", round(pss / 2**20, 1))
+        if held > self.limit and not handler.recycle:
             logger.warning("browser memory %.0f MB is above NIANBAO_BROWSER_MAX_MEMORY_MB: its context is "
-                           "recycled when its pages are done", rss / 2**20)
+                           "recycled when its pages are done", held / 2**20)
             handler.recycle = True
 
     def _closed(self, spider):

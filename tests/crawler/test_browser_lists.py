@@ -154,3 +154,31 @@ start_urls = ["{base}/next/xxgk/ndbg/list.html"]
     assert set(reports_in(sqlite_url)) == {(e.agency, e.year) for e in static}
     # Nothing of the script-built column was archived in its static form.
     assert not [url for url in documents_in(sqlite_url) if "/js/" in url]
+
+
+@needs_chromium
+@pytest.mark.timeout(180)
+def test_source_marked_render(tmp_path, sqlite_url):
+    """``render = true``: the source's listings and report pages go through the browser."""
+    root = tmp_path / "site"
+    root.mkdir()
+    static = [build.Entry("next", f"nx-{i}", name, year, 31 + i) for i, (name, year) in enumerate(
+        [("示例区卫生健康委员会", 2023), ("示例区住房和城乡建设局", 2022), ("示例区生态环境局", 2022),
+         ("示例区应急管理局", 2021), ("示例区教育局", 2023)])]
+    for entry in static:
+        build.write_report(root, entry)
+    build.write_next(root, static)
+    srv, base, handler = server.start(root)
+    try:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "next-district"\nstart_urls = ["{base}/next/xxgk/ndbg/list.html"]\n'
+                           "render = true\n", encoding="utf-8")
+        summary = crawl(sources, sqlite_url, jobdir=tmp_path / "job")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert set(reports_in(sqlite_url)) == {(e.agency, e.year) for e in static}
+    assert summary["sources"]["next-district"]["complete"]
+    # Two listing pages (下一页 links), each rendered; every report page rendered after its plain fetch.
+    assert summary["browser"]["lists"] == 2 and summary["browser"]["pages"] == len(static), summary["browser"]
+    assert all(handler.counts[e.path()] == 2 for e in static)
