@@ -75,9 +75,9 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _state_dir() -> Path:
-    base = os.environ.get("NIANBAO_STATE_DIR") or os.path.join(
-        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "nianbao")
-    return Path(base)
+    from crawler.holds import state_dir
+
+    return state_dir()
 
 
 def default_jobdir(db_url: str, sources_file: str | None, names) -> Path:
@@ -370,6 +370,30 @@ def _print_checks(results) -> None:
                 click.echo(f"    {item}")
         if not (r.columns or r.reports or r.hubs):
             click.echo("  ✗ nothing that leads to annual reports: give the column's URL as start URL")
+
+
+@sources.command("confirm")
+@click.argument("name")
+@click.option("--db", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+def sources_confirm(name, db):
+    """Release a source put on hold for adding too many new reports in one crawl.
+
+    A person has looked at the portal and finds its reports genuine: the next crawl of
+    the source goes on without the bound on new reports (once), and raises its events.
+
+    \b
+    Example:
+      nianbao sources confirm wenzhou --db postgresql://archive/nianbao
+    """
+    from archive.db import database_url
+    from crawler import holds
+
+    entry = holds.confirm(database_url(db), name)
+    if entry is None:
+        held = ", ".join(sorted(holds.load(database_url(db)))) or "none"
+        raise click.ClickException(f"no hold on {name!r} for this archive (sources on hold: {held})")
+    click.echo(f"{name}: confirmed (on hold since {entry['since']}: {entry['reason']}); "
+               "its next crawl goes on without the bound")
 
 
 _EVERY = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")

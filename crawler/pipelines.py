@@ -227,6 +227,10 @@ class ArchivePipeline:
                 if stopped_early:
                     st["incomplete"].setdefault(name, f"stopped early ({reason})")
                 self.complete[name] = complete
+                if name in getattr(spider, "unbounded", ()) and not stopped_early:
+                    from crawler import holds
+
+                    holds.release(spider.db_url, name)  # confirmed by a person, and crawled
                 events.append((name, finish_crawl(session, crawl_id, listed_urls=listed, complete=complete)))
         return events
 
@@ -322,6 +326,7 @@ class ArchivePipeline:
                 "complete": self.complete.get(name, False),
                 "incomplete_reason": st["incomplete"].get(name),
                 "reports": len(st["reports"].get(name, ())),
+                "refused": stats.get_value(f"nianbao/refused/{name}", 0),
                 "failed": st["failed"].get(name),
                 "blocked": st["blocked"].get(name),
                 "errors": st["errors"].get(name, 0),
@@ -336,6 +341,8 @@ class ArchivePipeline:
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
+            # Requests refused by the origin guard (private addresses, other schemes).
+            "refused": stats.get_value("nianbao/refused", 0),
             "events": dict(self.event_counts),
             # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
             "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)

@@ -46,14 +46,21 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (before robots.txt, and on every redirect hop): public addresses only.
+    "crawler.netguard.OriginGuardMiddleware": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.antibot.AntiBotMiddleware": 560,
     "crawler.browser.BrowserMiddleware": 565,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
+    "crawler.bounds.NewReportBound": 585,
     "crawler.middlewares.EncodingMiddleware": 590,
 }
+# Connections only to public addresses (the hosts of start URLs excepted): DNS rebinding
+# cannot lead a crawl inside (crawler.netguard).
+TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 SPIDER_MIDDLEWARES = {
+    "crawler.bounds.CrawlBounds": 960,  # before the archive look-up (950) sees the requests
     "crawler.middlewares.ArchiveLookupSpiderMiddleware": 950,
 }
 ITEM_PIPELINES = {
@@ -105,6 +112,11 @@ NIANBAO_PARSE_BACKLOG = 0
 NIANBAO_YOUNG_DAYS = 400
 NIANBAO_RECHECK_YOUNG_HOURS = 0.0
 NIANBAO_RECHECK_OLD_HOURS = 24.0 * 7
+# Every crawl ends: folder depth per source (start page 0; a column, a year folder, a report
+# page listing others each one deeper; pagination stays), and new reports one source may
+# add in one crawl before it is stopped and put on hold until `nianbao sources confirm`.
+NIANBAO_MAX_DEPTH = 10
+NIANBAO_MAX_NEW_REPORTS = 1000
 # How many hops from a home page to look for the annual-report column.
 NIANBAO_DISCOVERY_HOPS = 2
 # Progress line on stderr every N seconds (0: off).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -21,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import cms, list_apis, rendering
 from crawler.failures import reason as failure_reason
+from crawler.netguard import Refused
 from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
@@ -46,6 +48,7 @@ class ReportsSpider(scrapy.Spider):
         self._source_arg = [s for s in (source or "").split(",") if s]
         self.sources: dict[str, Source] = {}
         self.column_seen: dict[str, set[str]] = {}
+        self.content_seen: dict[str, dict[str, str]] = {}  # source → listing content hash → first URL
         self.rendered_columns: set[str] = set()  # columns whose lists are built by script
         self.last_activity = time.monotonic()
 
@@ -59,6 +62,10 @@ class ReportsSpider(scrapy.Spider):
         spider.redis_mode = bool(settings.get("NIANBAO_REDIS"))
         spider.idle_close = settings.getfloat("NIANBAO_REDIS_IDLE_CLOSE")
         spider.max_hops = settings.getint("NIANBAO_DISCOVERY_HOPS")
+        from archive.db import database_url
+
+        spider.db_url = database_url(settings.get("NIANBAO_DB"))
+        spider.unbounded = set()  # sources confirmed after a hold: no bound on new reports this once
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
         return spider
@@ -72,7 +79,7 @@ class ReportsSpider(scrapy.Spider):
         st = getattr(self, "state", None)
         if st is None:
             self.state = st = {}
-        for key in ("listed", "incomplete", "failed", "blocked", "errors", "pages", "reports"):
+        for key in ("listed", "incomplete", "failed", "blocked", "errors", "pages", "reports", "budget", "stopped"):
             st.setdefault(key, {})
         return st
 
@@ -87,6 +94,17 @@ class ReportsSpider(scrapy.Spider):
         incomplete and ``nianbao crawl`` reports it in one line and exits 1."""
         self.crawl_state["failed"].setdefault(source, reason)
         self.note_incomplete(source, reason)
+
+    def stop_source(self, source: str, reason: str) -> None:
+        """Stop crawling a source (over its bound of new reports) and put it on hold."""
+        from crawler import holds
+
+        if source in self.crawl_state["stopped"]:
+            return
+        self.crawl_state["stopped"][source] = reason
+        self.note_failed(source, reason)
+        holds.hold(self.db_url, source, reason)
+        logger.warning("%s: %s", source, reason)
 
     def note_blocked(self, source: str, kind: str, url: str) -> None:
         """Called by the anti-bot middleware: the source was answered with a challenge page."""
@@ -134,8 +152,25 @@ class ReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"nianbao/needs_browser/{render}")
         return scrapy.Request(response.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
 
+    def _holds(self) -> None:
+        """Sources on hold are left out (and fail, in one line); confirmed ones go unbounded once."""
+        from crawler import holds
+
+        for name, entry in holds.load(self.db_url).items():
+            if name not in self.sources:
+                continue
+            if entry.get("confirmed"):
+                self.unbounded.add(name)
+            else:
+                self.crawl_state["stopped"][name] = entry.get("reason", "on hold")
+                self.note_failed(name, f"on hold since {entry.get('since', '?')} ({entry.get('reason', '?')}); "
+                                       f"look at the portal, then: nianbao sources confirm {name}")
+
     async def start(self):
+        self._holds()
         for source in self.sources.values():
+            if source.name in self.crawl_state["stopped"]:
+                continue
             for url in source.start_urls:
                 render = {"nianbao_render": rendering.RENDER_LIST} if source.render else {}
                 yield self._request(url, self.parse_start, source, "start", hops=0, **render)
@@ -239,6 +274,8 @@ class ReportsSpider(scrapy.Spider):
         found = classify(page_links, response.url)
         requests, any_new, fingerprint = self._reports(source, found, column)
         yield from requests
+        if self._looped(source.name, page_links, response.url):
+            return  # this listing already read under another URL: its links were followed once
         if page == 0:
             # A column whose list a script fetches from a known CMS API: read the API.
             for api in list_apis.find(text, response.url):
@@ -273,6 +310,22 @@ class ReportsSpider(scrapy.Spider):
         for url in targets:
             yield self._request(url, self.parse_listing, source, "listing", column=column, page=nxt,
                                 prev=fingerprint)
+
+    def _looped(self, source: str, page_links: list[Link], url: str) -> bool:
+        """Whether a listing page reads exactly like an earlier one of the source at another
+        URL (year folders nesting for ever, ``2023/2023/…``; a pager that repeats a page):
+        a loop found by content, whatever the URLs."""
+        def tail(link_url: str) -> str:
+            parts = urlsplit(link_url)
+            return parts.path.rsplit("/", 1)[-1] + "?" + parts.query
+
+        content = hashlib.sha1("\n".join(f"{l.text}\t{tail(l.url)}" for l in page_links).encode()).hexdigest()
+        first = self.content_seen.setdefault(source, {}).setdefault(content, url)
+        if first != url:
+            self.crawler.stats.inc_value(f"nianbao/listing_loops/{source}")
+            logger.info("%s: %s reads like %s (a loop): not followed further", source, url, first)
+            return True
+        return False
 
     def parse_api(self, response):
         """One page of a column's list API (JPaaS, gkmlpt, TRS trsapi): its reports, then the next page."""
@@ -337,7 +390,8 @@ class ReportsSpider(scrapy.Spider):
             # The body is written by a script: the page as the browser shows it is the document.
             yield self._rendered(response, rendering.RENDER_PAGE, self.parse_report)
             return
-        attachments = [link for link in found.attachments if link.url != response.url]
+        # The source's allow/deny rules apply to attachments too (a stranger's page links anywhere).
+        attachments = [link for link in found.attachments if link.url != response.url and source.allows(link.url)]
         for link in attachments:
             self.note_listed(source.name, link.url)
         yield self._item(response, source, [link.url for link in attachments])
@@ -377,6 +431,10 @@ class ReportsSpider(scrapy.Spider):
             # One line for the source (the browser's own warning shows with -v).
             self.note_failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
             self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
+            return
+        if failure.check(Refused):
+            if kind in ("start", "listing"):
+                self.note_failed(source, f"refused {request.url}: {failure.value.reason}")
             return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).

@@ -105,3 +105,18 @@ def test_send_delivers_and_reports_counts(run, receiver, sqlite_url):
 def test_help_has_examples(run):
     for command in ("add", "list", "remove", "test", "send"):
         assert "Example:" in run(command, "--help").output
+
+
+def test_agency_filter_means_what_it_means_everywhere(run, sqlite_url):
+    Session = db.open_archive(sqlite_url)
+    with Session.begin() as s:
+        publish(s, "甲市公安局", 2023)
+        publish(s, "乙市公安局", 2023)
+    out = run("add", "json://127.0.0.1:9/a", "--agency", "甲市公")  # a unique part: resolved to the full name
+    assert out.exit_code == 0 and "agency=甲市公安局" in out.output
+    result = CliRunner().invoke(alerts_group, ["add", "json://127.0.0.1:9/b", "--agency", "公安局"])
+    assert result.exit_code == 1
+    assert "'公安局' matches several agencies: '乙市公安局', '甲市公安局'" in result.stderr
+    result = CliRunner().invoke(alerts_group, ["add", "json://127.0.0.1:9/c", "--agency", "丙县财政局"])
+    assert result.exit_code == 0 and "warning: no agency named '丙县财政局' in the archive yet" in result.stderr
+    assert "agency=丙县财政局" in result.stdout
