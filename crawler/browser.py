@@ -29,11 +29,12 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
+from scrapy_playwright._utils import _maybe_await
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 from twisted.internet import task
 
-from crawler import cms
+from crawler import cms, netguard
 from crawler.antibot import challenge_kind
 from crawler.rendering import RENDER_CHALLENGE, RENDER_KINDS, RENDER_LIST, BrowserUnavailable
 
@@ -58,11 +59,21 @@ def abort_request(request) -> bool:
 
 
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, started on the first request that needs a browser."""
+    """scrapy-playwright's handler, started on the first request that needs a browser.
+
+    What a page fetches by itself (its scripts' requests, redirects, in-page navigations)
+    is held to the crawler's own rule (:mod:`crawler.netguard`): public addresses only,
+    except the origins of the sources' start URLs; the rest is aborted in the browser.
+    """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         crawler.nianbao_browser = self
+        self.nianbao_crawler = crawler
+        self._abort_resources = self.abort_request  # PLAYWRIGHT_ABORT_REQUEST (pictures, media, fonts)
+        self.abort_request = self._guard
+        self._origins: set | None = None
+        self._public_hosts: dict[str, tuple[float, bool]] = {}
         self.launched = False
         self.recycle = False
         self._start_lock = asyncio.Lock()
@@ -72,6 +83,41 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             if not executable or not os.access(executable, os.X_OK):
                 self.unavailable = f"chromium not found ({executable or 'not on PATH'})"
         self._told = False
+
+    def _start_origins(self) -> set:
+        if self._origins is None:
+            sources = getattr(self.nianbao_crawler.spider, "sources", {}) or {}
+            self._origins = set().union(*netguard.start_origins(sources.values()).values()) if sources else set()
+        return self._origins
+
+    async def _is_public(self, host: str) -> bool:
+        literal = netguard._literal(host)
+        if literal:
+            return netguard.is_public(literal)
+        cached = self._public_hosts.get(host)
+        if cached and time.monotonic() - cached[0] < netguard.RESOLVE_TTL:
+            return cached[1]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+            public = bool(infos) and all(netguard.is_public(info[4][0]) for info in infos)
+        except (OSError, UnicodeError):
+            public = True  # unresolvable: the browser's own fetch fails the same way
+        self._public_hosts[host] = (time.monotonic(), public)
+        return public
+
+    async def _guard(self, request) -> bool:
+        """Whether the browser must not make this request (scrapy-playwright's abort hook)."""
+        if self._abort_resources is not None and await _maybe_await(self._abort_resources(request)):
+            return True
+        where = netguard.origin(request.url)
+        if where is None or where[0] not in ("http", "https"):
+            return False  # data:, blob:, about: — the page's own content, no network
+        if where in self._start_origins() or await self._is_public(where[1]):
+            return False
+        self.stats.inc_value("nianbao/browser/refused")
+        logger.warning("browser: refused %s (%s is a private or local address; only the origins of a "
+                       "source's start URLs may be)", request.url, where[1])
+        return True
 
     async def _maybe_launch_in_thread(self) -> None:
         """Not at engine start (scrapy-playwright's default): at the first browser request."""
