@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive import feeds
 from archive.labels import EVENT_KINDS, TEMPLATE_LABELS, kind_label
+from archive.prose import prose_paragraphs
 from archive.regions import region_name
 from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
@@ -170,7 +171,7 @@ def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), ve
     except data.NotFound as exc:
         return _not_found(request, exc)
     tables, violations = report_tables(report["record"])
-    paragraphs = [p for p in re.split(r"\n\s*\n", report["text"]) if p.strip()]
+    paragraphs = prose_paragraphs(report["text"])  # the tables are shown above, as tables
     return _render(request, "report.html", report=report, record=report["record"], tables=tables,
                    violations=violations, paragraphs=paragraphs,
                    title=f"{report['agency']} {report['year']} 年度报告")
