@@ -363,5 +363,6 @@ def browser_summary(stats: dict) -> dict:
             "nianbao/browser/page": "pages", "nianbao/browser/challenge": "solves",
             "nianbao/challenge/solved": "challenges_passed", "nianbao/challenge/unsolvable": "challenges_failed",
             "nianbao/browser/unavailable": "unavailable", "nianbao/browser/peak_rss_mb": "peak_rss_mb",
-            "nianbao/browser/recycled": "recycled"}
+            "nianbao/browser/peak_pss_mb": "peak_pss_mb",
+            "nianbao/browser/recycled": "recycled", "nianbao/browser/refused": "refused"}
     return {name: stats[key] for key, name in keys.items() if key in stats}
