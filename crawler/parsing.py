@@ -52,8 +52,11 @@ class JobFailed(Exception):
     """A job that the pool could not finish: its worker died, ran out of time, or the pool broke."""
 
 
-class ParseTimeout(Exception):
-    """Raised inside a worker by ``SIGALRM`` when a parse runs past its time limit."""
+class ParseTimeout(BaseException):
+    """Raised inside a worker by ``SIGALRM`` when a parse runs past its time limit.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: a reader's ``except Exception``
+    fallback must not swallow it and go on parsing without a limit."""
 
 
 # --- in the worker processes ------------------------------------------------------------------
