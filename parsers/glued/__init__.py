@@ -27,7 +27,8 @@ from parsers.glued.splits import Column
 from parsers.glued.tokens import Piece, settle, tokenize
 from parsers.labels import compact
 from parsers.keys import (
-    ACTIVE_2019, ACTIVE_2021, ACTIVE_LABELS, MONEY_COLUMNS, REQUEST_COLUMNS, REQUEST_ROW_LABELS, REVIEW_ROW_LABELS,
+    ACTIVE_2019, ACTIVE_2021, ACTIVE_LABELS, MONEY_COLUMNS, REQUEST_COLUMNS, REQUEST_ROW_LABELS, REVIEW_COLUMNS,
+    REVIEW_ROW_LABELS,
 )
 
 Row = list[str]
@@ -155,6 +156,11 @@ def _render(pieces: list[Piece], found: dict[int, int]) -> list[Row]:
             row = _row(REVIEW_ROW_LABELS["review"], read_row(run.tokens, REVIEW_CELLS, REVIEW_KINDS, 5))
             if row:
                 reviews = [[REVIEW_ROW_LABELS["review"], "行政诉讼"], row[1:]]
+        else:  # one reviews row (transposed, or a small table of its own)
+            kinds = REVIEW_KINDS[:len(REVIEW_COLUMNS)]
+            row = _row(slot.labels[0], read_row(run.tokens, REVIEW_COLUMNS, kinds, len(REVIEW_COLUMNS)))
+            if row:
+                reviews.append(row)
     narrow_requests(requests)
     out = [r for r in active if len(r) > 1] if any(r[0] != "信息内容" for r in active) else []
     for row, reading in requests.items():

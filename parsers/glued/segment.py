@@ -25,8 +25,11 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from parsers.keys import ACTIVE_LABELS, OUTCOME_ROWS, REQUEST_ROW_LABELS, REVIEW_COLUMN_LABELS, REVIEW_ROW_LABELS
+from parsers.keys import (
+    ACTIVE_LABELS, OUTCOME_ROWS, REQUEST_ROW_LABELS, REVIEW_COLUMN_LABELS, REVIEW_ROW_LABELS, REVIEW_ROWS,
+)
 from parsers.labels import ACTIVE_ALIASES, ACTIVE_HEADERS, compact
+from parsers.labels import REVIEW_ROWS as REVIEW_ROW_NAMES
 from parsers.glued.tokens import Piece
 
 # Share of a label's characters that may differ (dropped, swapped) in a fuzzy match.
@@ -69,10 +72,20 @@ def _request_slots() -> list[Slot]:
     return slots
 
 
-# The reviews table prints its 15 numbers as one run after its three-level header.
+def _review_slots() -> list[Slot]:
+    names: dict[str, list[str]] = {}
+    for text, row in REVIEW_ROW_NAMES.items():
+        names.setdefault(row, []).append(compact(text))
+    return [Slot("reviews", row, tuple(names[row])) for row in REVIEW_ROWS]
+
+
+# The reviews table prints its 15 numbers as one run after its three-level header; a
+# report may also print it transposed (a row label, then its five numbers) or as three
+# small tables, each headed by its row's name and ending with 总计.
 REVIEWS = "*"
-SLOTS: tuple[Slot, ...] = (*_active_slots(), *_request_slots(),
-                           Slot("reviews", REVIEWS, (compact(REVIEW_COLUMN_LABELS["total"]),)))
+_HEADER_END = compact(REVIEW_COLUMN_LABELS["total"])
+SLOTS: tuple[Slot, ...] = (*_active_slots(), *_request_slots(), Slot("reviews", REVIEWS, (_HEADER_END,)),
+                           *_review_slots())
 _REVIEW_WORDS = tuple(compact(REVIEW_ROW_LABELS[r]).split("·")[0] for r in REVIEW_ROW_LABELS) + ("行政诉讼",)
 _EXACT: dict[str, list[int]] = {}
 for _index, _slot in enumerate(SLOTS):
@@ -90,6 +103,15 @@ def _is_reviews_header(tail: str) -> bool:
     return any(word in tail for word in _REVIEW_WORDS)
 
 
+def _small_review_table(tail: str) -> int | None:
+    """The reviews row a small table's header names (``行政复议 结果维持 … 总计``), if one only."""
+    if not tail.endswith(_HEADER_END):
+        return None
+    named = [k for k, slot in enumerate(SLOTS) if slot.table == "reviews" and slot.row != REVIEWS
+             and any(name in tail for name in slot.labels)]
+    return named[0] if len(named) == 1 else None
+
+
 def exact_slots(tail: str) -> list[int]:
     """The slots whose label the text ends with exactly."""
     found: list[int] = []
@@ -98,6 +120,9 @@ def exact_slots(tail: str) -> list[int]:
             for index in _EXACT.get(tail[-length:], ()):
                 if SLOTS[index].row != REVIEWS or _is_reviews_header(tail):
                     found.append(index)
+    small = _small_review_table(tail)
+    if small is not None:
+        found = [k for k in found if SLOTS[k].row != REVIEWS] + [small]
     return found
 
 

@@ -284,3 +284,16 @@ def test_generated_reports_glued_are_mostly_read():
         total += len(expected)
         read += sum(1 for k in expected if k in record.facts)
     assert read / total > 0.7  # 74% measured: random large numbers glued are often ambiguous
+
+
+@pytest.mark.parametrize("reviews", [
+    # three small tables, each headed by its row's name
+    "四、政府信息公开行政复议、行政诉讼情况行政复议结果维持结果纠正其他结果尚未审结总计1 0 0 0 1"
+    "行政诉讼（未经复议直接起诉）结果维持结果纠正其他结果尚未审结总计21003（复议后起诉）结果维持结果纠正其他结果尚未审结总计00000",
+    # transposed: a row label, then its five numbers
+    "四、政府信息公开行政复议、行政诉讼情况结果维持结果纠正其他结果尚未审结总计行政复议1000 1未经复议直接起诉21003复议后起诉00000",
+])
+def test_reviews_printed_row_by_row(reviews):
+    facts = _facts(_requests_line({}) + reviews + "五、")
+    got = [facts.get(K.key("reviews", r, c)) for r in K.REVIEW_ROWS for c in K.REVIEW_COLUMNS]
+    assert got == [1, 0, 0, 0, 1, 2, 1, 0, 0, 3, 0, 0, 0, 0, 0]
