@@ -30,3 +30,5 @@ class Document:
     """A publication date from metadata (ISO ``YYYY-MM-DD``), a fallback for the signing date."""
     format: str = "text"
     """``html``, ``text``, ``pdf`` or ``docx``."""
+    warnings: list[str] = field(default_factory=list)
+    """What had to be repaired to read it (invalid bytes replaced), for the record."""
