@@ -40,10 +40,10 @@ def build_record(doc: Document) -> Record:
         facts=facts,
         raw=raw,
         violations=violations(facts, template),
-        warnings=list(doc.warnings),
         title=title,
         text=doc.text,
         format=doc.format,
+        warnings=list(doc.warnings),
     )
 
 

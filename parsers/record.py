@@ -20,13 +20,13 @@ class Record:
     facts: dict[str, int | float] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
-    # What the reader had to repair to read the document (e.g. invalid bytes replaced).
-    warnings: list[str] = field(default_factory=list)
     title: str | None = None
     # The extracted body text (paragraphs separated by blank lines). Stored by the
     # archive for search and text diffs; left out of to_dict() unless asked for.
     text: str = ""
     format: str = "text"
+    # What the reader had to repair to read the document (e.g. invalid bytes replaced).
+    warnings: list[str] = field(default_factory=list)
     parser_version: str = PARSER_VERSION
 
     def to_dict(self, *, include_text: bool = False) -> dict:
