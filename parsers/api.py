@@ -31,7 +31,7 @@ def build_record(doc: Document) -> Record:
     agency = recognize.find_agency(title, doc.text)
     if agency is None and doc.title and doc.title != title:
         agency = recognize.find_agency(recognize.find_title("", doc.title), "")
-    return Record(
+    record = Record(
         agency=agency,
         year=year,
         template=template,
@@ -45,6 +45,11 @@ def build_record(doc: Document) -> Record:
         format=doc.format,
         warnings=list(doc.warnings),
     )
+    if doc.source == "ocr":
+        from parsers.uncertain import review
+
+        review(record, doc)
+    return record
 
 
 def _tables(doc: Document, template: str) -> tuple[dict, dict]:

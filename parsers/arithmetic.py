@@ -6,23 +6,13 @@ active table take no part.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from parsers.keys import APPLICANT_COLUMNS, OUTCOME_ROWS, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS, key
 
 Number = int | float
 _TOLERANCE = 1e-6
-
-
-def _holds(facts: Mapping[str, Number], parts: Iterable[str], total: str) -> bool | None:
-    """Whether the parts add up to the total; None when none of the cells exists."""
-    parts = list(parts)
-    present = [facts[p] for p in parts if p in facts]
-    if not present and total not in facts:
-        return None
-    if total not in facts:
-        return not any(present)
-    return abs(sum(present) - facts[total]) <= _TOLERANCE
 
 
 def _outcome_rows(facts: Mapping[str, Number], template: str) -> tuple[str, ...]:
@@ -33,26 +23,45 @@ def _outcome_rows(facts: Mapping[str, Number], template: str) -> tuple[str, ...]
     return rows
 
 
-def violations(facts: Mapping[str, Number], template: str) -> list[str]:
-    """The rules of the report's own arithmetic that its numbers break (``rule:row|column``)."""
+@dataclass(frozen=True)
+class Rule:
+    """One equation of the report: the ``left`` cells add up to the ``right`` cells (a blank reads 0)."""
+
+    name: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    def cells(self) -> tuple[str, ...]:
+        return self.left + self.right
+
+    def holds(self, facts: Mapping[str, Number]) -> bool | None:
+        """Whether it holds; None when none of its cells exists (nothing to check)."""
+        if not any(c in facts for c in self.cells()):
+            return None
+        return abs(sum(facts.get(c, 0) for c in self.left) - sum(facts.get(c, 0) for c in self.right)) <= _TOLERANCE
+
+
+def rules(facts: Mapping[str, Number], template: str) -> list[Rule]:
+    """The report's equations (RECORD.md), in the order their violations are listed."""
     t = "2021" if template == "2021" else "2019"
-    found: list[str] = []
-    for row in REQUEST_ROWS[t]:
-        ok = _holds(facts, (key("requests", row, c) for c in APPLICANT_COLUMNS), key("requests", row, "total"))
-        if ok is False:
-            found.append(f"requests.row_sum:{row}")
-    for column in REQUEST_COLUMNS:
-        cells = [key("requests", r, column) for r in ("new", "carried_over", "total", "carried_forward")]
-        if any(c in facts for c in cells):
-            new, carried_over, total, forward = (facts.get(c, 0) for c in cells)
-            if abs((new + carried_over) - (total + forward)) > _TOLERANCE:
-                found.append(f"requests.balance:{column}")
-    for column in REQUEST_COLUMNS:
-        parts = (key("requests", r, column) for r in _outcome_rows(facts, t))
-        if _holds(facts, parts, key("requests", "total", column)) is False:
-            found.append(f"requests.outcomes_sum:{column}")
-    for row in REVIEW_ROWS:
-        ok = _holds(facts, (key("reviews", row, c) for c in REVIEW_COLUMNS[:-1]), key("reviews", row, "total"))
-        if ok is False:
-            found.append(f"reviews.row_sum:{row}")
-    return found
+    out = [Rule(f"requests.row_sum:{row}", tuple(key("requests", row, c) for c in APPLICANT_COLUMNS),
+                (key("requests", row, "total"),)) for row in REQUEST_ROWS[t]]
+    out += [Rule(f"requests.balance:{column}", (key("requests", "new", column), key("requests", "carried_over", column)),
+                 (key("requests", "total", column), key("requests", "carried_forward", column)))
+            for column in REQUEST_COLUMNS]
+    outcomes = _outcome_rows(facts, t)
+    out += [Rule(f"requests.outcomes_sum:{column}", tuple(key("requests", r, column) for r in outcomes),
+                 (key("requests", "total", column),)) for column in REQUEST_COLUMNS]
+    out += [Rule(f"reviews.row_sum:{row}", tuple(key("reviews", row, c) for c in REVIEW_COLUMNS[:-1]),
+                 (key("reviews", row, "total"),)) for row in REVIEW_ROWS]
+    return out
+
+
+def violations(facts: Mapping[str, Number], template: str, unread: Collection[str] = ()) -> list[str]:
+    """The rules of the report's own arithmetic that its numbers break (``rule:row|column``).
+
+    A rule with a cell in ``unread`` (a cell the record cannot vouch for, such as an
+    uncertain OCR reading) is not checked.
+    """
+    return [rule.name for rule in rules(facts, template)
+            if rule.holds(facts) is False and not any(c in unread for c in rule.cells())]

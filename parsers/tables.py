@@ -83,6 +83,7 @@ class _Reader:
         self.pending: int | None = None  # a text cell that may be the first half of a label
         self._labels: dict[str, Label | None] = {}
         self._values: dict[str, Cell | None] = {}
+        self.origins: dict[str, int] = {}  # fact/raw key -> index of the cell it was read from
 
     # --- cell classification (cached: tables repeat the same texts) ---------------------
     def label(self, i: int) -> Label | None:
@@ -309,7 +310,7 @@ class _Reader:
             else:
                 pairs = self.fit_fewer(columns, idx, subitem)
         for column, j in pairs:
-            self.put(table, row, column, self.cell(j))
+            self.put(table, row, column, self.cell(j), j)
         return True
 
     def by_header(self, columns: tuple[str, ...], idx: list[int]) -> list[tuple[str, int]] | None:
@@ -367,11 +368,12 @@ class _Reader:
             return list(zip(columns[len(columns) - len(idx):], idx))
         return list(zip(columns, idx))
 
-    def put(self, table: str, row: str, column: str, cell: Cell) -> None:
+    def put(self, table: str, row: str, column: str, cell: Cell, index: int) -> None:
         """Store one cell: a number in facts (money in 万元), other text in raw; first one wins."""
         fact_key = key(table, row, column)
         if fact_key in self.facts or fact_key in self.raw or cell.kind == "blank":
             return
+        self.origins[fact_key] = index
         if cell.kind != "number":
             self.raw[fact_key] = cell.text
         elif column in MONEY_COLUMNS:
@@ -423,7 +425,7 @@ class _Reader:
         width = len(REVIEW_COLUMNS)
         for r, row in enumerate(REVIEW_ROWS):
             for column, j in zip(REVIEW_COLUMNS, idx[r * width:(r + 1) * width]):
-                self.put("reviews", row, column, self.cell(j))
+                self.put("reviews", row, column, self.cell(j), j)
 
     def review_sums_hold(self, idx: list[int]) -> bool:
         """Each of the three reviews rows in ``idx`` adds up to its total."""
@@ -434,12 +436,20 @@ class _Reader:
         )
 
 
-def read_tables(rows: list[Row], template: str) -> tuple[Facts, Raw]:
+def read_tables(rows: list[Row], template: str,
+                origins: dict[str, tuple[int, int]] | None = None) -> tuple[Facts, Raw]:
     """The facts and raw cell texts of the active, requests and reviews tables in ``rows``.
 
-    ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns.
+    ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns. ``origins``,
+    if given, is filled with the (row, column) in ``rows`` each fact or raw text was read
+    from (OCR records look up the confidence of that cell).
     """
-    return _Reader(rows, template).run()
+    reader = _Reader(rows, template)
+    found = reader.run()
+    if origins is not None:
+        cells = reader.cells
+        origins.update({k: (cells.row[j], cells.col[j]) for k, j in reader.origins.items()})
+    return found
 
 
 def merge_sources(primary: tuple[Facts, Raw], fallback: tuple[Facts, Raw]) -> tuple[Facts, Raw]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -101,11 +100,10 @@ def test_a_row_whose_sum_fails_keeps_only_what_its_digits_fix():
 
 
 def test_hostile_runs_end_within_the_budget():
-    start = time.perf_counter()
+    # The work is bounded in steps (not timed here: speed is measured in tests/benchmarks).
     assert splits(["1" * 400], [Column()] * 15) is None  # over budget: undetermined
     line = _requests_line({"new": "9" * 300, "granted": "12345678901234567890"})
     facts = _facts(line)
-    assert time.perf_counter() - start < 2
     assert _row(facts, "new") == [None] * 7 and _row(facts, "granted") == [None] * 7
 
 
