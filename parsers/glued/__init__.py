@@ -25,20 +25,26 @@ from parsers.glued.segment import REVIEWS, SLOTS, active_header, align, exact_sl
 from parsers.glued.solve import REQUEST_KINDS, REVIEW_CELLS, REVIEW_KINDS, RowReading, narrow_requests, read_row
 from parsers.glued.splits import Column
 from parsers.glued.tokens import Piece, settle, tokenize
+from parsers.labels import REVIEW_ROWS as REVIEW_ROW_NAMES
 from parsers.labels import compact
 from parsers.keys import (
     ACTIVE_2019, ACTIVE_2021, ACTIVE_LABELS, MONEY_COLUMNS, REQUEST_COLUMNS, REQUEST_ROW_LABELS, REVIEW_COLUMNS,
-    REVIEW_ROW_LABELS,
+    REVIEW_ROWS,
 )
 
 Row = list[str]
 
 # A line with fewer template rows than this is left to the other text layouts.
 MIN_ROWS = 3
+# Runs of numbers in one line beyond which it is no report's body (a real one holds 100-300):
+# such a line is not searched, so that hostile text cannot make the alignment slow.
+MAX_PIECES = 5000
 # An undetermined cell's text must stay a short value cell (parsers.cells reads longer text as prose).
 _MAX_ALTERNATIVES = 3
 _MAX_TEXT = 20
 _OTHER_GROUP = "（六）其他处理"
+# Reviews rows as the engine reads them (labels.REVIEW_ROWS): 行政复议, 未经复议直接起诉, 复议后起诉.
+_REVIEW_LABELS = {row: text for text, row in reversed(list(REVIEW_ROW_NAMES.items()))}
 # The longest text taken for a unit word between two numbers of one row.
 _MAX_UNIT = 2
 
@@ -48,7 +54,7 @@ def glued_rows(line: str) -> list[Row] | None:
     if len(line) < 20 or not any(ch.isdigit() for ch in line):
         return None
     pieces = _join_interrupted(tokenize(line))
-    if len(pieces) < MIN_ROWS:
+    if not MIN_ROWS <= len(pieces) <= MAX_PIECES:
         return None
     found = align(pieces)
     if len(found) < MIN_ROWS:
@@ -86,7 +92,7 @@ def _settle_ordinals(pieces: list[Piece], found: dict[int, int]) -> None:
             continue
         nxt = found.get(i + 1)
         ordinal = SLOTS[nxt].ordinal if nxt is not None else None
-        if ordinal is not None and run.ordinal[:-1].endswith(str(ordinal)):
+        if ordinal is not None and run.ordinal[:-1].rstrip().endswith(str(ordinal)):
             settle(run, len(str(ordinal)))
         else:
             run.tokens = []
@@ -121,6 +127,17 @@ def _row(label: str, reading: RowReading | None, unit: str = "", money: int | No
     return cells if determined else None
 
 
+def _review_row(row: str, cells: list[str | tuple[str, ...]]) -> Row | None:
+    """A reviews row as its own labelled row. The engine reads a reviews row from its label
+    only when at least three of its cells are numbers: a row with fewer is left out."""
+    if sum(isinstance(c, str) for c in cells) < 3:
+        return None
+    texts = [c if isinstance(c, str) else _alternatives(c) for c in cells]
+    if any(t is None for t in texts):
+        return None
+    return [_REVIEW_LABELS[row], *texts]  # type: ignore[list-item]
+
+
 def _active_columns(row: str, header: tuple[str, ...] | None) -> tuple[str, ...] | None:
     """The columns a row is printed under: its block's header, when it is one of the row's templates'."""
     known = {ACTIVE_2019[row], ACTIVE_2021.get(row)}
@@ -132,7 +149,7 @@ def _render(pieces: list[Piece], found: dict[int, int]) -> list[Row]:
     active: list[Row] = []
     header: tuple[str, ...] | None = None
     requests: dict[str, RowReading] = {}
-    reviews: list[Row] = []
+    reviews: list[Row | None] = []
     for i, s in found.items():
         slot, run = SLOTS[s], pieces[i].run
         if slot.table == "active":
@@ -153,14 +170,17 @@ def _render(pieces: list[Piece], found: dict[int, int]) -> list[Row]:
             if reading is not None:
                 requests[slot.row] = reading
         elif slot.row == REVIEWS:
-            row = _row(REVIEW_ROW_LABELS["review"], read_row(run.tokens, REVIEW_CELLS, REVIEW_KINDS, 5))
-            if row:
-                reviews = [[REVIEW_ROW_LABELS["review"], "行政诉讼"], row[1:]]
+            reading = read_row(run.tokens, REVIEW_CELLS, REVIEW_KINDS, len(REVIEW_COLUMNS))
+            if reading is not None:
+                cells = reading.cells()
+                width = len(REVIEW_COLUMNS)
+                for r, name in enumerate(REVIEW_ROWS):
+                    reviews.append(_review_row(name, cells[r * width:(r + 1) * width]))
         else:  # one reviews row (transposed, or a small table of its own)
             kinds = REVIEW_KINDS[:len(REVIEW_COLUMNS)]
-            row = _row(slot.labels[0], read_row(run.tokens, REVIEW_COLUMNS, kinds, len(REVIEW_COLUMNS)))
-            if row:
-                reviews.append(row)
+            reading = read_row(run.tokens, REVIEW_COLUMNS, kinds, len(REVIEW_COLUMNS))
+            if reading is not None:
+                reviews.append(_review_row(slot.row, reading.cells()))
     narrow_requests(requests)
     out = [r for r in active if len(r) > 1] if any(r[0] != "信息内容" for r in active) else []
     for row, reading in requests.items():
@@ -169,4 +189,4 @@ def _render(pieces: list[Piece], found: dict[int, int]) -> list[Row]:
         cells = _row(REQUEST_ROW_LABELS[row], reading)
         if cells:
             out.append(cells)
-    return out + reviews
+    return out + [r for r in reviews if r]

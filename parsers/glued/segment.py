@@ -34,10 +34,14 @@ from parsers.glued.tokens import Piece
 
 # Share of a label's characters that may differ (dropped, swapped) in a fuzzy match.
 _MAX_DISTANCE = 0.25
+# How much closer a misprinted label must be to one row's label than to any other's.
+_MARGIN = 0.1
 # Labels shorter than this are matched exactly only (规章, 总计, 其他).
 _MIN_FUZZY = 6
 # What a piece between two rows of one table costs the chain (a skipped run).
 _GAP_COST = 0.05
+# Labels found in one line beyond which it is no report (a report's three tables: ~45 rows).
+MAX_ANCHORS = 400
 # Pieces searched beyond an anchor where a gap is longer than the rows it may hold.
 _EDGE = 3
 _TRAILING = re.compile(r"(?:\([^()]*\)|[:：\s])+$")
@@ -177,15 +181,23 @@ def _chain(matches: list[Match]) -> list[Match]:
 
 def _fill_gap(tails: list[str], pieces: list[int], slots: range) -> list[Match]:
     """Pieces between two anchors aligned in order with the rows between them, by similarity."""
-    scored = [(i, s, 1.0 - fuzzy_distance(tails[i], SLOTS[s])) for i in pieces for s in slots]
-    scored = [Match(i, s, w) for i, s, w in scored if w > 1.0 - _MAX_DISTANCE - 1e-9]
-    return _chain(scored)
+    kept: list[Match] = []
+    for i in pieces:
+        close = sorted((fuzzy_distance(tails[i], SLOTS[s]), s) for s in slots)
+        close = [(d, s) for d, s in close if d <= _MAX_DISTANCE + 1e-9]
+        # A misprint as close to two rows' labels (申请人…行政机关不再处理…: two rows end so)
+        # names neither.
+        if close and (len(close) == 1 or close[1][0] - close[0][0] >= _MARGIN):
+            kept.append(Match(i, close[0][1], 1.0 - close[0][0]))
+    return _chain(kept)
 
 
 def align(pieces: list[Piece]) -> dict[int, int]:
     """Piece index → slot index for every piece that holds a template row's numbers."""
     tails = [label_tail(p.text) for p in pieces]
     anchors = [Match(i, s, 1.0) for i, tail in enumerate(tails) for s in exact_slots(tail)]
+    if len(anchors) > MAX_ANCHORS:  # the chain is quadratic in the anchors: no report has so many
+        return {}
     chain = _chain(sorted(anchors, key=lambda m: (m.piece, m.slot)))
     found = {m.piece: m.slot for m in chain}
     if not chain:

@@ -30,7 +30,8 @@ from parsers.glued.splits import Column, Split, splits, value
 
 # Steps of one row's split enumeration, and of the joint search over a table.
 SPLIT_BUDGET = 20000
-JOINT_BUDGET = 20000
+JOINT_BUDGET = 5000
+MAX_JOINT_READINGS = 64
 
 Number = int | Decimal
 Values = tuple[Number, ...]
@@ -113,6 +114,10 @@ def solve_jointly(readings: dict[str, RowReading], equations: list[Equation],
     ``None`` when nothing may be narrowed: no equation, no solution (the printed table
     does not add up) or over budget.
     """
+    # A row with very many readings takes no part (its sums could not narrow it within the budget).
+    wide = {r for r, rr in readings.items() if len(rr.readings) > MAX_JOINT_READINGS}
+    equations = [e for e in equations if not any(r in wide for r, _, _ in e)]
+    readings = {r: rr for r, rr in readings.items() if r not in wide}
     values = {r: [tuple(value(c) for c in reading) for reading in rr.readings] for r, rr in readings.items()}
     ambiguous = sorted((r for r in readings if len(readings[r].readings) > 1), key=lambda r: len(values[r]))
     equations = [e for e in equations if any(r in ambiguous for r, _, _ in e)]

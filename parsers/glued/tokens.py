@@ -21,10 +21,10 @@ _SIGN = "-−－+"
 _NUMBER = rf"[{_SIGN}]?\d+(?:,\d{{3}})*(?:\.\d+)?"
 # A run: numbers separated by spaces or a sign, and perhaps a trailing ordinal separator
 # (a digit followed by 、 or . and then text: ``2.其他…``).
-_RUN = re.compile(rf"{_NUMBER}(?:[ \t\u3000\u00a0]*{_NUMBER})*(?:[.、．](?=[^\d]))?")
+_RUN = re.compile(rf"{_NUMBER}(?:[ \t\u3000\u00a0]*{_NUMBER})*(?:[ \t\u3000\u00a0]*[.、．](?=[^\d]))?")
 _TOKEN = re.compile(rf"[{_SIGN}]?[\d.,]+")
 # A run that is only an ordinal (``1.`` before ``属于国家秘密``): part of the label.
-_ORDINAL_ONLY = re.compile(r"^\d{1,2}[.、．]$")
+_ORDINAL_ONLY = re.compile(r"^\d{1,2}\s*[.、．]$")
 # Money units printed after the amount (``13575394432.52元``).
 _MONEY_UNIT = re.compile(r"\s*(万元|亿元|元)")
 
@@ -70,7 +70,7 @@ def tokenize(line: str) -> list[Piece]:
             continue  # 1.属于国家秘密: the ordinal stays in the label's text
         ordinal = ""
         if run_text[-1] in ".、．":
-            digits = re.search(r"\d+[.、．]$", run_text)
+            digits = re.search(r"\d+\s*[.、．]$", run_text)
             ordinal = digits.group() if digits else ""
         text = line[text_start:match.start()]
         unit = _MONEY_UNIT.match(line, match.end())
@@ -83,7 +83,7 @@ def settle(run: Run, ordinal_digits: int) -> None:
     """Fill ``run.tokens``, the last ``ordinal_digits`` digits (and the separator) taken as an ordinal."""
     text = run.text
     if run.ordinal:
-        text = text[:-1]  # the separator
+        text = text[:-1].rstrip()  # the separator (``3 . 其他``: spaced)
         if ordinal_digits:
             text = text[:-ordinal_digits]
     run.tokens = _tokens(text)

@@ -297,3 +297,9 @@ def test_reviews_printed_row_by_row(reviews):
     facts = _facts(_requests_line({}) + reviews + "五、")
     got = [facts.get(K.key("reviews", r, c)) for r in K.REVIEW_ROWS for c in K.REVIEW_COLUMNS]
     assert got == [1, 0, 0, 0, 1, 2, 1, 0, 0, 3, 0, 0, 0, 0, 0]
+
+
+def test_hostile_lines_are_bounded():
+    """A line of thousands of labels and runs: refused by its size, not searched (no slow alignment)."""
+    assert glued_rows("予以公开1234567" * 3000) is None
+    assert glued_rows("规章1" * 6000) is None

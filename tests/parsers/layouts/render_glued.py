@@ -21,7 +21,7 @@ _VALUE = re.compile(r"[+\-−－]?[\d０-９][\d０-９,.．]*(?:元|件|项)?")
 
 def _misprint(text: str, rng: random.Random) -> str:
     """A long label with one inner character dropped, or a space inserted."""
-    if _VALUE.fullmatch(text) or len(text) < 8:
+    if _VALUE.fullmatch(text) or len(text) < 8 or "元" in text:  # 万元 → 元 would change what it says
         return text
     k = rng.randrange(2, len(text) - 1)
     return text[:k] + text[k + 1:] if rng.random() < 0.5 else text[:k] + " " + text[k:]
