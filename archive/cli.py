@@ -1,8 +1,9 @@
 """Archive commands: `db upgrade|reparse`, `ingest`, `reports`, `history`, `diff`, `events`, `export`."""
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from archive import db
+from archive import db, labels, links
 from parsers.errors import ParseError
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,30 @@ def _num(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
+
+
+@contextlib.contextmanager
+def _text_out(path: str):
+    """A text file to write CSV to (newline="" as the csv module wants), or stdout for '-'."""
+    if path == "-":
+        yield click.get_text_stream("stdout")
+        return
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from None
+    with out:
+        yield out
+
+
+def region_option(help_text: str):
+    """``--region CODE``: a prefix of an administrative code, checked."""
+    def check(_ctx, _param, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and not (value.isdigit() and len(value) <= 12):
+            raise click.BadParameter(f"{value!r} is not an administrative code prefix (digits, e.g. 11 or 110108)")
+        return value
+    return click.option("--region", callback=check, metavar="CODE", help=help_text)
 
 
 # --- db ---------------------------------------------------------------------------------
@@ -242,7 +267,7 @@ def _lookup(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except (NotFound, ValueError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from None
+        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
 @click.command("reports")
@@ -273,7 +298,7 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
 
 
 @click.command("history")
-@click.argument("agency")
+@click.argument("agency", metavar="AGENCY")
 @db_option
 @json_option
 def history(agency: str, db_url: str | None, as_json: bool) -> None:
@@ -293,12 +318,13 @@ def history(agency: str, db_url: str | None, as_json: bool) -> None:
         _dump(data)
         return
     click.echo(data["agency"])
-    names = ("requests", "granted", "denied", "unavailable", "not_processed", "total", "carried_forward",
-             "reviews", "litigation")
-    click.echo("year\t" + "\t".join(names) + "\tversions\tstatus\tviolations")
+    names = ("requests", "granted", "partially_granted", "denied", "unavailable", "not_processed", "other", "total",
+             "carried_forward", "reviews", "litigation")
+    click.echo("年度\t" + "\t".join(labels.FIGURE_LABELS[n] for n in names) + "\t版本\t状态\t勾稽问题")
     for y in data["years"]:
+        problems = "；".join(labels.violation_label(v) for v in y["violations"]) or "-"
         click.echo(f"{y['year']}\t" + "\t".join(_num(y[n]) for n in names)
-                   + f"\t{y['versions']}\t{y['status']}\t{','.join(y['violations']) or '-'}")
+                   + f"\t{y['versions']}\t{labels.status_label(y['status'])}\t{problems}")
         for flag in y["flags"]:
             click.echo(f"  ! {flag['message']}")
 
@@ -325,23 +351,25 @@ def diff(agency: str, year: int, from_number: int | None, to_number: int | None,
     if as_json:
         _dump(data)
         return
-    click.echo(f"{data['agency']} {data['year']}: version {data['from']} → {data['to']}")
+    click.echo(f"{data['agency']} {data['year']} 年度报告：版本 {data['from']} → {data['to']}"
+               f"（{labels.china_time(data['from_seen'])} → {labels.china_time(data['to_seen'])}）")
     for key, (old, new) in data["changes"].items():
-        click.echo(f"  {key}: {_num(old)} → {_num(new)}")
+        click.echo(f"  {labels.fact_label(key)}：{_num(old)} → {_num(new)}")
     for name, (old, new) in data["fields"].items():
-        click.echo(f"  {name}: {old} → {new}")
+        click.echo(f"  {labels.FIELD_LABELS.get(name, name)}：{labels.field_value(name, old)} → "
+                   f"{labels.field_value(name, new)}")
     for title in data["sections"]["removed"]:
-        click.echo(f"  - section {title}")
+        click.echo(f"  - 删除章节：{title}")
     for title in data["sections"]["added"]:
-        click.echo(f"  + section {title}")
+        click.echo(f"  + 新增章节：{title}")
     for hunk in data["paragraphs"]:
-        click.echo(f"  @ paragraph {hunk['at'] + 1}")
+        click.echo(f"  @ 第 {hunk['at'] + 1} 段")
         for p in hunk["old"]:
             click.echo(f"  - {p}")
         for p in hunk["new"]:
             click.echo(f"  + {p}")
     if data["from"] == data["to"]:
-        click.echo("  (only one version)")
+        click.echo("  （只有一个版本）")
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -356,8 +384,8 @@ def _since(value: str | None) -> dt.datetime | None:
 
 @click.command("events")
 @click.option("--since", help="Only events at or after this ISO date/time (UTC unless a zone is given).")
-@click.option("--kind", type=click.Choice(["new", "revised", "withdrawn", "restored", "overdue"]))
-@click.option("--agency", help="Only this agency's events.")
+@click.option("--kind", type=click.Choice(labels.EVENT_KINDS))
+@click.option("--agency", help="Only this agency's events (full name, or a unique part of it).")
 @db_option
 @json_option
 def events(since: str | None, kind: str | None, agency: str | None, db_url: str | None, as_json: bool) -> None:
@@ -375,38 +403,135 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
         _dump(rows)
         return
     for e in rows:
-        extra = f" ({len(e.get('changes') or {})} cells changed)" if e["kind"] == "revised" else ""
-        base = " [baseline]" if e["baseline"] else ""
-        click.echo(f"{e['at']}\t{e['kind']}{base}\t{e['agency']}\t{e['year'] or ''}\t{e['url'] or ''}{extra}")
+        extra = f"（{len(e.get('changes') or {})} 处数据变化）" if e["kind"] == "revised" else ""
+        base = "（首次收录）" if e["baseline"] else ""
+        year = f"{e['year']} 年度" if e["year"] else ""
+        url = links.original_url(e["url"]) or ""
+        click.echo(f"{labels.china_time(e['at'])}\t{labels.kind_label(e['kind'])}{base}\t{e['agency'] or '未知机关'}"
+                   f"\t{year}\t{url}{extra}")
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default="csv", show_default=True,
+              help="csv and jsonl for programs (keys as headers); xlsx for spreadsheets (Chinese headers).")
+@click.option("--excel", is_flag=True, help="CSV for Excel: UTF-8 BOM, CRLF and Chinese headers.")
 @click.option("--table", type=click.Choice(["active", "requests", "reviews"]), help="Only this table.")
+@click.option("--agency", help="Only this agency (full name, or a unique part of it).")
+@region_option("Only agencies whose region code starts with this (11 Beijing, 110108 海淀区).")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Only this report year.")
 @click.option("--all-versions", is_flag=True, help="Every version's cells, not only the latest.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file (default stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Output file (default stdout; xlsx needs a file or a pipe).")
 @db_option
-def export(fmt: str, table: str | None, all_versions: bool, output, db_url: str | None) -> None:
-    """Export the table cells as rows: agency, year, version, table, row, column, value, text.
+def export(fmt: str, excel: bool, table: str | None, agency: str | None, region: str | None, year: int | None,
+           all_versions: bool, output: str, db_url: str | None) -> None:
+    """Export the table cells as rows: agency, region, year, version, table, row, column,
+    its Chinese label, value, text, URL.
 
-    Streamed: safe on large archives.
+    Streamed: safe on large archives. `--excel` (or `--format xlsx`) for people with
+    spreadsheets: Chinese headers, and Excel reads the Chinese right.
 
     \b
     Example:
       nianbao export --format csv --table requests -o requests.csv
+      nianbao export --excel --region 11 --year 2023 -o 北京2023.csv
+      nianbao export --format xlsx --agency 北京市公安局 -o 北京市公安局.xlsx
     """
     from archive.queries import EXPORT_COLUMNS, export_cells
+    from archive.spreadsheets import write_csv, write_xlsx
+
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is a kind of CSV: use it without --format, or with --format csv")
+    if fmt == "xlsx" and output == "-" and sys.stdout.isatty():
+        raise click.UsageError("an xlsx file is binary: give -o FILE.xlsx (or pipe the output)")
+    keys = [k for k, _ in EXPORT_COLUMNS]
+    people = excel or fmt == "xlsx"
+    header = [label for _, label in EXPORT_COLUMNS] if people else keys
+    with _open(db_url, readonly=True)() as session:
+        rows = export_cells(session, table=table, all_versions=all_versions, agency=agency, region=region,
+                            year=year)
+        first = _lookup(next, rows, None) if agency else None  # resolve --agency before writing anything
+        rows = itertools.chain([first], rows) if first is not None else rows
+        try:
+            if fmt == "xlsx":
+                import io
+
+                target = io.BytesIO() if output == "-" else output
+                write_xlsx(target, "单元格", header, ([r[k] for k in keys] for r in rows))
+                if output == "-":
+                    sys.stdout.buffer.write(target.getvalue())
+            elif fmt == "csv":
+                with _text_out(output) as out:
+                    write_csv(out, header, ([r[k] for k in keys] for r in rows), bom=excel)
+            else:
+                with _text_out(output) as out:
+                    for row in rows:
+                        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise click.ClickException(f"{output}: {exc.strerror or exc}") from None
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+@click.command("coverage")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Report year (default: last year).")
+@region_option("Only agencies whose region code starts with this (11 Beijing, 110108 海淀区).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Also write the list as CSV (Chinese headers, BOM for Excel) to this file ('-' for stdout).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True,
+              help="Judge as on this day (for checks and tests; default today in China).")
+@db_option
+@json_option
+def coverage_command(year: int | None, region: str | None, csv_file: str | None, today, db_url: str | None,
+                     as_json: bool) -> None:
+    """Who published a year's annual report: on time, late (已补发), not yet due, overdue.
+
+    Per agency the archive follows: the legal deadline (31 Jan; 31 Mar for a people's
+    government's own report), the report's date and when the archive first saw it.
+    Counts by status, by region and by level, then the list.
+
+    \b
+    Example:
+      nianbao coverage --year 2024 --region 11
+      nianbao coverage --year 2024 --csv coverage-2024.csv
+      nianbao coverage --json
+    """
+    from archive.coverage import CSV_COLUMNS, coverage
+    from archive.spreadsheets import write_csv
 
     with _open(db_url, readonly=True)() as session:
-        rows = export_cells(session, table=table, all_versions=all_versions)
-        if fmt == "csv":
-            writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
-        else:
-            for row in rows:
-                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        data = coverage(session, year=year, region=region, today=today.date() if today else None)
+    if csv_file:
+        with _text_out(csv_file) as out:
+            write_csv(out, [label for _, label in CSV_COLUMNS],
+                      ([row.get(key) if key != "level" else labels.level_label(row.get(key)) for key, _ in CSV_COLUMNS]
+                       for row in data["rows"]), bom=True)
+        if csv_file == "-":
+            return
+    if as_json:
+        _dump(data)
+        return
+    _print_coverage(data)
 
 
-commands: list[click.Command] = [db_group, ingest, reports, history, diff, events, export]
+def _print_coverage(data: dict) -> None:
+    from archive.coverage import STATUS_LABELS
+
+    click.echo(f"{data['year']} 年度报告发布情况（截至 {data['today']}）")
+    click.echo("　".join(f"{STATUS_LABELS[k]} {n}" for k, n in data["counts"].items()))
+    for title, groups, name in (("按地区", data["by_region"], lambda c: c or "未知地区"),
+                                ("按层级", data["by_level"], lambda c: labels.level_label(c) or "未知层级")):
+        if len(groups) > 1:
+            click.echo(title + "：")
+            for group, counts in groups.items():
+                click.echo(f"  {name(group)}　" + "　".join(f"{STATUS_LABELS[k]} {n}" for k, n in counts.items() if n))
+    if not data["rows"]:
+        click.echo("没有需要发布该年度报告的机关", err=True)
+        return
+    click.echo("机关\t地区代码\t层级\t状态\t法定期限\t落款日期\t首次发现")
+    for r in data["rows"]:
+        click.echo(f"{r['agency']}\t{r['region_code'] or '-'}\t{labels.level_label(r['level']) or '-'}\t{r['label']}"
+                   f"\t{r['deadline']}\t{r['published'] or '-'}\t{r['first_seen'] or '-'}")
+
+
+commands: list[click.Command] = [db_group, ingest, reports, history, diff, events, export, coverage_command]

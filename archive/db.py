@@ -41,9 +41,12 @@ class ArchiveError(Exception):
 def database_url(explicit: str | None = None) -> str:
     """The archive's URL: ``--db`` if given, else ``$NIANBAO_DB``, else ``sqlite:///nianbao.db``.
 
-    A bare ``postgresql://`` URL is pointed at the psycopg 3 driver that the project installs.
+    A plain file path (``archive.db``, ``~/nianbao.db``) is a SQLite archive there. A bare
+    ``postgresql://`` URL is pointed at the psycopg 3 driver that the project installs.
     """
-    url = explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
+    url = (explicit or os.environ.get(ENV_VAR) or DEFAULT_URL).strip()
+    if "://" not in url and not url.startswith("sqlite:"):
+        url = "sqlite:///" + str(Path(url).expanduser().resolve())
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -150,13 +153,36 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise ArchiveError(f"cannot open the archive at {_safe(url)}: {exc.orig}") from exc
 
 
-def open_archive(url: str | None = None, *, readonly: bool = False) -> sessionmaker[Session]:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def require_existing(url: str) -> None:
+    """Raise ArchiveError unless the SQLite archive file exists (a read must not create one:
+    a typo in ``--db`` would otherwise show an empty archive)."""
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise ArchiveError(f"no archive at {path}; run nianbao crawl or pass --db")
+
+
+def open_archive(url: str | None = None, *, readonly: bool = False,
+                 must_exist: bool | None = None) -> sessionmaker[Session]:
     """A session factory for the archive at ``url``, upgraded to the newest schema.
 
     The upgrade runs once per process and URL. Use it as ``with Session.begin() as s:``.
-    ``readonly=True`` for sessions that only read (on SQLite they do not take the write lock).
+    ``readonly=True`` for sessions that only read (on SQLite they do not take the write lock);
+    a read-only open also requires the archive to exist (``must_exist``, default ``readonly``).
     """
     url = database_url(url)
+    if readonly if must_exist is None else must_exist:
+        require_existing(url)
     with _upgrade_lock:
         if url not in _upgraded:
             upgrade(url)

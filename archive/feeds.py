@@ -9,9 +9,10 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
+from archive.labels import KIND_LABELS
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
-KIND_LABELS = {"new": "新发布", "revised": "修订", "withdrawn": "撤回", "restored": "恢复", "overdue": "逾期未发布"}
 ENTRY_ID = "tag:nianbao,2026:event:{id}"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

@@ -21,18 +21,45 @@ class NotFound(LookupError):
 
 
 def find_agency(session: Session, name: str) -> Agency:
-    """The agency named ``name`` exactly, else the only agency whose name contains it."""
+    """The agency named ``name`` exactly, else the only agency whose name contains it.
+
+    This is what ``--agency`` means in every command. Several matches raise
+    :class:`AmbiguousAgency` naming them (so the user can pick one); none raises NotFound.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise NotFound("no agency named '' in the archive")
     agency = session.execute(sa.select(Agency).where(Agency.name == name)).scalar_one_or_none()
     if agency is not None:
         return agency
     like = session.execute(sa.select(Agency).where(Agency.name.contains(name, autoescape=True))
-                           .order_by(Agency.name).limit(6)).scalars().all()
+                           .order_by(Agency.name).limit(AMBIGUOUS_SHOWN + 1)).scalars().all()
     if len(like) == 1:
         return like[0]
     if not like:
-        raise NotFound(f"no agency named {name!r} in the archive")
-    names = ", ".join(a.name for a in like[:5])
-    raise NotFound(f"{name!r} matches several agencies ({names}{', …' if len(like) > 5 else ''}); give the full name")
+        raise NotFound(f"no agency named {_quote(name)} in the archive")
+    raise AmbiguousAgency(name, [a.name for a in like])
+
+
+AMBIGUOUS_SHOWN = 8
+
+
+class AmbiguousAgency(NotFound):
+    """``--agency`` is part of several agencies' names; ``candidates`` lists (some of) them."""
+
+    def __init__(self, name: str, candidates: list[str]):
+        self.name, self.candidates = name, candidates
+        shown = ", ".join(_quote(c) for c in candidates[:AMBIGUOUS_SHOWN])
+        more = ", …" if len(candidates) > AMBIGUOUS_SHOWN else ""
+        super().__init__(f"{_quote(name)} matches several agencies: {shown}{more}; give the full name or a unique part")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _quote(text: str) -> str:
+    """``'name'`` for messages, whatever quotes the name holds (never a stray quote at an end)."""
+    return "'" + text.replace("'", "\\'") + "'"
 
 
 def _report_rows(session: Session, where: list) -> list[tuple[Report, str, dict, str | None]]:
@@ -109,8 +136,8 @@ def history(session: Session, agency: str) -> dict[str, Any]:
             if forward is not None and over is not None and float(forward) != float(over):
                 entry["flags"].append({"check": "carry_over", "previous_carried_forward": forward,
                                        "carried_over": over,
-                                       "message": f"{report.year - 1} carried forward {_num(forward)}, "
-                                                  f"{report.year} carried over {_num(over)}"})
+                                       "message": f"{report.year - 1} 年结转下年度 {_num(forward)} 件，"
+                                                  f"{report.year} 年上年结转 {_num(over)} 件，两者不一致"})
         years.append(entry)
         previous = entry
     return {"agency": found.name, "agency_id": found.id, "region_code": found.region_code, "years": years}
@@ -160,25 +187,49 @@ def list_events(session: Session, *, since: dt.datetime | None = None, kind: str
     return [event_dict(event, name) for event, name in session.execute(stmt)]
 
 
-EXPORT_COLUMNS = ("agency", "year", "version", "table", "row", "column", "value", "text")
+#: The export's columns: keys for programs, Chinese headers for people (``--excel``, xlsx).
+EXPORT_COLUMNS: list[tuple[str, str]] = [
+    ("agency", "机关"), ("region_code", "行政区划代码"), ("year", "年度"), ("version", "版本"),
+    ("template", "模板"), ("table", "表"), ("row", "行"), ("column", "列"), ("label", "项目"),
+    ("value", "数值"), ("text", "原文"), ("url", "网址"), ("report_id", "报告编号"),
+]
 
 
 def export_cells(session: Session, *, table: str | None = None, all_versions: bool = False,
+                 agency: str | None = None, region: str | None = None, year: int | None = None,
                  batch: int = 2000) -> Iterator[dict[str, Any]]:
-    """The cells as rows (latest versions, or every version), streamed with a server-side cursor."""
+    """The cells as rows (latest versions, or every version), streamed with a server-side cursor.
+
+    Filters: ``agency`` (as ``--agency`` means everywhere: exact name or a unique part),
+    ``region`` (a region-code prefix), ``year``, ``table``. Each row carries the cell's
+    Chinese ``label`` beside its keys, the agency's region and the version's URL.
+    """
+    from archive.labels import fact_label
+
     reports = aliased(Report)
-    stmt = (sa.select(Agency.name, reports.year, Version.number, Cell.table_name, Cell.row_key, Cell.column_key,
-                      Cell.value, Cell.text)
+    stmt = (sa.select(Agency.name, Agency.region_code, reports.year, Version.number,
+                      Version.record["template"].as_string(), Cell.table_name, Cell.row_key, Cell.column_key,
+                      Cell.value, Cell.text, Document.url, reports.id)
             .select_from(Cell).join(Version, Version.id == Cell.version_id)
-            .join(reports, reports.id == Version.report_id).join(Agency, Agency.id == reports.agency_id))
+            .join(reports, reports.id == Version.report_id).join(Agency, Agency.id == reports.agency_id)
+            .outerjoin(Document, Document.id == sa.func.coalesce(Version.document_id, reports.document_id)))
     if not all_versions:
         stmt = stmt.where(Version.id == reports.latest_version_id)
     if table:
         stmt = stmt.where(Cell.table_name == table)
+    if agency:
+        stmt = stmt.where(reports.agency_id == find_agency(session, agency).id)
+    if region:
+        stmt = stmt.where(Agency.region_code.startswith(region, autoescape=True))
+    if year is not None:
+        stmt = stmt.where(reports.year == year)
     stmt = stmt.order_by(Cell.version_id, Cell.table_name, Cell.row_key, Cell.column_key)
     result = session.execute(stmt.execution_options(stream_results=True, yield_per=batch))
-    for row in result:
-        yield dict(zip(EXPORT_COLUMNS, (row[0], row[1], row[2], row[3], row[4], row[5], _num(row[6]), row[7])))
+    for name, region_code, year_, number, template, tbl, row, column, value, text, url, report_id in result:
+        yield {"agency": name, "region_code": region_code, "year": year_, "version": number,
+               "template": template, "table": tbl, "row": row, "column": column,
+               "label": fact_label(f"{tbl}/{row}/{column}"), "value": _num(value), "text": text, "url": url,
+               "report_id": report_id}
 
 
 def _num(value):

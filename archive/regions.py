@@ -69,3 +69,16 @@ def _level(rest: str, *, municipality: bool, base: str | None = "province") -> s
         cities = places.group(0).count("市") + (base == "city")
         return "city" if cities == 1 else "county"
     return base
+
+
+def region_name(code: str | None) -> str:
+    """The name of a region code for people (``110000`` -> ``北京``); the code itself when unknown."""
+    if not code:
+        return "未知地区"
+    code = code.ljust(6, "0")
+    if code == NATIONAL:
+        return "中央"
+    for name, province in PROVINCES.items():
+        if province == code:
+            return name
+    return code

@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from archive import snapshots
 from archive.changes import version_diff
+from archive.labels import EVENT_KINDS
 from archive.regions import infer_region
 from archive.models import (
     Agency, Cell, Crawl, Document, DocumentSnapshot, Event, Report, Source, Version, VersionSnapshot, utcnow,
@@ -44,7 +45,6 @@ from parsers.record import PARSER_VERSION, Record
 
 log = logging.getLogger(__name__)
 
-EVENT_KINDS = ("new", "revised", "withdrawn", "restored", "overdue")
 MAX_URL = 2000
 MAX_AGENCY = 200  # agencies.name
 

@@ -59,11 +59,15 @@ def challenge_kind(status: int, cookies: bytes, body: bytes) -> str | None:
 
 
 class AntiBotMiddleware:
-    """Downloader middleware: turn challenge/block pages into :class:`Blocked` errors.
+    """Downloader middleware: challenges passed where possible, block pages turned into
+    :class:`Blocked` errors.
 
-    Placed after (numbered above) the retry middleware so that it sees responses
-    first; blocked requests are counted per source (``nianbao/blocked/<source>``) and
-    the spider is told, so that the source's crawl is reported as blocked.
+    Placed after (numbered above) the retry middleware so that it sees responses first.
+    A 瑞数 or 加速乐 challenge is solved in the browser once per host and the request sent
+    again with the cookies that passed (:class:`crawler.challenges.Clearances`, which
+    also puts those cookies on every later request to the host). A WAF block page, or a
+    challenge that cannot be passed, is counted per source (``nianbao/blocked/<source>``)
+    and the spider told, so that the source's crawl is reported as blocked.
     """
 
     def __init__(self, crawler):
@@ -73,17 +77,51 @@ class AntiBotMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response):
-        cookies = b" ".join(response.headers.getlist(b"Set-Cookie"))
-        kind = challenge_kind(response.status, cookies, response.body)
-        if kind is None:
-            return response
+    @property
+    def clearances(self):
+        return getattr(self.crawler, "nianbao_clearances", None)
+
+    def process_request(self, request):
+        if self.clearances is not None and not request.meta.get("nianbao_render"):
+            self.clearances.apply(request)
+        return None
+
+    async def process_response(self, request, response):
+        render = request.meta.get("nianbao_render")
+        browser = request.meta.get("nianbao_browser")
+        if render == "challenge":
+            return response  # a solve: read by the Clearances that asked for it
+        if browser is not None:  # a rendered page: the browser already waited out any challenge
+            if browser.get("solved", True):
+                if self.clearances is not None:
+                    self.clearances.learn(request, browser)
+                return response
+            kind, reason = browser.get("kind") or "challenge", "not passed in the browser"
+        else:
+            cookies = b" ".join(response.headers.getlist(b"Set-Cookie"))
+            kind = challenge_kind(response.status, cookies, response.body)
+            if kind is None:
+                if self.clearances is not None:
+                    self.clearances.passed(request)
+                return response
+            reason = None
+            if kind in ("ruishu", "jiasule") and self.clearances is not None:
+                from crawler.challenges import Unsolvable
+
+                try:
+                    await self.clearances.solve(request, kind)
+                    return self.clearances.retry(request)
+                except Unsolvable as exc:
+                    reason = str(exc)
+        self._blocked(request, response, kind, reason)
+        raise Blocked(kind, request.url)
+
+    def _blocked(self, request, response, kind: str, reason: str | None) -> None:
         source = request.meta.get("source", "?")
         self.crawler.stats.inc_value(f"nianbao/blocked/{source}")
         self.crawler.stats.inc_value("nianbao/blocked")
         spider = self.crawler.spider
         if spider is not None and hasattr(spider, "note_blocked"):
-            spider.note_blocked(source, kind, request.url)
-        logger.warning("%s: %s challenge at %s (HTTP %s): not content, source marked blocked",
-                       source, kind, request.url, response.status)
-        raise Blocked(kind, request.url)
+            spider.note_blocked(source, kind, request.url + (f" ({reason})" if reason else ""))
+        logger.warning("%s: %s challenge at %s (HTTP %s)%s: not content, source marked blocked",
+                       source, kind, request.url, response.status, f": {reason}" if reason else "")

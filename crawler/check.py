@@ -6,6 +6,7 @@ links, hubs and pagination the generic discovery sees on it.
 """
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -16,8 +17,34 @@ from crawler import cms
 from crawler.antibot import challenge_kind
 from crawler.discovery import classify, links, parse_html
 from crawler.middlewares import page_codec
+from crawler.netguard import is_public, origin
 
 MAX_BYTES = 8 * 1024 * 1024
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the start URL's own origin or to a public address
+    (the crawl's rule, crawler.netguard, for this one-off check)."""
+
+    def __init__(self, start: str):
+        self.start = origin(start)
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = origin(newurl)
+        if target is None or target[0] not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to {newurl}: not an http(s) URL")
+        if target != self.start:
+            try:
+                addresses = {info[4][0] for info in socket.getaddrinfo(target[1], target[2])}
+            except OSError:
+                addresses = set()
+            if any(not is_public(a) for a in addresses):
+                raise urllib.error.URLError(f"redirected to {newurl}: a private or local address, refused")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _open(request: urllib.request.Request, start: str, timeout: float):
+    return urllib.request.build_opener(_GuardedRedirects(start)).open(request, timeout=timeout)
 
 
 @dataclass
@@ -44,8 +71,7 @@ def _robots_allowed(url: str, agent: str, timeout: float) -> bool | None:
     parser = urllib.robotparser.RobotFileParser()
     robots = urljoin(url, "/robots.txt")
     try:
-        with urllib.request.urlopen(urllib.request.Request(robots, headers={"User-Agent": agent}),
-                                    timeout=timeout) as answer:
+        with _open(urllib.request.Request(robots, headers={"User-Agent": agent}), url, timeout) as answer:
             parser.parse(answer.read(65536).decode("utf-8", "replace").splitlines())
     except urllib.error.HTTPError as exc:
         return exc.code not in (401, 403) or None
@@ -64,7 +90,7 @@ def check_url(url: str, agent: str, timeout: float = 30.0) -> CheckResult:
     request = urllib.request.Request(url, headers={"User-Agent": agent, "Accept-Encoding": "identity"})
     cookies = b""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with _open(request, url, timeout) as answer:
             status, body = answer.status, answer.read(MAX_BYTES)
             content_type = answer.headers.get("Content-Type")
             final_url = answer.url

@@ -21,19 +21,31 @@ COMMAND_MODULES = (
 )
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-v", "--verbose", count=True, help="More log output (-v: the crawl's log, -vv: debug).")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="Log at this level (instead of -v); a crawl then shows its log, not only one line per failure.")
 @click.version_option(package_name="nianbao")
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, log_level: str | None) -> None:
     """nianbao (年报): crawl, parse and archive government information-disclosure annual reports.
 
     \b
     Example:
       nianbao parse report.html --json
       nianbao crawl
+      nianbao -v crawl --source beijing-gaj
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
+    level = getattr(logging, log_level.upper()) if log_level else logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Whether the user asked for details: without, a crawl prints one line per failed
+    # source and its summary; with, Scrapy's log at this level (crawler.commands).
+    ctx.meta["nianbao.log_detail"] = bool(verbose or log_level)
+    ctx.meta["nianbao.log_args"] = (["--log-level", log_level] if log_level else
+                                    ["-" + "v" * verbose] if verbose else [])
 
 
 def _register() -> None:

@@ -25,11 +25,42 @@ _SOURCES_OPTION = click.option(
     help="Sources file (TOML). Default: $NIANBAO_SOURCES, else the list shipped with nianbao.")
 
 
+class UsageProblem(click.ClickException):
+    """A usage error in one line (exit status 2, as click's own usage errors): a bad
+    sources file, an unknown source name."""
+
+    exit_code = 2
+
+
+class SomeFailed(click.ClickException):
+    """Exit status 1 after the work was done and reported: some sources failed (the
+    lines above say which)."""
+
+    def show(self, file=None) -> None:
+        pass  # the failures were reported already, one line each
+
+
 def _load(sources_file: str | None, names=()) -> list[Source]:
     try:
         return select(load_sources(sources_file), list(names))
     except SourcesError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise UsageProblem(str(exc)) from None
+
+
+def _log_detail() -> bool:
+    """Whether the user asked for the log (``-v`` / ``--log-level`` on ``nianbao``)."""
+    ctx = click.get_current_context(silent=True)
+    return True if ctx is None else bool(ctx.find_root().meta.get("nianbao.log_detail"))
+
+
+def report_failures(summary: dict) -> list[str]:
+    """One line on stderr per source that could not be crawled; the names of those sources."""
+    failed = []
+    for name, src in summary["sources"].items():
+        if src.get("failed"):
+            click.echo(f"source {name}: {src['failed']}", err=True)
+            failed.append(name)
+    return failed
 
 
 def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -44,9 +75,9 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _state_dir() -> Path:
-    base = os.environ.get("NIANBAO_STATE_DIR") or os.path.join(
-        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "nianbao")
-    return Path(base)
+    from crawler.holds import state_dir
+
+    return state_dir()
 
 
 def default_jobdir(db_url: str, sources_file: str | None, names) -> Path:
@@ -74,7 +105,12 @@ def build_settings(*, sources_file=None, names=(), db=None, overrides=None, jobd
     elif jobdir:
         values["JOBDIR"] = str(jobdir)
     root = logging.getLogger().getEffectiveLevel()
-    values["LOG_LEVEL"] = logging.getLevelName(max(min(root, logging.WARNING), logging.DEBUG))
+    # Without -v a crawl prints one line per failed source and its summary, not Scrapy's log.
+    values["LOG_LEVEL"] = (logging.getLevelName(max(min(root, logging.WARNING), logging.DEBUG)) if _log_detail()
+                           else "CRITICAL")
+    if not _log_detail() and not sys.stderr.isatty():
+        # Progress lines only on a terminal (or with -v): a cron log gets the failures and the summary.
+        values["NIANBAO_PROGRESS_INTERVAL"] = 0
     settings.setdict(values, priority="cmdline")
     overrides = overrides or {}
     for name, value in overrides.items():
@@ -101,10 +137,16 @@ def run_crawl(settings) -> dict:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler)
+    from crawler.failures import NetworkTracebackFilter
+
+    # Scrapy (re)installs its log handler as the crawl starts; from then on: no traceback
+    # for a network error, ever (the message stays).
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(NetworkTracebackFilter())
     process.start()
     summary = getattr(crawler, "nianbao_summary", None)
     if summary is None:
-        raise click.ClickException("the crawl did not run to its end (see the log above)")
+        raise click.ClickException("the crawl did not run to its end (run with -v to see its log)")
     summary["finish_reason"] = crawler.stats.get_value("finish_reason")
     return summary
 
@@ -126,9 +168,14 @@ def print_summary(summary: dict, as_json: bool) -> None:
             status = "complete"
         else:
             status = f"incomplete ({src['incomplete_reason'] or 'distributed run'})"
+        if src.get("failed") and not src["blocked"]:
+            status = f"FAILED ({src['failed']})"
         events = ", ".join(f"{k} {v}" for k, v in sorted(src["events"].items())) or "no events"
-        click.echo(f"  {name}: {src['pages']} pages, {src['listed']} listed, {src['errors']} errors, "
-                   f"{events} — {status}")
+        click.echo(f"  {name}: {src['pages']} pages, {src.get('reports', 0)} reports listed, "
+                   f"{src['errors']} errors, {events} — {status}")
+    failed = [name for name, src in summary["sources"].items() if src.get("failed")]
+    if failed:
+        click.echo(f"failed: {len(failed)} of {len(summary['sources'])} sources ({', '.join(failed)})")
 
 
 @click.command()
@@ -148,9 +195,12 @@ def crawl(sources_file, names, overrides, db, jobdir, resume, redis_url, redis_k
     reports, archive them (versions and events), and report what happened per source.
 
     With no arguments it crawls the sources shipped with nianbao into the default archive.
-    A progress line is written to stderr; the summary to stdout. An interrupted crawl can
-    be continued with --resume. Many workers (on many machines) share one crawl with
-    --redis and one PostgreSQL archive with --db.
+    A progress line is written to stderr, and one line per source that could not be
+    crawled (`source NAME: cannot resolve host …`; the log with `nianbao -v crawl`); the
+    summary to stdout (--json: per source pages, reports, events, errors, complete).
+    Exit status 0 when every source was crawled, 1 when some failed, 2 for a usage error.
+    An interrupted crawl can be continued with --resume. Many workers (on many machines)
+    share one crawl with --redis and one PostgreSQL archive with --db.
 
     \b
     Examples:
@@ -180,12 +230,16 @@ def crawl(sources_file, names, overrides, db, jobdir, resume, redis_url, redis_k
     try:
         summary = run_crawl(settings)
     except SourcesError as exc:
-        raise click.ClickException(str(exc)) from None
-    if own_jobdir is not None and summary.get("finish_reason") == "finished":
+        raise UsageProblem(str(exc)) from None
+    finished = summary.get("finish_reason") == "finished"
+    if own_jobdir is not None and finished:
         shutil.rmtree(own_jobdir, ignore_errors=True)
     elif own_jobdir is not None:
         click.echo(f"crawl interrupted ({summary.get('finish_reason')}): continue it with --resume", err=True)
+    failed = report_failures(summary)
     print_summary(summary, as_json)
+    if failed or not finished:
+        raise SomeFailed("some sources failed")
 
 
 @click.group()
@@ -261,6 +315,9 @@ def sources_add(url, sources_file, name, agency, region, allow, deny, max_pages)
 def sources_check(targets, sources_file, timeout, as_json):
     """Fetch each source's start page and say what discovery found there.
 
+    Exit status 0 when every start page led somewhere, 1 when some failed (one line each
+    on stderr), 2 for a usage error.
+
     \b
     Examples:
       nianbao sources check beijing-gaj
@@ -277,15 +334,28 @@ def sources_check(targets, sources_file, timeout, as_json):
             continue
         known = known if known is not None else {s.name: s for s in _load(sources_file)}
         if target not in known:
-            raise click.ClickException(f"no source named {target!r} (see `nianbao sources list`)")
+            raise UsageProblem(f"no source named {target!r} (see `nianbao sources list`)")
         urls += [(target, u) for u in known[target].start_urls]
     results = []
     for label, url in urls:
         result = check_url(url, agent, timeout)
         results.append((label, result))
+    failed = False
+    for label, r in results:
+        problem = r.error or (None if (r.columns or r.reports or r.hubs) else
+                              "nothing that leads to annual reports on its start page")
+        if problem:
+            click.echo(f"source {label}: {problem}" if label != r.url else f"{r.url}: {problem}", err=True)
+            failed = True
     if as_json:
         click.echo(json.dumps([dict(r.to_dict(), source=label) for label, r in results], ensure_ascii=False, indent=1))
-        return
+    else:
+        _print_checks(results)
+    if failed:
+        raise SomeFailed("some sources failed the check")
+
+
+def _print_checks(results) -> None:
     for label, r in results:
         click.echo(f"{label}: {r.url}")
         if r.error:
@@ -300,6 +370,30 @@ def sources_check(targets, sources_file, timeout, as_json):
                 click.echo(f"    {item}")
         if not (r.columns or r.reports or r.hubs):
             click.echo("  ✗ nothing that leads to annual reports: give the column's URL as start URL")
+
+
+@sources.command("confirm")
+@click.argument("name")
+@click.option("--db", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+def sources_confirm(name, db):
+    """Release a source put on hold for adding too many new reports in one crawl.
+
+    A person has looked at the portal and finds its reports genuine: the next crawl of
+    the source goes on without the bound on new reports (once), and raises its events.
+
+    \b
+    Example:
+      nianbao sources confirm wenzhou --db postgresql://archive/nianbao
+    """
+    from archive.db import database_url
+    from crawler import holds
+
+    entry = holds.confirm(database_url(db), name)
+    if entry is None:
+        held = ", ".join(sorted(holds.load(database_url(db)))) or "none"
+        raise click.ClickException(f"no hold on {name!r} for this archive (sources on hold: {held})")
+    click.echo(f"{name}: confirmed (on hold since {entry['since']}: {entry['reason']}); "
+               "its next crawl goes on without the bound")
 
 
 _EVERY = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -324,23 +418,31 @@ def watch(ctx, every, times):
     """Crawl periodically: each run is `nianbao crawl` with the other options given here.
 
     Each crawl runs in its own process (a failing crawl is reported and the next one
-    still runs). For production a cron job or systemd timer is sturdier (docs/crawling.md).
+    still runs). With --times, the exit status is 1 when any of the runs failed.
+    For production a cron job or systemd timer is sturdier (docs/crawling.md).
 
     \b
     Example:
       nianbao watch --every 6h --db postgresql://archive/nianbao
     """
     interval = parse_every(every)
-    runs = 0
+    runs = failures = 0
+    log_args = ctx.find_root().meta.get("nianbao.log_args", [])
     while True:
         started = time.monotonic()
-        command = [sys.executable, "-c", "from crawler.cli import main; main()", "crawl", *ctx.args]
+        command = [sys.executable, "-c", "from crawler.cli import main; main()", *log_args, "crawl", *ctx.args]
         click.echo(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] starting a crawl", err=True)
         code = subprocess.call(command)
+        if code == 2:
+            raise UsageProblem("the crawl's options are wrong (see above); not repeating it")
         if code:
-            click.echo(f"the crawl exited with status {code}; the next one runs as planned", err=True)
+            failures += 1
+            click.echo(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] the crawl exited with status {code} "
+                       f"(some sources failed, see above); the next one runs as planned", err=True)
         runs += 1
         if times and runs >= times:
+            if failures:
+                raise SomeFailed("some crawls failed")
             return
         pause = max(0.0, interval - (time.monotonic() - started))
         click.echo(f"next crawl in {pause / 60:.0f} min", err=True)
@@ -376,9 +478,12 @@ def demo(db, as_json):
         summary = run_crawl(settings)
     finally:
         server.shutdown()
+    failed = report_failures(summary)
     print_summary(summary, as_json)
     if not as_json:
         _show_reports(db)
+    if failed:
+        raise SomeFailed("the sample portal could not be crawled")
 
 
 def _show_reports(db: str) -> None:

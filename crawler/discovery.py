@@ -58,8 +58,11 @@ def links(tree, base_url: str) -> list[Link]:
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(_SKIP_SCHEMES):
             continue
-        url = urldefrag(urljoin(base_url, href))[0]
-        if urlsplit(url).scheme not in ("http", "https"):
+        try:
+            url = urldefrag(urljoin(base_url, href))[0]
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                continue
+        except ValueError:  # a malformed href ("//[::1") costs that link, not the page
             continue
         text = clean(a.text_content())
         title = clean(a.get("title") or "")
@@ -73,10 +76,27 @@ def links(tree, base_url: str) -> list[Link]:
     return found
 
 
+# Bounds of a page parsed in the crawling process (the reactor's thread): libxml2 is
+# quadratic in the attributes of one element (200,000 of them took 34 s), so a tag longer
+# than any real one is dropped before parsing; and past MAX_PAGE_CHARS the rest is not read.
+MAX_TAG_CHARS = 8192
+MAX_PAGE_CHARS = 8 * 1024 * 1024
+_HUGE_TAG = re.compile(r"<[^<>]{%d,}>?" % MAX_TAG_CHARS)
+
+
+def bounded(text: str) -> str:
+    """``text`` without tags too long to be real and cut at :data:`MAX_PAGE_CHARS`."""
+    text = text[:MAX_PAGE_CHARS]
+    if len(text) > MAX_TAG_CHARS and _HUGE_TAG.search(text):
+        text = _HUGE_TAG.sub("", text)
+    return text
+
+
 def parse_html(text: str, base_url: str):
-    """An lxml tree of a decoded page (empty tree for empty or unparsable text)."""
+    """An lxml tree of a decoded page (empty tree for empty or unparsable text), bounded
+    in time: see :func:`bounded`."""
     try:
-        tree = lxml_html.fromstring(text or "<html></html>", base_url=base_url)
+        tree = lxml_html.fromstring(bounded(text) or "<html></html>", base_url=base_url)
     except (ValueError, lxml_html.etree.ParserError):
         tree = lxml_html.fromstring("<html></html>")
     return tree

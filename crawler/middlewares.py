@@ -93,6 +93,8 @@ class ConditionalRequestMiddleware(_ArchiveLookups):
             factory = state.read_session_factory(self.crawler)
             future = self.executor.submit(state.lookup, factory, request.url, self.policy)
             known = await asyncio.wrap_future(future)
+        # Whether the archive knows the URL (the new-report bound counts the unknown ones).
+        request.meta["nianbao_known"] = known is not None
         due, etag, last_modified = known or (True, None, None)
         if not due:
             self.crawler.stats.inc_value("nianbao/not_due")

@@ -219,13 +219,18 @@ class ArchivePipeline:
                 listed = set(st["listed"].get(name, ()))
                 if _unreached_attachments(session, name, listed):
                     listed |= _attachments_of_unread_pages(session, listed, self.fetched)
-                if complete and not listed:
+                if not listed and not stopped_early and not spider.redis_mode:
                     # An empty listing is more likely a broken page than every report withdrawn.
                     complete = False
+                    st["failed"].setdefault(name, "no annual report found from its start pages")
                     st["incomplete"].setdefault(name, "no report listed")
                 if stopped_early:
                     st["incomplete"].setdefault(name, f"stopped early ({reason})")
                 self.complete[name] = complete
+                if name in getattr(spider, "unbounded", ()) and not stopped_early:
+                    from crawler import holds
+
+                    holds.release(spider.db_url, name)  # confirmed by a person, and crawled
                 events.append((name, finish_crawl(session, crawl_id, listed_urls=listed, complete=complete)))
         return events
 
@@ -320,6 +325,9 @@ class ArchivePipeline:
                 "listed": len(st["listed"].get(name, ())),
                 "complete": self.complete.get(name, False),
                 "incomplete_reason": st["incomplete"].get(name),
+                "reports": len(st["reports"].get(name, ())),
+                "refused": stats.get_value(f"nianbao/refused/{name}", 0),
+                "failed": st["failed"].get(name),
                 "blocked": st["blocked"].get(name),
                 "errors": st["errors"].get(name, 0),
                 "events": dict(self.source_events.get(name, {})),
@@ -333,11 +341,25 @@ class ArchivePipeline:
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
+            # Requests refused by the origin guard (private addresses, other schemes).
+            "refused": stats.get_value("nianbao/refused", 0),
             "events": dict(self.event_counts),
             # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
             "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)
                              for key in ("parse", "lock", "archive")},
+            # The browser path: pages rendered (by why), challenges solved, Chromium's peak memory.
+            "browser": browser_summary(stats.get_stats()),
             "event_list": self.event_sample,
             "event_list_truncated": max(0, total - len(self.event_sample)),
             "sources": sources,
         }
+
+
+def browser_summary(stats: dict) -> dict:
+    """What the browser did in this crawl (empty when it was never needed)."""
+    keys = {"nianbao/browser/launched": "launched", "nianbao/browser/list": "lists",
+            "nianbao/browser/page": "pages", "nianbao/browser/challenge": "solves",
+            "nianbao/challenge/solved": "challenges_passed", "nianbao/challenge/unsolvable": "challenges_failed",
+            "nianbao/browser/unavailable": "unavailable", "nianbao/browser/peak_rss_mb": "peak_rss_mb",
+            "nianbao/browser/recycled": "recycled"}
+    return {name: stats[key] for key, name in keys.items() if key in stats}

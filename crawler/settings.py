@@ -5,6 +5,8 @@ host, an honest User-Agent with a contact URL. ``nianbao crawl -s NAME=VALUE`` o
 any of these the way ``scrapy crawl -s`` does. Settings of nianbao itself start with
 ``NIANBAO_``.
 """
+import shutil
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -44,13 +46,21 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (before robots.txt, and on every redirect hop): public addresses only.
+    "crawler.netguard.OriginGuardMiddleware": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.antibot.AntiBotMiddleware": 560,
+    "crawler.browser.BrowserMiddleware": 565,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
+    "crawler.bounds.NewReportBound": 585,
     "crawler.middlewares.EncodingMiddleware": 590,
 }
+# Connections only to public addresses (the hosts of start URLs excepted): DNS rebinding
+# cannot lead a crawl inside (crawler.netguard).
+TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 SPIDER_MIDDLEWARES = {
+    "crawler.bounds.CrawlBounds": 960,  # before the archive look-up (950) sees the requests
     "crawler.middlewares.ArchiveLookupSpiderMiddleware": 950,
 }
 ITEM_PIPELINES = {
@@ -59,7 +69,30 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
+    "crawler.challenges.Clearances": 510,
+    "crawler.browser.BrowserMemory": 520,
 }
+
+# --- the browser (scrapy-playwright), only for the pages that need one ---
+# Scrapy's own HTTP handler serves every other request; Chromium starts on the first
+# request that needs it (crawler.browser.BrowserDownloadHandler). Debian's chromium:
+# Playwright's downloaded browsers are never used.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.browser.BrowserDownloadHandler",
+    "https": "crawler.browser.BrowserDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium",
+    "headless": True,
+    "args": ["--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--mute-audio"],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 1  # one browser context per crawl
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # a few pages at once
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"  # no pictures, media, fonts
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers (its cookies, not Scrapy's jar)
+
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 60.0
 
@@ -79,9 +112,23 @@ NIANBAO_PARSE_BACKLOG = 0
 NIANBAO_YOUNG_DAYS = 400
 NIANBAO_RECHECK_YOUNG_HOURS = 0.0
 NIANBAO_RECHECK_OLD_HOURS = 24.0 * 7
+# Every crawl ends: folder depth per source (start page 0; a column, a year folder, a report
+# page listing others each one deeper; pagination stays), and new reports one source may
+# add in one crawl before it is stopped and put on hold until `nianbao sources confirm`.
+NIANBAO_MAX_DEPTH = 10
+NIANBAO_MAX_NEW_REPORTS = 1000
 # How many hops from a home page to look for the annual-report column.
 NIANBAO_DISCOVERY_HOPS = 2
 # Progress line on stderr every N seconds (0: off).
 NIANBAO_PROGRESS_INTERVAL = 5.0
+# The browser: seconds a page may take to come through a challenge and render; seconds to
+# wait for a script pager's next page; memory (MB, all Chromium processes) above which
+# the browser context is recycled; seconds between memory samples (0: no watch).
+NIANBAO_BROWSER_TIMEOUT = 30.0
+NIANBAO_BROWSER_STEP_TIMEOUT = 8.0
+NIANBAO_BROWSER_MAX_MEMORY_MB = 1024.0
+NIANBAO_BROWSER_MEMORY_INTERVAL = 5.0
+# Solves of one host's cookie challenge per crawl (its cookies expire: it is solved again).
+NIANBAO_CHALLENGE_MAX_SOLVES = 20
 # scrapy-redis: how long (s) an idle worker waits for others' requests before closing.
 NIANBAO_REDIS_IDLE_CLOSE = 30.0

@@ -10,7 +10,10 @@ column); discovery needs no per-site selectors. Optional keys::
     region = "北京市"
     allow = ["/zfxxgk/"]                        # regular expressions a followed URL must match (any)
     deny = ["/gate/big5/"]                      # ... and must not match
-    max_pages = 50                              # listing pages walked per column (default 200)
+    max_pages = 50                              # listing pages of the source, all columns (default 200)
+    max_depth = 6                               # folder depth from the start page (default NIANBAO_MAX_DEPTH)
+    max_new_reports = 3000                      # new reports in one crawl (default NIANBAO_MAX_NEW_REPORTS)
+    render = true                               # its pages need a browser (default: only those that show it)
 """
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ class Source:
     allow: list[str] = field(default_factory=list)
     deny: list[str] = field(default_factory=list)
     max_pages: int = DEFAULT_MAX_PAGES
+    render: bool = False  # render its pages in the browser (else only the pages that need it)
+    max_depth: int | None = None  # None: NIANBAO_MAX_DEPTH
+    max_new_reports: int | None = None  # None: NIANBAO_MAX_NEW_REPORTS
 
     def allows(self, url: str) -> bool:
         """Whether ``url`` passes this source's allow/deny patterns."""
@@ -65,7 +71,8 @@ def _check_url(url: object, where: str) -> str:
 def _source(entry: object, where: str) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"{where}: expected a table")
-    unknown = set(entry) - {"name", "start_urls", "agency", "region", "allow", "deny", "max_pages"}
+    unknown = set(entry) - {"name", "start_urls", "agency", "region", "allow", "deny", "max_pages", "render",
+                            "max_depth", "max_new_reports"}
     if unknown:
         raise SourcesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     name = entry.get("name")
@@ -93,8 +100,15 @@ def _source(entry: object, where: str) -> Source:
     for key in ("agency", "region"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise SourcesError(f"{where} ({name}): '{key}' must be a string")
+    for key in ("max_depth", "max_new_reports"):
+        if entry.get(key) is not None and (not isinstance(entry[key], int) or entry[key] < 1):
+            raise SourcesError(f"{where} ({name}): '{key}' must be a positive integer")
+    render = entry.get("render", False)
+    if not isinstance(render, bool):
+        raise SourcesError(f"{where} ({name}): 'render' must be true or false")
     return Source(name=name, start_urls=urls, agency=entry.get("agency"), region=entry.get("region"),
-                  allow=entry["allow"], deny=entry["deny"], max_pages=max_pages)
+                  allow=entry["allow"], deny=entry["deny"], max_pages=max_pages, render=render,
+                  max_depth=entry.get("max_depth"), max_new_reports=entry.get("max_new_reports"))
 
 
 def parse_sources(text: str, where: str = "sources") -> list[Source]:
@@ -153,6 +167,11 @@ def source_toml(source: Source, comment: str | None = None) -> str:
             lines.append(f"{key} = [" + ", ".join(_toml_str(p) for p in getattr(source, key)) + "]")
     if source.max_pages != DEFAULT_MAX_PAGES:
         lines.append(f"max_pages = {source.max_pages}")
+    if source.render:
+        lines.append("render = true")
+    for key in ("max_depth", "max_new_reports"):
+        if getattr(source, key) is not None:
+            lines.append(f"{key} = {getattr(source, key)}")
     return "\n".join(lines) + "\n"
 
 

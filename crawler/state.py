@@ -112,7 +112,7 @@ def lookup(factory, url: str, policy: RecheckPolicy) -> tuple[bool, str | None, 
     with factory() as session:
         info = documents_due(session, [url]).get(url)
     if info is None:
-        return True, None, None
+        return None  # unknown to the archive: due, no validators
     # documents_due carries the validators too (one query instead of two per request).
     return policy.due(info.first_seen, info.last_checked), info.etag, info.last_modified
 

@@ -39,7 +39,7 @@ def alerts_group() -> None:
 
 @alerts_group.command("add")
 @click.argument("url")
-@click.option("--agency", help="Only this agency (full name, e.g. 北京市公安局).")
+@click.option("--agency", help="Only this agency (full name, or a unique part of one in the archive).")
 @click.option("--region", metavar="PREFIX", help="Only agencies whose region code starts so (11 = 北京, 4403 = 深圳).")
 @click.option("--keyword", help="Only reports whose agency, title or text contains it.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(EVENT_KINDS),
@@ -49,7 +49,9 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
                 kinds: tuple[str, ...], db: str | None) -> None:
     """Subscribe an apprise URL to the events that pass the filters (all filters must match).
 
-    The subscription hears about events recorded from now on.
+    The subscription hears about events recorded from now on. --agency means what it
+    means everywhere: the exact name or a unique part of one; an agency the archive does
+    not know yet is accepted with a warning (it matches once its reports arrive).
 
     \b
     Example:
@@ -65,10 +67,30 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
         filters = Filters.build(agency=agency, region=region, keyword=keyword, kinds=kinds)
         Session = _sessions(db)
         with Session.begin() as session:
+            if agency:
+                filters = _resolve_agency(session, filters)
             sub_id = add_subscription(session, url, filters).id
     except (ChannelError, FilterError, DuplicateSubscription) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"subscription #{sub_id}: {mask_url(url.strip())} — {filters.describe()}")
+
+
+def _resolve_agency(session, filters: Filters) -> Filters:
+    """The subscription's agency as ``--agency`` means everywhere (archive.queries.find_agency)."""
+    from dataclasses import replace
+
+    from archive.alerts.filters import normalize
+    from archive.queries import AmbiguousAgency, NotFound, find_agency
+
+    try:
+        found = find_agency(session, filters.agency)
+    except AmbiguousAgency as exc:
+        raise FilterError(str(exc)) from None
+    except NotFound:
+        click.echo(f"warning: no agency named '{filters.agency}' in the archive yet; "
+                   "the subscription matches it once its reports arrive", err=True)
+        return filters
+    return replace(filters, agency=normalize(found.name))
 
 
 @alerts_group.command("list")

@@ -11,8 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-#: The event kinds a subscription may ask for (docs/architecture.md).
-EVENT_KINDS = ("new", "revised", "withdrawn", "restored", "overdue")
+# The event kinds a subscription may ask for: the archive's one list.
+from archive.labels import EVENT_KINDS
 
 
 class FilterError(ValueError):

@@ -1,15 +1,15 @@
-"""Alert messages in Chinese: one title and one body per event."""
+"""Alert messages in Chinese: one title and one body per event.
+
+Cells are named by their Chinese labels (archive.labels), times are Beijing time, and the
+links go to the archive's report and diff pages when ``NIANBAO_BASE_URL`` is set, else to
+the original report when it is an http(s) page.
+"""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-KIND_LABELS = {
-    "new": "新发布",
-    "revised": "已修订",
-    "withdrawn": "已撤下",
-    "restored": "已恢复",
-    "overdue": "逾期未发布",
-}
+from archive.labels import KIND_LABELS, china_time, fact_label, number
+from archive.links import base_url, event_links
 
 _MAX_CHANGES = 8
 
@@ -26,7 +26,7 @@ def _describe_change(change: Any) -> str:
         key = change.get("key") or change.get("field") or change.get("path") or change.get("cell")
         old, new = change.get("old"), change.get("new")
         if key is not None and ("old" in change or "new" in change):
-            return f"{key}：{old} → {new}"
+            return f"{fact_label(str(key))}：{number(old)} → {number(new)}"
         return "，".join(f"{k}={v}" for k, v in change.items())
     return str(change)
 
@@ -55,8 +55,12 @@ def _changes_lines(changes: Any) -> list[str]:
     return lines
 
 
-def format_event(event: Mapping[str, Any]) -> tuple[str, str]:
-    """`(title, body)` for one event dict (`nianbao events --json` form, plus optional `title`)."""
+def format_event(event: Mapping[str, Any], base: str | None = None) -> tuple[str, str]:
+    """`(title, body)` for one event dict (`nianbao events --json` form, plus optional `title`).
+
+    ``base`` is the web interface's public URL (default ``$NIANBAO_BASE_URL``).
+    """
+    base = (base or base_url() or "").rstrip("/") or None
     kind = event.get("kind") or ""
     label = KIND_LABELS.get(kind, kind)
     name = _report_name(event)
@@ -68,11 +72,13 @@ def format_event(event: Mapping[str, Any]) -> tuple[str, str]:
         lines.append(f"{name}截至目前未在归档中出现，已过法定发布期限{due}。")
     elif event.get("title"):
         lines.append(f"报告标题：{event['title']}")
-    if event.get("url"):
-        lines.append(f"链接：{event['url']}")
+    links = event_links(event, base)
+    for key, label in (("report", "档案页面"), ("diff", "版本差异"), ("agency", "机关页面"), ("original", "原文")):
+        if key in links:
+            lines.append(f"{label}：{links[key]}")
     lines += _changes_lines(event.get("changes"))
     if event.get("at"):
-        lines.append(f"时间：{event['at']}")
+        lines.append(f"时间：{china_time(event['at'])}")
     if event.get("id") is not None:
         lines.append(f"事件编号：#{event['id']}")
     return title, "\n".join(lines)

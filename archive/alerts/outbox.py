@@ -264,7 +264,8 @@ def deliver_pending(
     counts = {"overdue": 0, "enqueued": 0, SENT: 0, FAILED: 0, "retrying": 0, "deferred": 0, "lost": 0}
     if check_deadline:
         with session_factory.begin() as session:
-            counts["overdue"] = len(check_overdue(session, today, deadline=settings.deadline))
+            counts["overdue"] = len(check_overdue(
+                session, today, deadline=settings.deadline, government_deadline=settings.government_deadline))
     with session_factory.begin() as session:
         counts["enqueued"] = enqueue_new_events(session)
     started = utcnow()

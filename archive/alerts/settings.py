@@ -39,7 +39,8 @@ class AlertSettings:
     - ``batch``: deliveries claimed per transaction.
     - ``max_seconds``: a run stops claiming deliveries after this long (the rest waits
       for the next run), so that a crawl's end is never held up for long.
-    - ``deadline``: (month, day) of year Y+1 after which the report for year Y is overdue.
+    - ``deadline``: (month, day) of year Y+1 after which a department's report for year Y
+      is overdue; ``government_deadline`` the same for a people's government's overall report.
     """
 
     max_attempts: int = 8
@@ -51,6 +52,7 @@ class AlertSettings:
     batch: int = 20
     max_seconds: float = 300.0
     deadline: tuple[int, int] = (1, 31)
+    government_deadline: tuple[int, int] = (3, 31)
 
     @classmethod
     def from_env(cls, environ=None) -> "AlertSettings":
@@ -62,7 +64,7 @@ class AlertSettings:
             if raw is None or raw == "":
                 continue
             try:
-                if f.name == "deadline":
+                if f.name in ("deadline", "government_deadline"):
                     changes[f.name] = parse_deadline(raw)
                 elif f.type in ("int", int):
                     changes[f.name] = int(raw)

@@ -30,7 +30,8 @@ MAX_LIMIT = 200
 class Filters:
     """What a search is restricted to (``None`` means no restriction)."""
 
-    agency: str | None = None          # substring of the agency's name
+    agency: str | None = None          # substring of the agency's name (the web form)
+    agency_id: int | None = None       # one agency (the CLI's --agency, resolved as everywhere)
     region: str | None = None          # prefix of the agency's region code, e.g. "11" or "110105"
     year: int | None = None
     template: str | None = None        # "2019", "2021", "legacy", "unknown"
@@ -90,18 +91,18 @@ def _backend(session: Session):
     if name == "postgresql":
         from archive.search import postgres_trgm
         return postgres_trgm
-    raise QueryError(f"search is not supported on {name} databases")
+    raise QueryError(f"search is not supported on {name} databases", f"{name} 数据库不支持搜索")
 
 
 def search_result(session: Session, query: str, *, agency: str | None = None, region: str | None = None,
                   year: int | None = None, template: str | None = None, has_violations: bool | None = None,
-                  limit: int = 20) -> SearchResult:
+                  limit: int = 20, agency_id: int | None = None) -> SearchResult:
     """Like :func:`search`, with the parsed terms and the ``truncated`` flag."""
     terms = parse_query(query)
     if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}", f"结果数应在 1 到 {MAX_LIMIT} 之间")
     filters = Filters(agency=_clean(agency), region=_clean(region), year=year, template=_clean(template),
-                      has_violations=has_violations)
+                      has_violations=has_violations, agency_id=agency_id)
     backend = _backend(session)
     ranked, truncated = backend.ranked_ids(session, terms, filters, RANK_CANDIDATES)
     top = ranked[:limit]
@@ -121,10 +122,10 @@ def search_result(session: Session, query: str, *, agency: str | None = None, re
 
 def search(session: Session, query: str, *, agency: str | None = None, region: str | None = None,
            year: int | None = None, template: str | None = None, has_violations: bool | None = None,
-           limit: int = 20) -> list[Hit]:
+           limit: int = 20, agency_id: int | None = None) -> list[Hit]:
     """Reports whose latest text contains every term of ``query``, best first.
 
     Raises :class:`QueryError` (one-line message) for a query that cannot be searched.
     """
     return search_result(session, query, agency=agency, region=region, year=year, template=template,
-                         has_violations=has_violations, limit=limit).hits
+                         has_violations=has_violations, limit=limit, agency_id=agency_id).hits

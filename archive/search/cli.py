@@ -10,7 +10,7 @@ from archive.db import ArchiveError, database_url, open_archive
 
 @click.command("search")
 @click.argument("query")
-@click.option("--agency", help="Only agencies whose name contains this.")
+@click.option("--agency", help="Only this agency (full name, or a unique part of it).")
 @click.option("--region", help="Only agencies whose region code starts with this (e.g. 11, 110105).")
 @click.option("--year", type=click.IntRange(1900, 2100), help="Only reports on this year.")
 @click.option("--template", type=click.Choice(["2019", "2021", "legacy", "unknown"]), help="Only this template.")
@@ -30,15 +30,17 @@ def search_command(query: str, agency, region, year, template, violations, limit
       nianbao search 行政复议 --year 2021 --violations
       nianbao search "公安 复议" --region 11 --json
     """
+    from archive.queries import NotFound, find_agency
     from archive.search import QueryError, search
 
     try:
-        Session = open_archive(database_url(db_url))
+        Session = open_archive(database_url(db_url), readonly=True)
         with Session() as session:
-            hits = search(session, query, agency=agency, region=region, year=year, template=template,
-                          has_violations=violations, limit=limit)
-    except (QueryError, ArchiveError) as exc:
-        raise click.ClickException(str(exc)) from None
+            agency_id = find_agency(session, agency).id if agency else None
+            hits = search(session, query, region=region, year=year, template=template,
+                          has_violations=violations, limit=limit, agency_id=agency_id)
+    except (QueryError, ArchiveError, NotFound) as exc:
+        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return

@@ -21,6 +21,9 @@ def filter_sql(filters: "Filters", params: dict, doc_alias: str = "d") -> str:
     if filters.agency:
         params["f_agency"] = like_pattern(filters.agency)
         parts.append("a.name LIKE :f_agency ESCAPE '\\'")
+    if filters.agency_id is not None:
+        params["f_agency_id"] = int(filters.agency_id)
+        parts.append("a.id = :f_agency_id")
     if filters.region:
         params["f_region"] = like_pattern(filters.region)[1:]  # a prefix: no leading %
         parts.append("a.region_code LIKE :f_region ESCAPE '\\'")

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from archive.labels import EVENT_KINDS
 from archive.search import QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
 
 router = APIRouter(prefix="/api", tags=["api"])
 INT32 = 2**31 - 1
-Kind = Literal["new", "revised", "withdrawn", "restored", "overdue"]
+Kind = Literal[EVENT_KINDS]  # type: ignore[valid-type]  (the one list: archive.labels)
 Template = Literal["2019", "2021", "legacy", "unknown"]
 
 
@@ -63,6 +64,19 @@ class YearOut(BaseModel):
     status: str
     url: str | None
     updated_at: str | None
+    flags: list[dict[str, Any]] = []
+
+
+class PublicationOut(BaseModel):
+    """One year's publication status (archive.coverage): status key and its Chinese label."""
+    year: int
+    status: str
+    label: str
+    deadline: str
+    published: str | None
+    first_seen: str | None
+    reissued: bool
+    report_id: int | None
 
 
 class AgencyOut(BaseModel):
@@ -71,6 +85,7 @@ class AgencyOut(BaseModel):
     region: str | None
     level: str | None
     years: list[YearOut]
+    publication: list[PublicationOut] = []
 
 
 class VersionItem(BaseModel):

@@ -10,16 +10,18 @@ import math
 
 from markupsafe import Markup, escape
 
-# (title, [(figure name from archive.queries.FIGURES, label)])
-CHARTS: list[tuple[str, list[tuple[str, str]]]] = [
-    ("收到申请", [("requests", "本年新收申请"), ("carried_over", "上年结转"), ("carried_forward", "结转下年")]),
-    ("办理结果", [("granted", "予以公开"), ("partially_granted", "部分公开"), ("denied", "不予公开"),
-              ("unavailable", "无法提供"), ("not_processed", "不予处理"), ("other", "其他处理")]),
-    ("行政复议和行政诉讼", [("reviews", "行政复议"), ("litigation", "行政诉讼")]),
+from archive.labels import FIGURE_LABELS
+
+# (title, [figure names from archive.queries.FIGURES]); their labels are archive.labels'.
+CHARTS: list[tuple[str, list[str]]] = [
+    ("收到申请", ["requests", "carried_over", "carried_forward"]),
+    ("办理结果", ["granted", "partially_granted", "denied", "unavailable", "not_processed", "other"]),
+    ("行政复议和行政诉讼", ["reviews", "litigation"]),
 ]
 
-W, H = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
+# A narrow canvas: on a phone (about 360 px) the 14-unit labels still show at about 12 px.
+W, H = 420, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 32
 
 
 def _nice_max(value: float) -> float:
@@ -56,7 +58,10 @@ def line_chart(title: str, years: list[int], series: list[tuple[str, list[float 
         v = top * k / 4
         out.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
                    f'<text class="ylabel" x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
+    every = math.ceil(len(years) / 7)  # at most 7 year labels: they must not overlap on a phone
     for i, year in enumerate(years):
+        if (len(years) - 1 - i) % every:
+            continue
         out.append(f'<text class="xlabel" x="{x(i):.1f}" y="{H - 12}" text-anchor="middle">{int(year)}</text>')
     for s, (label, vs) in enumerate(series):
         cls = f"s{s % 6}"
@@ -90,7 +95,7 @@ def agency_charts(years: list[dict]) -> list[Markup]:
     ys = [y["year"] for y in years]
     charts = []
     for title, specs in CHARTS:
-        series = [(label, [y["figures"].get(name) for y in years]) for name, label in specs]
+        series = [(FIGURE_LABELS[name], [y["figures"].get(name) for y in years]) for name in specs]
         series = [(label, vs) for label, vs in series if any(v is not None for v in vs)]
         charts.append(line_chart(title, ys, series))
     return charts

@@ -24,7 +24,7 @@ def serve(host: str, port: int, db_url: str | None) -> None:
     from archive.web import create_app
 
     try:
-        Session = open_archive(database_url(db_url))
+        Session = open_archive(database_url(db_url), must_exist=True)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)

@@ -66,9 +66,49 @@ def agency(session: Session, agency_id: int) -> dict[str, Any]:
                       "figures": key_figures(record.get("facts") or {}),
                       "violations": list(record.get("violations") or []), "versions": row.version_count,
                       "status": "withdrawn" if row.withdrawn_at else "live", "url": row.url,
-                      "updated_at": _iso(row.updated_at)})
+                      "updated_at": _iso(row.updated_at), "flags": []})
+    _carry_over_flags(years)
     return {"id": found.id, "name": found.name, "region": found.region_code, "level": found.level,
-            "years": years}
+            "years": years, "publication": publication(session, agency_id)}
+
+
+def _carry_over_flags(years: list[dict[str, Any]]) -> None:
+    """Flag a year whose carried-over requests differ from the year before's carried-forward
+    (the cross-year check of ``nianbao history``)."""
+    for before, year in zip(years, years[1:]):
+        if before["year"] != year["year"] - 1:
+            continue
+        forward, over = before["figures"].get("carried_forward"), year["figures"].get("carried_over")
+        if forward is not None and over is not None and float(forward) != float(over):
+            year["flags"].append({"check": "carry_over", "previous_carried_forward": forward, "carried_over": over,
+                                  "message": f"{before['year']} 年结转下年度 {_num(forward)} 件，"
+                                             f"{year['year']} 年上年结转 {_num(over)} 件，两者不一致"})
+
+
+def _num(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def publication(session: Session, agency_id: int) -> list[dict[str, Any]]:
+    """The agency's publication status year by year (archive.coverage), newest first."""
+    from archive.coverage import agency_years
+
+    return [row.as_dict() for row in reversed(agency_years(session, agency_ids=[agency_id]))]
+
+
+def home(session: Session) -> dict[str, Any]:
+    """What the home page shows: counts, this year's publication, regions to browse."""
+    from archive.coverage import coverage
+
+    agencies = session.execute(sa.select(sa.func.count()).select_from(Agency)).scalar_one()
+    reports = session.execute(sa.select(sa.func.count()).select_from(Report)).scalar_one()
+    cov = coverage(session)
+    provinces = sa.func.substr(Agency.region_code, 1, 2)
+    regions = [{"code": (code or "") + "0000" if code else None, "prefix": code, "agencies": n}
+               for code, n in session.execute(sa.select(provinces, sa.func.count()).group_by(provinces)
+                                              .order_by(provinces))]
+    return {"agencies": agencies, "reports": reports, "coverage_year": cov["year"], "coverage": cov["counts"],
+            "regions": regions}
 
 
 def _versions(session: Session, report_id: int) -> list[dict[str, Any]]:

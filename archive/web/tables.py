@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.labels import column_label, fact_label, violation_label  # noqa: F401  (fact_label re-exported)
 from parsers import keys
 
 REQUEST_GROUPS = {
@@ -60,19 +61,13 @@ def violation_marks(violations: list[str]) -> tuple[set[str], list[str]]:
         rule, _, target = v.partition(":")
         if rule == "requests.row_sum":
             marks.add(keys.key("requests", target, "total"))
-            messages.append(f"“{keys.REQUEST_ROW_LABELS.get(target, target)}”一行：各类申请人之和不等于总计")
         elif rule == "requests.balance":
             marks.update(keys.key("requests", r, target) for r in ("new", "carried_over", "total", "carried_forward"))
-            messages.append(f"“{keys.REQUEST_COLUMN_LABELS.get(target, target)}”一列：本年新收+上年结转"
-                            "不等于办理结果总计+结转下年度继续办理")
         elif rule == "requests.outcomes_sum":
             marks.add(keys.key("requests", "total", target))
-            messages.append(f"“{keys.REQUEST_COLUMN_LABELS.get(target, target)}”一列：各项办理结果之和不等于总计")
         elif rule == "reviews.row_sum":
             marks.add(keys.key("reviews", target, "total"))
-            messages.append(f"“{keys.REVIEW_ROW_LABELS.get(target, target)}”：维持、纠正、其他、尚未审结之和不等于总计")
-        else:
-            messages.append(v)
+        messages.append(violation_label(v))
     return marks, messages
 
 
@@ -84,7 +79,7 @@ def _active(record: dict, template: str, marks: set[str]) -> Table:
     header_cols: tuple[str, ...] | None = None
     for row_key, cols in rows_spec.items():
         if cols != header_cols:  # a new block of the printed table, with its own column heads
-            rows.append(Row("信息内容", [Cell("", keys.ACTIVE_COLUMN_LABELS.get(c, c)) for c in cols], heading=True))
+            rows.append(Row("信息内容", [Cell("", column_label("active", row_key, c)) for c in cols], heading=True))
             header_cols = cols
         rows.append(Row(keys.ACTIVE_LABELS.get(row_key, row_key),
                         [_cell(record, keys.key("active", row_key, c), marks) for c in cols]))
@@ -142,25 +137,5 @@ def report_tables(record: dict) -> tuple[list[Table], list[str]]:
     return [_active(record, template, marks), _requests(record, template, marks), _reviews(record, marks)], messages
 
 
-TABLE_LABELS = {"active": "主动公开", "requests": "依申请公开", "reviews": "复议诉讼"}
-
-
-def fact_label(fact_key: str) -> str:
-    """A fact key in Chinese: ``requests/denied.state_secret/total`` -> ``依申请公开 · 属于国家秘密 · 总计``."""
-    try:
-        table, row, column = keys.split_key(fact_key)
-    except ValueError:
-        return fact_key
-    if table == "active":
-        base, _, sub = row.partition(".")
-        row_label = keys.ACTIVE_LABELS.get(base, base) + (f"（{sub}）" if sub else "")
-        col_label = keys.ACTIVE_COLUMN_LABELS.get(column, column)
-    elif table == "requests":
-        row_label = keys.REQUEST_ROW_LABELS.get(row, row)
-        col_label = keys.REQUEST_COLUMN_LABELS.get(column, column)
-    elif table == "reviews":
-        row_label = keys.REVIEW_ROW_LABELS.get(row, row)
-        col_label = keys.REVIEW_COLUMN_LABELS.get(column, column)
-    else:
-        return fact_key
-    return f"{TABLE_LABELS[table]} · {row_label} · {col_label}"
+# The cell labels are the archive's vocabulary (archive.labels); re-exported for the templates.
+__all__ = ["fact_label", "report_tables", "violation_marks"]

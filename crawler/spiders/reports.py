@@ -13,13 +13,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import cms
+from crawler import cms, list_apis, rendering
+from crawler.failures import reason as failure_reason
+from crawler.netguard import Refused
 from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
@@ -45,6 +48,8 @@ class ReportsSpider(scrapy.Spider):
         self._source_arg = [s for s in (source or "").split(",") if s]
         self.sources: dict[str, Source] = {}
         self.column_seen: dict[str, set[str]] = {}
+        self.content_seen: dict[str, dict[str, str]] = {}  # source → listing content hash → first URL
+        self.rendered_columns: set[str] = set()  # columns whose lists are built by script
         self.last_activity = time.monotonic()
 
     @classmethod
@@ -57,18 +62,24 @@ class ReportsSpider(scrapy.Spider):
         spider.redis_mode = bool(settings.get("NIANBAO_REDIS"))
         spider.idle_close = settings.getfloat("NIANBAO_REDIS_IDLE_CLOSE")
         spider.max_hops = settings.getint("NIANBAO_DISCOVERY_HOPS")
+        from archive.db import database_url
+
+        spider.db_url = database_url(settings.get("NIANBAO_DB"))
+        spider.unbounded = set()  # sources confirmed after a hold: no bound on new reports this once
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
         return spider
 
     # --- crawl state (per source) ---------------------------------------------------
 
     @property
     def crawl_state(self) -> dict:
-        """``listed``/``incomplete``/``blocked``/``errors`` per source (``self.state`` with JOBDIR)."""
+        """``listed``/``incomplete``/``failed``/``blocked``/``errors``/``pages``/``reports`` per source
+        (``self.state``, persisted with JOBDIR)."""
         st = getattr(self, "state", None)
         if st is None:
             self.state = st = {}
-        for key in ("listed", "incomplete", "blocked", "errors", "pages"):
+        for key in ("listed", "incomplete", "failed", "blocked", "errors", "pages", "reports", "budget", "stopped"):
             st.setdefault(key, {})
         return st
 
@@ -78,14 +89,40 @@ class ReportsSpider(scrapy.Spider):
     def note_incomplete(self, source: str, reason: str) -> None:
         self.crawl_state["incomplete"].setdefault(source, reason)
 
+    def note_failed(self, source: str, reason: str) -> None:
+        """The source could not be crawled (the first reason is kept): its crawl is
+        incomplete and ``nianbao crawl`` reports it in one line and exits 1."""
+        self.crawl_state["failed"].setdefault(source, reason)
+        self.note_incomplete(source, reason)
+
+    def stop_source(self, source: str, reason: str) -> None:
+        """Stop crawling a source (over its bound of new reports) and put it on hold."""
+        from crawler import holds
+
+        if source in self.crawl_state["stopped"]:
+            return
+        self.crawl_state["stopped"][source] = reason
+        self.note_failed(source, reason)
+        holds.hold(self.db_url, source, reason)
+        logger.warning("%s: %s", source, reason)
+
     def note_blocked(self, source: str, kind: str, url: str) -> None:
         """Called by the anti-bot middleware: the source was answered with a challenge page."""
         self.crawl_state["blocked"].setdefault(source, f"{kind} at {url}")
-        self.note_incomplete(source, f"blocked ({kind})")
+        self.note_failed(source, f"answered with a {kind} challenge page at {url}")
 
     def note_error(self, source: str) -> None:
         errors = self.crawl_state["errors"]
         errors[source] = errors.get(source, 0) + 1
+
+    def _on_spider_error(self, failure, response, spider):
+        # A bug met on one page (Scrapy logs its traceback, shown with -v): the source is
+        # reported, the rest of the crawl goes on.
+        source = response.meta.get("source", "?") if response is not None else "?"
+        self.note_error(source)
+        self.crawler.stats.inc_value("nianbao/errors")
+        self.note_failed(source, f"internal error on {response.url if response is not None else '?'}: "
+                                 f"{failure.type.__name__} (details with -v)")
 
     def _on_idle(self, spider):
         # With scrapy-redis, other workers may still add requests to the shared queue.
@@ -98,41 +135,92 @@ class ReportsSpider(scrapy.Spider):
         meta.update(source=source.name, kind=kind)
         if kind in ("report", "attachment"):
             meta["handle_httpstatus_list"] = DOCUMENT_STATUSES
+        if kind == "listing" and (source.render or meta.get("column") in self.rendered_columns):
+            meta.setdefault("nianbao_render", rendering.RENDER_LIST)
+        if meta.get("nianbao_render") == rendering.RENDER_LIST:
+            meta["max_pages"] = source.max_pages
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
+    def _rendered(self, response, render: str, callback) -> scrapy.Request:
+        """The same page again, through the browser (its content is built by script)."""
+        meta = {k: v for k, v in response.meta.items() if k in (
+            "source", "kind", "hops", "column", "page", "prev", "title", "agency", "year", "listed_as_report",
+            "parent", "handle_httpstatus_list", "nianbao_checked")}
+        meta["nianbao_render"] = render
+        if render == rendering.RENDER_LIST:
+            meta["max_pages"] = self._source(response).max_pages
+        self.crawler.stats.inc_value(f"nianbao/needs_browser/{render}")
+        return scrapy.Request(response.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+
+    def _holds(self) -> None:
+        """Sources on hold are left out (and fail, in one line); confirmed ones go unbounded once."""
+        from crawler import holds
+
+        for name, entry in holds.load(self.db_url).items():
+            if name not in self.sources:
+                continue
+            if entry.get("confirmed"):
+                self.unbounded.add(name)
+            else:
+                self.crawl_state["stopped"][name] = entry.get("reason", "on hold")
+                self.note_failed(name, f"on hold since {entry.get('since', '?')} ({entry.get('reason', '?')}); "
+                                       f"look at the portal, then: nianbao sources confirm {name}")
+
     async def start(self):
+        self._holds()
         for source in self.sources.values():
+            if source.name in self.crawl_state["stopped"]:
+                continue
             for url in source.start_urls:
-                yield self._request(url, self.parse_start, source, "start", hops=0)
+                render = {"nianbao_render": rendering.RENDER_LIST} if source.render else {}
+                yield self._request(url, self.parse_start, source, "start", hops=0, **render)
 
     def _source(self, response) -> Source:
         return self.sources[response.meta["source"]]
 
-    def _page(self, response) -> tuple[str, list[Link], int]:
-        """The page's decoded text, its links (with Hanweb datastore records), and how many records."""
+    def _page(self, response) -> tuple[str, list[Link], int, object]:
+        """The page's decoded text, its links (with Hanweb datastore records, and those of
+        the further pages a script pager showed in the browser), how many records, its tree."""
         self.last_activity = time.monotonic()
         source = response.meta.get("source", "?")
         pages = self.crawl_state["pages"]
-        pages[source] = pages.get(source, 0) + 1
+        more = response.meta.get("nianbao_more_pages") or []
+        pages[source] = pages.get(source, 0) + 1 + len(more)
         text = response.text if hasattr(response, "text") else ""
         tree = parse_html(text, response.url)
         found = links(tree, response.url)
+        for other in more:
+            found += links(parse_html(other, response.url), response.url)
         records = cms.hanweb_records(text)
         if records:
             snippet = parse_html("<ul>" + "".join(records) + "</ul>", response.url)
             found = links(snippet, response.url) + found
-        return text, found, len(records or [])
+        return text, found, len(records or []), tree
+
+    def _needs_list_render(self, response, tree, found, records: int) -> bool:
+        """A listing with no report link whose list a script builds (not yet rendered)."""
+        if response.meta.get("nianbao_render") or found.reports or records or found.year_folders:
+            return False
+        if list_apis.find(getattr(response, "text", ""), response.url):
+            return False  # a known CMS list API: read directly, no browser needed
+        return rendering.list_built_by_script(tree)
 
     # --- callbacks ------------------------------------------------------------------
 
     def parse_start(self, response):
         """A home page, a disclosure hub, or the column itself: find the column (or be it)."""
         source = self._source(response)
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
         found = classify(page_links, response.url)
         hops = response.meta.get("hops", 0)
-        if found.reports or records or found.year_folders:
+        apis = list_apis.find(text, response.url)
+        if not found.columns and self._needs_list_render(response, tree, found, records):
+            # The start page may be the column itself, its list built by script.
+            yield self._rendered(response, rendering.RENDER_LIST, self.parse_start)
+        if found.reports or records or found.year_folders or apis:
             # The start page is a column itself (or a home page listing reports).
+            if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
+                self.rendered_columns.add(response.url)
             yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
         for link in found.columns:
             if source.allows(link.url):
@@ -141,40 +229,65 @@ class ReportsSpider(scrapy.Spider):
             for link in found.hubs[:MAX_HUBS_PER_PAGE]:
                 if source.allows(link.url):
                     yield self._request(link.url, self.parse_start, source, "start", hops=hops + 1)
-        if not (found.reports or found.columns or found.hubs) and hops == 0:
+        if not (found.reports or found.columns or found.hubs) and hops == 0 and (
+                response.meta.get("nianbao_render") or not rendering.list_built_by_script(tree)):
             logger.warning("%s: no annual-report column or report link found at %s", source.name, response.url)
             self.crawler.stats.inc_value(f"nianbao/nothing_found/{source.name}")
 
     def parse_listing(self, response):
         """One page of an annual-report column (or of one year's folder in it)."""
         source = self._source(response)
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
+        if self._needs_list_render(response, tree, classify(page_links, response.url), records):
+            yield self._rendered(response, rendering.RENDER_LIST, self.parse_listing)
+            return
+        if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
+            self.rendered_columns.add(response.meta["column"])
+            if (response.meta.get("nianbao_browser") or {}).get("cut"):
+                self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
         yield from self._listing(response, source, text, page_links, records,
                                  column=response.meta["column"], page=response.meta.get("page", 0))
 
-    def _listing(self, response, source: Source, text: str, page_links: list[Link], records: int,
-                 column: str, page: int):
-        found = classify(page_links, response.url)
+    def _reports(self, source: Source, found, column: str) -> tuple[list[scrapy.Request], bool, str]:
+        """Requests for the reports a listing page shows that its column has not shown
+        yet; whether there were such; the fingerprint of the page's report set."""
         seen = self.column_seen.setdefault(column, set())
         reports = [link for link in found.reports if source.allows(link.url) or link.url in source.start_urls]
         fingerprint = hashlib.sha1("\n".join(sorted({l.url for l in reports})).encode()).hexdigest()
         new = [link for link in reports if link.url not in seen]
         for link in reports:
             self.note_listed(source.name, link.url)
+            self.crawl_state["reports"].setdefault(source.name, set()).add(link.url)
+        requests = []
         for link in new:
             seen.add(link.url)
             agency = title_agency(link.text) or source.agency
             meta = dict(title=link.text, agency=agency, year=title_year(link.text), listed_as_report=True)
             if is_attachment(link.url):
-                yield self._request(link.url, self.parse_document, source, "attachment", **meta)
+                requests.append(self._request(link.url, self.parse_document, source, "attachment", **meta))
             else:
-                yield self._request(link.url, self.parse_report, source, "report", **meta)
+                requests.append(self._request(link.url, self.parse_report, source, "report", **meta))
+        return requests, bool(new), fingerprint
+
+    def _listing(self, response, source: Source, text: str, page_links: list[Link], records: int,
+                 column: str, page: int):
+        found = classify(page_links, response.url)
+        requests, any_new, fingerprint = self._reports(source, found, column)
+        yield from requests
+        if self._looped(source.name, page_links, response.url):
+            return  # this listing already read under another URL: its links were followed once
+        if page == 0:
+            # A column whose list a script fetches from a known CMS API: read the API.
+            for api in list_apis.find(text, response.url):
+                if source.allows(api.page_url(api.first_page)):
+                    yield self._request(api.page_url(api.first_page), self.parse_api, source, "listing",
+                                        column=column, page=1, api=api.to_dict())
         for link in found.year_folders:
             if source.allows(link.url):
                 yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
         # Pagination. A page that brings no report not seen before in this column (or
         # repeats the previous page) ends the walk: a listing that never ends cannot trap us.
-        brought_new = bool(new) and fingerprint != response.meta.get("prev")
+        brought_new = any_new and fingerprint != response.meta.get("prev")
         if page > 0 and not brought_new:
             return
         nxt = page + 1
@@ -197,6 +310,48 @@ class ReportsSpider(scrapy.Spider):
         for url in targets:
             yield self._request(url, self.parse_listing, source, "listing", column=column, page=nxt,
                                 prev=fingerprint)
+
+    def _looped(self, source: str, page_links: list[Link], url: str) -> bool:
+        """Whether a listing page reads exactly like an earlier one of the source at another
+        URL (year folders nesting for ever, ``2023/2023/…``; a pager that repeats a page):
+        a loop found by content, whatever the URLs."""
+        def tail(link_url: str) -> str:
+            parts = urlsplit(link_url)
+            return parts.path.rsplit("/", 1)[-1] + "?" + parts.query
+
+        content = hashlib.sha1("\n".join(f"{l.text}\t{tail(l.url)}" for l in page_links).encode()).hexdigest()
+        first = self.content_seen.setdefault(source, {}).setdefault(content, url)
+        if first != url:
+            self.crawler.stats.inc_value(f"nianbao/listing_loops/{source}")
+            logger.info("%s: %s reads like %s (a loop): not followed further", source, url, first)
+            return True
+        return False
+
+    def parse_api(self, response):
+        """One page of a column's list API (JPaaS, gkmlpt, TRS trsapi): its reports, then the next page."""
+        source = self._source(response)
+        self._page_count(source.name)
+        api = list_apis.ListApi(**response.meta["api"])
+        text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+        answer = list_apis.api_links(api, text, response.url)
+        found = classify(answer.links, response.url)
+        column, page = response.meta["column"], response.meta.get("page", 1)
+        requests, any_new, fingerprint = self._reports(source, found, column)
+        yield from requests
+        number = api.first_page + page - 1  # the CMS's own page number of this answer
+        if not any_new or fingerprint == response.meta.get("prev"):
+            return  # nothing new on this page: the list is exhausted (or loops)
+        if answer.pages is not None and number >= answer.pages:
+            return
+        if page + 1 >= source.max_pages:
+            self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            return
+        if not api.page_size:  # gkmlpt states no page size: the first page's length is it
+            api.page_size = len(answer.links)
+        url = api.page_url(number + 1)
+        if source.allows(url):
+            yield self._request(url, self.parse_api, source, "listing", column=column, page=page + 1,
+                                api=api.to_dict(), prev=fingerprint)
 
     def _known_document_status(self, response, source: Source):
         if response.status == 304:
@@ -228,9 +383,15 @@ class ReportsSpider(scrapy.Spider):
         if not hasattr(response, "text"):  # a report link that serves a PDF/DOCX directly
             yield from self.parse_document(response)
             return
-        text, page_links, records = self._page(response)
+        text, page_links, records, tree = self._page(response)
         found = classify(page_links, response.url)
-        attachments = [link for link in found.attachments if link.url != response.url]
+        if not response.meta.get("nianbao_render") and not found.attachments and (
+                source.render or rendering.body_written_by_script(tree)):
+            # The body is written by a script: the page as the browser shows it is the document.
+            yield self._rendered(response, rendering.RENDER_PAGE, self.parse_report)
+            return
+        # The source's allow/deny rules apply to attachments too (a stranger's page links anywhere).
+        attachments = [link for link in found.attachments if link.url != response.url and source.allows(link.url)]
         for link in attachments:
             self.note_listed(source.name, link.url)
         yield self._item(response, source, [link.url for link in attachments])
@@ -266,18 +427,29 @@ class ReportsSpider(scrapy.Spider):
         self.last_activity = time.monotonic()
         request = failure.request
         source, kind = request.meta.get("source", "?"), request.meta.get("kind")
+        if failure.check(rendering.BrowserUnavailable):
+            # One line for the source (the browser's own warning shows with -v).
+            self.note_failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
+            self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
+            return
+        if failure.check(Refused):
+            if kind in ("start", "listing"):
+                self.note_failed(source, f"refused {request.url}: {failure.value.reason}")
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).
             if kind in ("start", "listing") and "robots.txt" in str(failure.value):
-                self.note_incomplete(source, "listing disallowed by robots.txt")
+                self.note_failed(source, f"robots.txt forbids {request.url}")
             return
         self.note_error(source)
         self.crawler.stats.inc_value(f"nianbao/errors/{source}")
         self.crawler.stats.inc_value("nianbao/errors")
         if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+            reason = f"{request.url} answered HTTP {failure.value.response.status}"
         else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        if kind in ("start", "listing"):
-            self.note_incomplete(source, f"{kind} page failed ({reason})")
+            reason = failure_reason(failure.value, request.url)
+        if kind == "start":
+            self.note_failed(source, reason)
+        elif kind == "listing":
+            self.note_failed(source, f"listing page failed: {reason}")
         logger.warning("%s: %s %s failed: %s", source, kind, request.url, reason)

@@ -1,15 +1,18 @@
 """`nianbao alerts` end to end on an SQLite archive and a real webhook receiver."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from archive import db
 from archive.alerts.cli import alerts_group
 from archive.alerts.deadline import last_due_year, today_in_china
+from archive.models import Report
 from tests.alerts.alerts_data import publish
 
 
@@ -87,10 +90,12 @@ def test_send_delivers_and_reports_counts(run, receiver, sqlite_url):
     counts = json.loads(out.output)
     assert (counts["enqueued"], counts["sent"], counts["failed"]) == (1, 1, 0)
     assert receiver.acked_pairs() == {("all", event): 1}
-    # Without --no-overdue, today's date decides: every year after 2023 whose deadline passed
-    # is overdue; only the latest one alerts (the older ones were history when first seen).
+    # Without --no-overdue, today's date decides: as if the archive had followed the agency
+    # since mid-2023, every year after 2023 whose deadline passed is overdue, each alerted once.
+    with Session.begin() as s:
+        s.execute(sa.update(Report).values(first_seen=dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)))
     late = last_due_year(today_in_china()) - 2023
-    sent = min(late, 1)
+    sent = late
     summary = run("send")
     assert summary.output.strip() == f"overdue raised {late}, queued {sent}, sent {sent}, retrying 0, failed 0"
     assert run("send").output.startswith("overdue raised 0, queued 0, sent 0")
@@ -100,3 +105,18 @@ def test_send_delivers_and_reports_counts(run, receiver, sqlite_url):
 def test_help_has_examples(run):
     for command in ("add", "list", "remove", "test", "send"):
         assert "Example:" in run(command, "--help").output
+
+
+def test_agency_filter_means_what_it_means_everywhere(run, sqlite_url):
+    Session = db.open_archive(sqlite_url)
+    with Session.begin() as s:
+        publish(s, "甲市公安局", 2023)
+        publish(s, "乙市公安局", 2023)
+    out = run("add", "json://127.0.0.1:9/a", "--agency", "甲市公")  # a unique part: resolved to the full name
+    assert out.exit_code == 0 and "agency=甲市公安局" in out.output
+    result = CliRunner().invoke(alerts_group, ["add", "json://127.0.0.1:9/b", "--agency", "公安局"])
+    assert result.exit_code == 1
+    assert "'公安局' matches several agencies: '乙市公安局', '甲市公安局'" in result.stderr
+    result = CliRunner().invoke(alerts_group, ["add", "json://127.0.0.1:9/c", "--agency", "丙县财政局"])
+    assert result.exit_code == 0 and "warning: no agency named '丙县财政局' in the archive yet" in result.stderr
+    assert "agency=丙县财政局" in result.stdout

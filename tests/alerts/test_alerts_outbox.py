@@ -52,8 +52,8 @@ def test_each_event_reaches_each_matching_subscription_once(Session, receiver, s
     # The message is in Chinese and names the report.
     title, body = next((t, b) for name, e, t, b in receiver.acked if (name, e) == ("revised", d))
     assert title == "【年报】已修订：北京市公安局 2023 年政府信息公开工作年度报告"
-    assert "变更 1 处：\n  · requests/new/total：10 → 11" in body
-    assert "链接：http://gov.example/" in body and f"事件编号：#{d}" in body
+    assert "变更 1 处：\n  · 依申请公开 · 本年新收政府信息公开申请数量 · 总计：10 → 11" in body
+    assert "原文：http://gov.example/" in body and f"事件编号：#{d}" in body
 
 
 def test_keyword_matches_the_latest_text_not_only_the_event(Session, receiver, settings):

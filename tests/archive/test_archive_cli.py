@@ -71,7 +71,8 @@ def test_history_figures_and_carry_over_flag(archive):
     assert years[2021]["flags"][0]["previous_carried_forward"] == 15
     assert years[2021]["flags"][0]["carried_over"] == 18
     text = run("history", "某市公安局", "--db", archive)
-    assert "2020 carried forward 15, 2021 carried over 18" in text
+    assert "2020 年结转下年度 15 件，2021 年上年结转 18 件，两者不一致" in text
+    assert "不予处理" in text and "not_processed" not in text
 
 
 def test_diff_shows_fact_and_paragraph_changes(archive):
@@ -80,7 +81,9 @@ def test_diff_shows_fact_and_paragraph_changes(archive):
     assert data["changes"]["requests/new/total"][1] == 999
     assert data["paragraphs"][0]["op"] == "insert" and "补充说明" in data["paragraphs"][0]["new"][0]
     text = run("diff", "某市公安局", "2021", "--from", "1", "--to", "2", "--db", archive)
-    assert "requests/new/total:" in text and "+ 补充说明" in text
+    # Chinese labels where people read (the keys stay in --json)
+    assert "依申请公开 · 本年新收政府信息公开申请数量 · 总计：" in text and "+ 补充说明" in text
+    assert "requests/new/total" not in text and "属于国家秘密" in text
     assert "no version 5" in fail("diff", "某市公安局", "2021", "--to", "5", "--db", archive)
     assert "no agency" in fail("diff", "不存在的局", "2021", "--db", archive)
 
@@ -95,6 +98,35 @@ def test_events_json_oldest_first_with_filters(archive):
     assert [e["kind"] for e in later] == ["revised"]
     assert json.loads(run("events", "--db", archive, "--since", "2999-01-01", "--json")) == []
     assert "not an ISO" in fail("events", "--db", archive, "--since", "yesterday")
+    text = run("events", "--db", archive)
+    assert "已修订" in text and "新发布" in text and "北京时间" in text and "revised" not in text
+    assert "http://a.example/2021.html" in text
+
+
+def test_agency_means_exact_or_unique_part_everywhere(archive):
+    # a unique part works in every reading command
+    assert json.loads(run("history", "某市公", "--db", archive, "--json"))["agency"] == "某市公安局"
+    assert len(json.loads(run("events", "--agency", "另一县", "--db", archive, "--json"))) == 1
+    assert json.loads(run("reports", "--agency", "某市", "--db", archive, "--json"))[0]["agency"] == "某市公安局"
+    out = fail("history", "公安局' OR '1", "--db", archive)
+    assert "no agency named" in out and len(out.strip().splitlines()) == 1
+
+
+def test_ambiguous_agency_lists_the_candidates(Session, db_url):
+    with Session.begin() as s:
+        for name in ("甲市公安局", "乙市公安局", "甲市公安局交通管理支队"):
+            record = make_record(name, 2021)
+            service.archive_document(s, url=f"http://c.example/{len(name)}{name}.html", data=page(record),
+                                     record=record)
+    for args in (["reports", "--agency", "公安局"], ["history", "公安局"], ["diff", "公安局", "2021"],
+                 ["events", "--agency", "公安局"], ["export", "--agency", "公安局"]):
+        out = fail(*args, "--db", db_url)
+        assert out.strip().splitlines() == [
+            "Error: '公安局' matches several agencies: '乙市公安局', '甲市公安局', '甲市公安局交通管理支队'; "
+            "give the full name or a unique part"], args
+    # the exact name wins over the longer names that contain it
+    assert {r["agency"] for r in json.loads(run("reports", "--agency", "甲市公安局", "--db", db_url, "--json"))} == {
+        "甲市公安局"}
 
 
 def test_export_csv_and_jsonl(archive):
@@ -119,3 +151,66 @@ def test_db_upgrade_is_idempotent_and_help_has_examples(db_url):
 def test_bad_database_url_is_one_line_error(tmp_path):
     output = fail("reports", "--db", f"sqlite:///{tmp_path}/missing/dir/x.db")
     assert output.startswith("Error:") and len(output.strip().splitlines()) == 1
+
+
+def test_export_for_spreadsheets_with_labels_and_filters(archive, tmp_path):
+    # --excel: BOM, CRLF, Chinese headers; the cell's Chinese label beside its keys
+    out = tmp_path / "cells.csv"
+    run("export", "--db", archive, "--excel", "--agency", "某市公安局", "--year", "2021", "--table", "active",
+        "-o", str(out))
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows and {r["机关"] for r in rows} == {"某市公安局"} and {r["年度"] for r in rows} == {"2021"}
+    assert {r["表"] for r in rows} == {"active"} and {r["版本"] for r in rows} == {"2"}
+    fee = next(r for r in rows if r["行"] == "fees" and r["列"] == "amount_wan")
+    assert fee["项目"] == "主动公开 · 行政事业性收费 · 本年收费金额（万元）"  # not 采购总金额
+    assert fee["网址"] == "http://a.example/2021.html" and fee["模板"] == "2021"
+    # plain CSV keeps key headers for programs
+    plain = list(csv.DictReader(io.StringIO(run("export", "--db", archive, "--year", "2020"))))
+    assert plain and {r["year"] for r in plain} == {"2020"} and "label" in plain[0] and "region_code" in plain[0]
+    # region filter: neither test agency is in Beijing
+    assert run("export", "--db", archive, "--region", "11").strip().count("\n") == 0
+    assert "administrative code" in fail("export", "--db", archive, "--region", "北京")
+    # a real workbook
+    book = tmp_path / "cells.xlsx"
+    run("export", "--db", archive, "--format", "xlsx", "--agency", "另一县人民政府", "-o", str(book))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(book, read_only=True).active
+    values = list(sheet.values)
+    assert values[0][:4] == ("机关", "行政区划代码", "年度", "版本")
+    assert len(values) > 10 and {v[0] for v in values[1:]} == {"另一县人民政府"}
+    assert "--excel is a kind of CSV" in fail("export", "--db", archive, "--excel", "--format", "jsonl")
+
+
+def test_read_commands_on_a_missing_archive_fail_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "nianbo.db"
+    for args in (["reports"], ["history", "某局"], ["diff", "某局", "2020"], ["events"], ["export"], ["coverage"],
+                 ["search", "公安"]):
+        out = fail(*args, "--db", str(typo))
+        assert out.strip().splitlines() == [f"Error: no archive at {typo}; run nianbao crawl or pass --db"], args
+        out = fail(*args, "--db", f"sqlite:///{typo}")
+        assert "no archive at" in out
+    assert not typo.exists()  # nothing was created
+    # the default ./nianbao.db too
+    monkeypatch.delenv("NIANBAO_DB", raising=False)
+    assert "no archive at" in fail("reports")
+    assert not (tmp_path / "nianbao.db").exists()
+
+
+def test_db_accepts_a_plain_path(archive, tmp_path, monkeypatch):
+    from archive import db
+
+    path = db.sqlite_path(db.database_url(archive))
+    if path is None:
+        pytest.skip("a plain path names a SQLite archive")
+    assert len(json.loads(run("reports", "--db", str(path), "--json"))) == 3
+    monkeypatch.chdir(path.parent)
+    assert len(json.loads(run("reports", "--db", path.name, "--json"))) == 3
+    # writing commands create the archive at a plain path
+    fresh = tmp_path / "new" / "archive.db"
+    fresh.parent.mkdir()
+    assert "up to date" in run("db", "upgrade", "--db", str(fresh))
+    assert fresh.is_file()

@@ -35,13 +35,13 @@ SLOW = "/trs/zwgk/gknb/202301/t20230120_11.html"  # answers after 1 s
 class Portals:
     """The fixture portals of one test: files in ``root``, served at ``base``."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, state=None, sources_toml=None):
         self.root = root
-        self.state = build.default_portals()
+        self.state = state or build.default_portals()
         self.state.write(root)
         self.server, self.base, self.handler = server.start(root, {FLAKY: "503-once", SLOW: "slow"})
         self.sources = root.parent / "sources.toml"
-        self.sources.write_text(build.sources_toml(self.base), encoding="utf-8")
+        self.sources.write_text((sources_toml or build.sources_toml)(self.base), encoding="utf-8")
 
     def requested(self, path: str) -> int:
         """How many times the server was asked for ``path``."""
@@ -62,9 +62,16 @@ def crawl(sources: Path, db: str, *args: str, jobdir: Path | None = None, timeou
         command += ["--jobdir", str(jobdir)]
     env = dict(os.environ, NIANBAO_STATE_DIR=str(sources.parent / "state"), PYTHONWARNINGS="ignore")
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
-    assert done.returncode == 0, f"crawl failed ({done.returncode}):\n{done.stderr[-4000:]}"
+    assert done.returncode in (0, 1), f"crawl failed ({done.returncode}):\n{done.stderr[-4000:]}"
     start = done.stdout.index("{")
-    return json.loads(done.stdout[start:])
+    summary = json.loads(done.stdout[start:])
+    # Exit status 1 exactly when a source failed (or the crawl was cut short), each said in one line.
+    failed = {name for name, src in summary["sources"].items() if src["failed"]}
+    assert done.returncode == (1 if failed or summary["finish_reason"] != "finished" else 0), done.stderr[-4000:]
+    lines = {line.split(":", 1)[0][len("source "):] for line in done.stderr.splitlines() if line.startswith("source ")}
+    assert lines == failed, done.stderr[-4000:]
+    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    return summary
 
 
 def archive_events(db: str) -> list[dict]:

@@ -16,7 +16,7 @@ from crawler.commands import parse_every
 def test_sources_list_default_and_json():
     result = CliRunner().invoke(main, ["sources", "list", "--json"])
     assert result.exit_code == 0, result.output
-    names = {s["name"] for s in json.loads(result.output)}
+    names = {s["name"] for s in json.loads(result.stdout)}
     assert {"beijing-gaj", "mva", "shandong-gb"} <= names
 
 
@@ -32,23 +32,23 @@ def test_sources_add_then_check_a_local_portal(portals, tmp_path):
     # The home page: discovery sees the hub (政务公开), no column yet.
     result = runner.invoke(main, ["sources", "check", "city", "--sources", str(mine), "--json"])
     assert result.exit_code == 0, result.output
-    home = json.loads(result.output)[0]
+    home = json.loads(result.stdout)[0]
     assert home["status"] == 200 and home["hubs"] and not home["reports"]
     # The column: report links, decoys left out, TRS pagination recognised.
     result = runner.invoke(main, ["sources", "check", f"{portals.base}/trs/zwgk/gknb/index.html", "--json"])
-    column = json.loads(result.output)[0]
+    column = json.loads(result.stdout)[0]
     assert len(column["reports"]) == 2 and not any("通知" in r or "要点" in r for r in column["reports"])
     assert any("createPageHTML" in p for p in column["pagination"])
     # A Hanweb column and a challenge page.
     hanweb = json.loads(runner.invoke(main, ["sources", "check", f"{portals.base}/hanweb/col/col100/index.html",
-                                             "--json"]).output)[0]
+                                             "--json"]).stdout)[0]
     assert len(hanweb["reports"]) == 3 and any("dataproxy" in p for p in hanweb["pagination"])
     blocked = json.loads(runner.invoke(main, ["sources", "check", f"{portals.base}/blocked/index.html",
-                                              "--json"]).output)[0]
+                                              "--json"]).stdout)[0]
     assert blocked["blocked"] == "ruishu"
     # robots.txt is asked first.
     private = json.loads(runner.invoke(main, ["sources", "check",
-                                              f"{portals.base}/trs/zwgk/gknb/private/x.html", "--json"]).output)[0]
+                                              f"{portals.base}/trs/zwgk/gknb/private/x.html", "--json"]).stdout)[0]
     assert private["error"] == "disallowed by robots.txt"
 
 

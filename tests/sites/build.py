@@ -63,6 +63,12 @@ class Entry:
         folder = "private" if self.private else f"{self.year + 1}01"
         if self.site == "years":
             return f"/years/gknb/{self.year}/t{self.year + 1}0120_{self.seed}.html"
+        if self.site == "jpaas":
+            return f"/jpaas/art/{self.year + 1}/1/20/art_500_{self.seed}.html"
+        if self.site == "gkmlpt":
+            return f"/gd/gkmlpt/content/0/{self.seed}/post_{self.seed}.html"
+        if self.site == "trsapi":
+            return f"/trsapi/zwgk/ndbg/{self.year + 1}01/t{self.year + 1}0120_{self.seed}.html"
         base = {"trs": "/trs/zwgk/gknb", "next": "/next/xxgk/ndbg", "page": "/page/info"}[self.site]
         return f"{base}/{folder}/t{self.year + 1}0120_{self.seed}.html"
 
@@ -218,6 +224,93 @@ def write_years(root: Path, entries: list[Entry]) -> None:
         (d / str(y) / "index.html").write_text(_page(f"{y}年", f'<ul class="list">{items}</ul>'), encoding="utf-8")
 
 
+# --- columns whose list a script fetches from a CMS list API (served by server.py) ---
+# Each API answers API_PAGE_SIZE entries a page, whatever page size is asked for.
+API_PAGE_SIZE = 2
+JPAAS_QUERY = ("{'webId':'8d828e408d90447786ddbe128d495e9e','pageId':'c52d8862a87d454582ed7c46513978d9',"
+               "'tplSetId':'209741b2109044b5b7695700b2bec37e','pageType':'column','tagId':'当前栏目_list',"
+               "'editType':'null','parseType':'bulidstatic'}")
+GKMLPT_SID = "755001"
+GKMLPT_COLUMN = 7
+TRS_CHANNEL = "247532"
+
+
+def api_record(entry: Entry) -> dict:
+    """One entry as the list APIs carry it (the server shapes it per CMS)."""
+    return {"title": entry.title, "url": entry.path(), "date": f"{entry.year + 1}-01-20", "seed": entry.seed}
+
+
+def write_jpaas(root: Path, entries: list[Entry]) -> None:
+    """A Hanweb JPaaS column: an empty list container filled by unitbuild.js from the API."""
+    d = root / "jpaas/col/col500"
+    d.mkdir(parents=True, exist_ok=True)
+    body = ('<div class="column-list" id="当前栏目_list">'
+            '<script url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
+            f'queryData="{JPAAS_QUERY}" src="/jpaas/static/unitbuild.js" type="text/javascript"></script></div>')
+    (d / "index.html").write_text(_page("政府信息公开年报_示例部", body), encoding="utf-8")
+    (root / "jpaas/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
+                                            encoding="utf-8")
+
+
+def write_gkmlpt(root: Path, entries: list[Entry]) -> None:
+    """A Guangdong gkmlpt platform: a hash-routed shell with the column tree in window._CONFIG."""
+    d = root / "gd/gkmlpt"
+    d.mkdir(parents=True, exist_ok=True)
+    tree = [{"id": 3, "name": "政策文件", "parent": 0}, {"id": GKMLPT_COLUMN, "name": "政府信息公开年报", "parent": 0},
+            {"id": 9, "name": "政府信息公开指南", "parent": 0}]
+    config = {"SID": GKMLPT_SID, "APP_URL": "/gd", "TREE": tree}
+    script = f"<script>window._CONFIG = {json.dumps(config, ensure_ascii=False)};</script>"
+    body = '<div id="app"></div><script src="/gd/gkmlpt/static/js/chunk-common.js"></script>'
+    (d / "index").write_text(_page("示例市政府信息公开平台", body, script=script), encoding="utf-8")
+    (root / "gd/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
+                                         encoding="utf-8")
+
+
+def write_trsapi(root: Path, entries: list[Entry]) -> None:
+    """A TRS column "动静结合": page 1 static, later pages from list2.trsapi by script."""
+    d = root / "trsapi/zwgk/ndbg"
+    d.mkdir(parents=True, exist_ok=True)
+    first = "".join(_li(e, "/trsapi/zwgk/ndbg/") for e in entries[:API_PAGE_SIZE])
+    script = ('<script type="text/javascript">\nvar searchParam = {"channelid": "' + TRS_CHANNEL + '", '
+              '"searchword": "", "classsql": "chnlid=1813", "page": 1, "prepage": ' + str(API_PAGE_SIZE) + '};\n'
+              'function loadPage(n) { searchParam.page = n; $.ajax({url: "/trsapi/trs-search/list2.trsapi", '
+              'type: "get", data: searchParam, dataType: "json", success: function (res) { render(res.data); '
+              'pagebar(res.pagebar); }}); }\n</script>')
+    body = f'<ul class="list">{first}</ul><div id="pagebar"></div>'
+    (d / "index.html").write_text(_page("年度报告_示例县", body, script=script), encoding="utf-8")
+    (root / "trsapi/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
+                                             encoding="utf-8")
+
+
+def api_portals() -> "Portals":
+    """The list-API portals: five reports behind each CMS's API."""
+    e = [Entry("jpaas", f"jp-{i}", "示例部", 2024 - i, 60 + i, title_agency=False) for i in range(5)]
+    e += [Entry("gkmlpt", f"gd-{i}", agency, 2023, 70 + i)
+          for i, agency in enumerate(["示例市发展和改革局", "示例市教育局", "示例市科学技术局", "示例市公安局", "示例市民政局"])]
+    e += [Entry("trsapi", f"ta-{i}", "示例县人民政府", 2024 - i, 80 + i) for i in range(5)]
+    return Portals(e)
+
+
+def api_sources_toml(base: str) -> str:
+    """A sources file for the list-API portals served at ``base``."""
+    return f'''
+[[source]]
+name = "jpaas-dept"
+start_urls = ["{base}/jpaas/col/col500/index.html"]
+agency = "示例部"
+
+[[source]]
+name = "gkmlpt-city"
+start_urls = ["{base}/gd/gkmlpt/index"]
+region = "示例市"
+
+[[source]]
+name = "trsapi-county"
+start_urls = ["{base}/trsapi/zwgk/ndbg/index.html"]
+agency = "示例县人民政府"
+'''
+
+
 @dataclass
 class Portals:
     """The state of all fixture portals (mutable between crawls)."""
@@ -236,6 +329,10 @@ class Portals:
         write_next(root, by_site("next"))
         write_page(root, by_site("page"))
         write_years(root, by_site("years"))
+        if by_site("jpaas") or by_site("gkmlpt") or by_site("trsapi"):
+            write_jpaas(root, by_site("jpaas"))
+            write_gkmlpt(root, by_site("gkmlpt"))
+            write_trsapi(root, by_site("trsapi"))
         (root / "robots.txt").write_text("User-agent: *\nDisallow: /trs/zwgk/gknb/private/\n", encoding="utf-8")
 
     def to_json(self) -> str:

@@ -8,6 +8,7 @@ Every request path is logged (``server.log``) so that tests can check what was f
 """
 from __future__ import annotations
 
+import html
 import json
 import threading
 import time
@@ -60,7 +61,72 @@ class FixtureHandler(StaticHandler):
         if parts.path == "/page/InfoPublic.aspx":
             self.endless(parse_qs(parts.query))
             return
+        if parts.path == "/api-gateway/jpaas-publish-server/front/page/build/unit":
+            self.jpaas(parse_qs(parts.query))
+            return
+        if parts.path.startswith("/gd/gkmlpt/api/all/"):
+            self.gkmlpt(parts.path.rsplit("/", 1)[-1], parse_qs(parts.query))
+            return
+        if parts.path == "/trsapi/trs-search/list2.trsapi":
+            self.trsapi(parse_qs(parts.query))
+            return
         super().do_GET()
+
+    # --- list APIs (shapes as the real CMSs answer; API_PAGE_SIZE entries a page) ---
+
+    def _records(self, name: str, page: int) -> tuple[list[dict], int]:
+        from build import API_PAGE_SIZE
+
+        records = json.loads((self.root / name).read_text(encoding="utf-8"))
+        return records[(page - 1) * API_PAGE_SIZE:page * API_PAGE_SIZE], len(records)
+
+    def send_json(self, data) -> None:
+        self.send_bytes(200, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json;charset=UTF-8")
+
+    def jpaas(self, query) -> None:
+        """Hanweb JPaaS unit build: ``{"data": {"html": …}}``, the pager as attributes."""
+        from build import API_PAGE_SIZE
+
+        if query.get("pageId", [""])[0] != "c52d8862a87d454582ed7c46513978d9" or "webId" not in query:
+            self.send_json({"success": False, "message": "参数错误", "data": None})
+            return
+        page = json.loads(query.get("paramJson", ['{"pageNo":1}'])[0]).get("pageNo", 1)
+        shown, total = self._records("jpaas/records.json", int(page))
+        items = "".join(f'<li><a href="{r["url"]}" title="{html.escape(r["title"])}" target="_blank">'
+                        f'{html.escape(r["title"])}</a><span>{r["date"]}</span></li>' for r in shown)
+        fragment = (f'<div class="page-content"><ul>{items}</ul></div>'
+                    f'<div class="pagination" rows="{API_PAGE_SIZE}" count="{total}" pageNo="{page}"></div>')
+        self.send_json({"success": True, "message": "操作成功", "data": {"html": fragment}})
+
+    def gkmlpt(self, column: str, query) -> None:
+        """gkmlpt ``api/all/<column>``: ``{"classify": …, "articles": […]}``; past the end, no articles."""
+        from build import GKMLPT_COLUMN, GKMLPT_SID
+
+        if column != str(GKMLPT_COLUMN) or query.get("sid", [""])[0] != GKMLPT_SID:
+            self.send_bytes(404, b"<html>404</html>", "text/html")
+            return
+        page = int(query.get("page", ["1"])[0] or 1)
+        shown, total = self._records("gd/records.json", max(page, 1))
+        base = f"http://{self.headers.get('Host')}"
+        articles = [{"id": r["seed"], "title": r["title"], "date": 1700000000, "publisher": "示例市",
+                     "identifier": f"11440000MB0000000X/{r['seed']}", "url": base + r["url"]} for r in shown]
+        self.send_json({"classify": {"id": GKMLPT_COLUMN, "name": "政府信息公开年报", "parent": 0,
+                                     "post_count": total}, "articles": articles})
+
+    def trsapi(self, query) -> None:
+        """TRS ``list2.trsapi``: documents and a ``pagebar``; the page past the last repeats it."""
+        from build import API_PAGE_SIZE, TRS_CHANNEL
+
+        if query.get("channelid", [""])[0] != TRS_CHANNEL or query.get("classsql", [""])[0] != "chnlid=1813":
+            self.send_json({"code": 1, "msg": "channelid error"})
+            return
+        records = json.loads((self.root / "trsapi/records.json").read_text(encoding="utf-8"))
+        pages = max(1, -(-len(records) // API_PAGE_SIZE))
+        page = min(int(query.get("page", ["1"])[0] or 1), pages)
+        shown, total = self._records("trsapi/records.json", page)
+        data = [{"doctitle": r["title"], "docpuburl": r["url"], "docreltime": r["date"]} for r in shown]
+        self.send_json({"code": 0, "data": data,
+                        "pagebar": {"page": page, "pagesize": API_PAGE_SIZE, "pagecount": pages, "total": total}})
 
     def dataproxy(self, query) -> None:
         records = json.loads((self.root / "hanweb/records.json").read_text(encoding="utf-8"))

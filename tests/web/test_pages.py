@@ -139,7 +139,7 @@ def test_feeds(site):
     client, ids = site
     root = _parse_feed(client.get("/feeds/events.atom"))
     titles = [e.findtext(ATOM + "title") for e in root.findall(ATOM + "entry")]
-    assert titles[0] == "修订：北京市公安局 2021 年度报告"
+    assert titles[0] == "已修订：北京市公安局 2021 年度报告"
     assert any(XSS in t for t in titles)  # hostile name survives as text (escaped in the XML)
     assert b"<script>" not in client.get("/feeds/events.atom").content
     summary = root.find(ATOM + "entry").findtext(ATOM + "summary")
