@@ -244,17 +244,29 @@ def fill_gaps(reader: "_Reader") -> None:
         if lo < hi:
             gaps.setdefault((lo, hi), []).append(run)
     for (lo, hi), runs in gaps.items():
+        if lo < 0 and hi >= len(seq):
+            continue  # no row of the template read anywhere: numbers of some other table
         slots = [(slot, cols) for slot, cols in seq[lo + 1:hi] if slot not in read]
+        # A fuzzy label or a bare run only in the table of an anchor beside the gap; a row of
+        # another table (the reviews rows after the requests table) only by its exact label.
+        near = {seq[n][0][0] for n in (lo, hi) if 0 <= n < len(seq)}
         if slots:
-            _fill(reader, runs, slots)
+            _fill(reader, runs, slots, near, bare_ok=lo >= 0 and hi < len(seq) and len(runs) == len(slots))
 
 
-def _fill(reader: "_Reader", runs: list[list[int]], slots: list[tuple[Slot, tuple[str, ...]]]) -> None:
+def _fill(reader: "_Reader", runs: list[list[int]], slots: list[tuple[Slot, tuple[str, ...]]],
+          near: set[str], bare_ok: bool) -> None:
     """Align the runs of one gap with its unread rows and place the pairs taken."""
     labels = [printed_label(reader, run) for run in runs]
-    bare_ok = len(runs) == len(slots)
-    scores = [[_score(reader, run, lab, slot, cols, bare_ok) for slot, cols in slots]
-              for run, lab in zip(runs, labels)]
+    scores = []
+    for run, lab in zip(runs, labels):
+        row_scores = []
+        for slot, cols in slots:
+            score = _score(reader, run, lab, slot, cols, bare_ok and slot[0] in near)
+            if slot[0] not in near and score < 100.0:
+                score = _NO_MATCH
+            row_scores.append(score)
+        scores.append(row_scores)
     found = _matchings(scores)
     if not found or not found[0][1]:
         return
