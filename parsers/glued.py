@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import product
 
 from parsers.arithmetic import violations
 from parsers.cells import money_wan, read_cell
@@ -170,14 +171,15 @@ def _find_rows(text: str, template: str) -> list[tuple[str, str, str]]:
     """(table, row, run) for every row whose label is found, in order, with the run after it."""
     found: list[tuple[str, str, int, int]] = []
     pos = 0
-    current = None
+    current, present = None, False
     for table, row, patterns in _patterns(template):
         if table != current:
             current = table
             start = _TABLE_START[table].search(text, pos)
-            if start is None:
-                return _runs(text, found)
-            pos = start.end()
+            present = start is not None
+            pos = start.end() if start else pos
+        if not present:
+            continue
         best = None
         for pattern in patterns:
             m = pattern.search(text, pos)
@@ -270,6 +272,24 @@ def _settle(reading: Reading, ambiguous: dict[str, list[list[str]]], template: s
                 _put(reading, "requests", row, REQUEST_COLUMNS, ok[0], False)
                 del ambiguous[row]
                 changed = True
+    # Rows ambiguous together (two rows of one column): every combination of their readings.
+    rows = list(ambiguous)
+    combos = 1
+    for row in rows:
+        combos *= len(ambiguous[row])
+    if len(rows) < 2 or combos > 256:
+        return
+    holding = []
+    for choice in product(*(ambiguous[row] for row in rows)):
+        trial = Reading(dict(reading.facts), dict(reading.raw), set(reading.blank))
+        for row, cells in zip(rows, choice):
+            _put(trial, "requests", row, REQUEST_COLUMNS, cells, False)
+        if not any(v.startswith(("requests.outcomes_sum", "requests.balance"))
+                   for v in violations(trial.facts, template, trial.blank)):
+            holding.append(choice)
+    if len(holding) == 1:
+        for row, cells in zip(rows, holding[0]):
+            _put(reading, "requests", row, REQUEST_COLUMNS, cells, False)
 
 
 def _put(reading: Reading, table: str, row: str, columns: tuple[str, ...], cells: list[str], yuan: bool) -> None:
