@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 
 from archive.normalize import paragraphs
+from archive.prose import prose
 
 
 def fact_changes(old: dict, new: dict) -> dict[str, list]:
@@ -47,9 +48,10 @@ def paragraph_diff(old_text: str, new_text: str) -> list[dict]:
     """What changed between two texts, paragraph by paragraph.
 
     Each hunk is ``{"op": "replace"|"insert"|"delete", "at": index in the old text,
-    "old": [paragraphs], "new": [paragraphs]}``; unchanged paragraphs are left out.
+    "old": [paragraphs], "new": [paragraphs]}``; unchanged paragraphs are left out. The
+    texts are compared as prose (archive.prose): their tables are diffed cell by cell.
     """
-    a, b = paragraphs(old_text), paragraphs(new_text)
+    a, b = paragraphs(prose(old_text)), paragraphs(prose(new_text))
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     hunks = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

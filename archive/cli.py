@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 64 * 1024 * 1024
 FETCH_TIMEOUT = 30.0
+# Database failures in a row after which `ingest` stops: the archive is down, not one file bad.
+MAX_DATABASE_FAILURES = 5
 
 db_option = click.option("--db", "db_url", envvar=db.ENV_VAR, metavar="URL",
                          help="Archive database URL (env NIANBAO_DB; default sqlite:///nianbao.db in the cwd).")
@@ -230,19 +232,33 @@ def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, sourc
     Session = _open(db_url)
     inputs = _inputs(targets)
     all_events: list[dict] = []
-    failures = 0
+    unparsed = failed = database_failures = 0
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_progress) as bar:
         for target in bar:
             try:
                 events, no_report = ingest_one(Session, target, agency=agency, year=year, source=source)
             except (ParseError, click.ClickException) as exc:
-                failures += 1
+                unparsed += 1
                 message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
                 click.echo(f"error: {message}", err=True)
                 continue
-            except db.ArchiveError as exc:
-                raise click.ClickException(str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
+                # A lost connection, a full disk, a bug on one hostile file: one line, and
+                # the next file is tried (a dropped connection is opened again).
+                failed += 1
+                from sqlalchemy.exc import DBAPIError
+
+                is_database = isinstance(exc, (DBAPIError, db.ArchiveError, OSError))
+                database_failures = database_failures + 1 if is_database else 0
+                click.echo(f"error: {target}: {db.error_line(exc) if is_database else _bug_line(exc)}", err=True)
+                if not is_database:
+                    log.debug("ingest of %s failed", target, exc_info=True)
+                if database_failures >= MAX_DATABASE_FAILURES:
+                    raise click.ClickException(f"stopped after {database_failures} database failures in a row "
+                                               f"({db.error_line(exc)})") from None
+                continue
+            database_failures = 0
             all_events.extend(events)
             if no_report:
                 hint = "; give --agency/--year" if "no agency" in no_report or "no year" in no_report else ""
@@ -255,8 +271,15 @@ def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, sourc
                     click.echo(f"{'unchanged':<9} {target}")
     if as_json:
         _dump(all_events)
-    if failures:
-        raise click.ClickException(f"{failures} of {len(inputs)} documents could not be parsed (stored as documents)")
+    if unparsed or failed:
+        parts = [f"{unparsed} could not be parsed (stored as documents)"] if unparsed else []
+        parts += [f"{failed} failed (not archived)"] if failed else []
+        raise click.ClickException(f"{unparsed + failed} of {len(inputs)} documents: {', '.join(parts)}")
+
+
+def _bug_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:300]
+    return f"internal error ({type(exc).__name__}: {text}); run with -vv for the traceback"
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -2,11 +2,16 @@
 
 SQLite is the embedded default (WAL, foreign keys, ``BEGIN IMMEDIATE`` so that two
 writers queue on the lock instead of failing on a read-to-write upgrade); PostgreSQL is
-the production target. Nothing here is a module-level singleton: engines and session
+the production target. The single-writer policy of SQLite lives here alone: every write
+transaction first takes an ``flock`` on ``<database>.lock`` (:class:`WriterLock`), a lock
+the kernel frees with its holder, so a writer that dies (out of memory, a crashing PDF
+library, SIGKILL) can never wedge the others. Nothing here is a module-level singleton: engines and session
 factories are cached per URL inside :func:`engine_for` / :func:`open_archive`.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
 import os
 import threading
@@ -59,7 +64,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # "begin" hook below decides how a transaction starts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # (WAL is set once by `upgrade`, after the file was found to be an archive: it is
+    # persistent, and a foreign database must be left as it was.)
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL + NORMAL: a killed process loses nothing committed; only a power cut may lose
     # the last transactions (never corrupts).
@@ -68,10 +74,104 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+class WriterLock:
+    """The single-writer lock of one SQLite archive: ``flock`` on ``<database file>.lock``.
+
+    Writers (crawl workers, the crawling process, ``nianbao ingest``, alerts) queue here
+    before ``BEGIN IMMEDIATE``: the kernel wakes the next one as soon as the holder lets
+    go, where SQLite's own busy handler sleeps in steps of up to 100 ms. The lock belongs
+    to an open file, so the kernel releases it when its process dies, however it dies:
+    a killed writer never leaves the others waiting (a ``multiprocessing.Lock`` would stay
+    taken for ever). A separate file, never the database itself: closing any descriptor
+    of the database file would drop SQLite's own POSIX locks of the process.
+
+    One lock is held per thread at a time: a thread that opens a second write transaction
+    while holding one does not wait for itself (it meets SQLite's busy timeout instead).
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._held = threading.local()
+
+    def acquire(self) -> int | None:
+        """Take the lock (blocking); the descriptor to release, or ``None`` if this thread holds it."""
+        if getattr(self._held, "fd", None) is not None:
+            return None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._held.fd = fd
+        return fd
+
+    def release(self) -> None:
+        """Let the next writer in (a no-op if this thread holds nothing)."""
+        fd = getattr(self._held, "fd", None)
+        if fd is not None:
+            self._held.fd = None
+            os.close(fd)  # closing the only descriptor of the open file drops the flock
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL (``None`` for an in-memory database)."""
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database)
+
+
+def _install_writer_lock(engine: sa.Engine, lock: WriterLock) -> None:
+    """Every transaction of ``engine`` takes ``lock`` before ``BEGIN IMMEDIATE`` and lets
+    go once its COMMIT or ROLLBACK has run (after it, not before: the next writer's
+    ``BEGIN IMMEDIATE`` would otherwise meet the lock still held and sleep)."""
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def begin(conn) -> None:
+        lock.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release()
+            raise
+
+    def commit(dbapi_connection) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            lock.release()
+
+    def rollback(dbapi_connection) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            lock.release()
+
+    event.listen(engine, "begin", begin)
+    dialect.do_commit, dialect.do_rollback = commit, rollback
+
+
 def _sqlite_begin(conn) -> None:
     # IMMEDIATE takes the write lock at the start: a writer that read first and wrote later
     # would otherwise fail with SQLITE_BUSY when another writer committed in between.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_read_only(dbapi_connection, _record) -> None:
+    # Readers (web pages, listings, exports, the crawler's look-ups) can never write by
+    # mistake, and never take the write lock: WAL lets them read beside the writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=1")
+    cursor.close()
 
 
 def _sqlite_begin_deferred(conn) -> None:
@@ -79,24 +179,79 @@ def _sqlite_begin_deferred(conn) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+CONNECT_TIMEOUT_VAR = "NIANBAO_DB_CONNECT_TIMEOUT"
+STATEMENT_TIMEOUT_VAR = "NIANBAO_DB_STATEMENT_TIMEOUT"
+DEFAULT_CONNECT_TIMEOUT = 10  # seconds
+DEFAULT_STATEMENT_TIMEOUT = 600  # seconds; 0: none
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return max(0.0, float(os.environ.get(name, default)))
+    except ValueError:
+        raise ArchiveError(f"${name} must be a number of seconds, not {os.environ[name]!r}") from None
+
+
+def _server_connect_args(url: str) -> dict:
+    """Timeouts for a PostgreSQL server: connecting (a server that accepts the connection
+    and never answers must not hang a command), each statement, and TCP keepalives (a
+    connection whose server vanished is noticed). The URL's own settings win."""
+    parsed = sa.engine.make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return {}
+    args: dict = {}
+    connect = _seconds(CONNECT_TIMEOUT_VAR, DEFAULT_CONNECT_TIMEOUT)
+    if connect and "connect_timeout" not in parsed.query:
+        args["connect_timeout"] = max(2, round(connect))  # libpq's minimum is 2 s
+    statement = _seconds(STATEMENT_TIMEOUT_VAR, DEFAULT_STATEMENT_TIMEOUT)
+    if statement and "options" not in parsed.query:
+        args["options"] = f"-c statement_timeout={round(statement * 1000)}"
+    if "keepalives" not in parsed.query:
+        args.update(keepalives=1, keepalives_idle=60, keepalives_interval=10, keepalives_count=5)
+    return args
+
+
 def _create_engine(url: str, readonly: bool) -> sa.Engine:
     try:
         if url.startswith("sqlite"):
             engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin_deferred if readonly else _sqlite_begin)
+            path = _sqlite_file(url)
+            if readonly:
+                event.listen(engine, "connect", _sqlite_read_only)
+                event.listen(engine, "begin", _sqlite_begin_deferred)
+            elif path is not None:
+                _install_writer_lock(engine, writer_lock(path))
+            else:
+                event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True)
+            engine = sa.create_engine(url, pool_pre_ping=True, connect_args=_server_connect_args(url))
+            if readonly and engine.dialect.name == "postgresql":
+                engine = engine.execution_options(postgresql_readonly=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise ArchiveError(f"cannot use database URL {url!r}: {exc}") from exc
     return engine
 
 
+_writer_locks: dict[str, WriterLock] = {}
+_writer_locks_lock = threading.Lock()
+
+
+def writer_lock(path: str) -> WriterLock:
+    """The process's :class:`WriterLock` for the SQLite file ``path`` (one per file)."""
+    with _writer_locks_lock:
+        lock = _writer_locks.get(path)
+        if lock is None:
+            lock = _writer_locks[path] = WriterLock(path + ".lock")
+    return lock
+
+
 def engine_for(url: str, readonly: bool = False) -> sa.Engine:
     """The engine for ``url`` (one per URL and process; SQLite gets WAL and foreign keys).
 
-    ``readonly`` engines on SQLite open plain deferred transactions, so a long read never
-    blocks the writers (WAL readers see a consistent snapshot).
+    ``readonly`` engines on SQLite open plain deferred transactions on ``query_only``
+    connections, so a long read never blocks the writers and never waits for them (WAL
+    readers see a consistent snapshot); the others queue on the file's :class:`WriterLock`.
     """
     key = (url, readonly)
     with _engines_lock:
@@ -109,10 +264,12 @@ def engine_for(url: str, readonly: bool = False) -> sa.Engine:
 def _after_fork_in_child() -> None:
     # A forked worker must not use the parent's pooled connections; SQLAlchemy's advice is
     # dispose(close=False): the child's pool forgets them without closing the parent's.
-    global _engines_lock
-    _engines_lock = threading.Lock()
+    global _engines_lock, _writer_locks_lock
+    _engines_lock, _writer_locks_lock = threading.Lock(), threading.Lock()
     for engine in _engines.values():
         engine.dispose(close=False)
+    for lock in _writer_locks.values():
+        lock._held = threading.local()  # the parent's held descriptor is not the child's to release
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -129,28 +286,94 @@ def alembic_config(url: str):
     return cfg
 
 
+def _check_schema(conn, cfg, url: str) -> None:
+    """Refuse a database that is not a nianbao archive, or one made by a newer nianbao.
+
+    A SQLite file with tables but no ``alembic_version`` is some other program's database:
+    migrating it would write our tables into it. A schema revision this nianbao does not
+    know comes from a newer version: going on would misread its tables.
+    """
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    names = sa.inspect(conn).get_table_names()
+    if conn.dialect.name == "sqlite" and names and "alembic_version" not in names:
+        shown = ", ".join(sorted(names)[:5]) + (", …" if len(names) > 5 else "")
+        raise ArchiveError(f"{_safe(url)} is not a nianbao archive (a SQLite database of something else, "
+                           f"tables: {shown}); give another --db")
+    current = MigrationContext.configure(conn).get_current_heads()
+    script = ScriptDirectory.from_config(cfg)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = [rev for rev in current if rev not in known]
+    if unknown:
+        raise ArchiveError(f"the archive at {_safe(url)} has schema {unknown[0]}, newer than this nianbao "
+                           f"knows (up to {script.get_current_head()}): upgrade nianbao to use it")
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run ``alembic upgrade`` on ``url`` (serialised between processes on PostgreSQL)."""
+    """Run ``alembic upgrade`` on ``url`` (serialised between processes on PostgreSQL).
+
+    Every failure is an :class:`ArchiveError` with one readable line: a server that cannot
+    be reached or does not answer in time, a file that is no SQLite database or the
+    database of another program, a schema from a newer nianbao, a full disk.
+    """
     from alembic import command
+    from alembic.util import CommandError
 
     engine = engine_for(url)
     cfg = alembic_config(url)
     try:
         with engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                # Migrations may build large indexes: no statement timeout for them.
+                conn.execute(sa.text("SET statement_timeout = 0"))
                 conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
                 conn.commit()
             try:
+                _check_schema(conn, cfg, url)
+                conn.rollback()
+                if conn.dialect.name == "sqlite":
+                    # Persistent in the file; outside any transaction (the raw connection).
+                    conn.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
                 conn.commit()
             finally:
-                if conn.dialect.name == "postgresql":
+                if postgres and not conn.invalidated:
                     conn.rollback()
                     conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+                    conn.execute(sa.text("RESET statement_timeout"))
                     conn.commit()
-    except sa.exc.OperationalError as exc:
-        raise ArchiveError(f"cannot open the archive at {_safe(url)}: {exc.orig}") from exc
+    except (sa.exc.DBAPIError, CommandError, OSError) as exc:
+        raise ArchiveError(f"cannot open the archive at {_safe(url)}: {error_line(exc)}") from exc
+
+
+def error_line(exc: BaseException) -> str:
+    """One readable line for a database failure (no traceback, no SQL, no parameters)."""
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split()) or type(orig).__name__
+    lowered = text.lower()
+    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC or "disk is full" in lowered \
+            or "no space left" in lowered:
+        return f"the disk is full ({text})"
+    if "disk i/o error" in lowered:
+        return f"the disk failed a write: full, over a file size limit or failing ({text})"
+    if "file is not a database" in lowered or "database disk image is malformed" in lowered:
+        return f"not a SQLite database, or a damaged one ({text})"
+    if "unable to open database file" in lowered:
+        return f"cannot open the database file ({text}): check the path and its directory"
+    if "statement timeout" in lowered:
+        return f"the database did not answer in time ({text}; NIANBAO_DB_STATEMENT_TIMEOUT)"
+    if "timeout expired" in lowered or "connection timeout" in lowered:
+        return f"the database server did not answer in time ({text}; NIANBAO_DB_CONNECT_TIMEOUT)"
+    if isinstance(exc, sa.exc.OperationalError) and ("connection" in lowered or "server" in lowered):
+        return f"lost the connection to the database ({text})"
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return f"{type(orig).__name__}: {text}"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -324,6 +324,8 @@ def _archive(session: Session, *, url: str, data: bytes, content_type: str | Non
         # PostgreSQL's unique index cannot hold much more (about 2,700 bytes a key).
         raise ValueError(f"URL longer than {MAX_URL} characters: {url[:80]}…")
     digest = snapshots.sha256(data)
+    parse_error, content_type, etag, last_modified, agency = without_nul(
+        (parse_error, content_type, etag, last_modified, agency))
     crawl = session.get(Crawl, crawl_id) if crawl_id is not None else None
     source_id = _source_id(session, source) if source else (crawl.source_id if crawl else None)
 
@@ -366,6 +368,22 @@ def _archive(session: Session, *, url: str, data: bytes, content_type: str | Non
     return events
 
 
+def without_nul(value):
+    """``value`` with NUL characters removed from every string in it (dicts, lists, tuples).
+
+    PostgreSQL can store no NUL in text or JSONB (``DataError``); a hostile or broken
+    document may hold some. They are dropped from what is stored as text on both backends
+    (the same record either way); the snapshot keeps the bytes as they came.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_nul(v) for v in value)
+    return value
+
+
 def record_dict(record: Record) -> dict[str, Any]:
     """``record.to_dict()`` without the deep copy (the archive only replaces top-level keys)."""
     return {name: getattr(record, name) for name in Record.__dataclass_fields__ if name != "text"}
@@ -380,7 +398,7 @@ def _parse(data: bytes, name: str) -> Record:
 def _apply_record(session: Session, doc: Document, record: Record, *, agency: str | None, year: int | None,
                   digest: str, previous_sha: str | None, at: dt.datetime, crawl: Crawl | None,
                   events: list[dict]) -> None:
-    rec = record_dict(record)
+    rec = without_nul(record_dict(record))
     if not rec.get("agency") and agency:
         rec["agency"] = agency
     if rec.get("year") is None and year is not None:
@@ -393,7 +411,7 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
         doc.parse_error = f"not a report ({missing})"
         doc.fingerprint, doc.parser_version = None, record.parser_version
         return
-    text = record.text or ""
+    text = without_nul(record.text or "")
     fp = fingerprint(rec, text)
     previous_fp = doc.fingerprint
     if previous_fp is not None and doc.parser_version != record.parser_version:
@@ -590,7 +608,7 @@ def _refingerprint(session: Session, digest: str | None, url: str, parser_versio
         record = _parse(snapshots.load(session, digest), url)
     except (ParseError, snapshots.SnapshotError):
         return None
-    return fingerprint(record.to_dict(), record.text)
+    return fingerprint(without_nul(record.to_dict()), without_nul(record.text or ""))
 
 
 def _reparse_version(session: Session, version: Version) -> bool:
@@ -601,10 +619,10 @@ def _reparse_version(session: Session, version: Version) -> bool:
     except (ParseError, snapshots.SnapshotError) as exc:
         log.warning("cannot re-parse version %s: %s", version.id, exc)
         return False
-    rec = record.to_dict()
+    rec = without_nul(record.to_dict())
     # Keep the identity the version was archived under (hints may have filled it).
     rec["agency"], rec["year"] = version.record.get("agency"), version.record.get("year")
-    version.record, version.text = rec, record.text or ""
+    version.record, version.text = rec, without_nul(record.text or "")
     version.parser_version = record.parser_version
     version.fingerprint = fingerprint(rec, version.text)
     session.execute(sa.delete(Cell).where(Cell.version_id == version.id))

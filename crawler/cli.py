@@ -21,10 +21,41 @@ COMMAND_MODULES = (
 )
 
 
+class _Nianbao(click.Group):
+    """The group, turning the archive's failures into one line (exit code 1) wherever a
+    command meets them: a database that cannot be opened or is from a newer nianbao, a
+    full disk, a lost PostgreSQL connection. Anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is the archive's
+            line = _archive_failure(exc)
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
+
+
+def _archive_failure(exc: Exception) -> str | None:
+    import errno
+
+    from archive.db import ArchiveError, error_line
+
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    try:
+        from sqlalchemy.exc import DBAPIError
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        return None
+    if isinstance(exc, DBAPIError) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        return f"archive: {error_line(exc)}"
+    return None
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Nianbao, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-v: the crawl's log, -vv: debug).")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
               help="Log at this level (instead of -v); a crawl then shows its log, not only one line per failure.")

@@ -1,29 +1,79 @@
-"""The work that runs in the worker processes of the parse pipeline: parse, then archive.
+"""The parse pool: worker processes that parse each fetched document and archive it.
 
-Module-level functions only (they are pickled by reference into the pool's workers).
-Both steps are CPU-heavy Python (extraction ~25-100 ms a page, archiving ~15 ms): done
-here, they run on every core and leave the crawling process's reactor free. Each worker
-opens its own connection pool to the archive (``archive.db`` caches one per URL and
-process); ``archive_document`` is the same code path as ``nianbao ingest``.
+Parsing (~25-100 ms a page) and archiving (~15 ms) are CPU-heavy Python: done in worker
+processes they run on every core and leave the crawling process's reactor free. Each
+worker opens its own connection pool to the archive (``archive.db`` caches one per URL
+and process); ``archive_document`` is the same code path as ``nianbao ingest``. On SQLite
+one worker writes at a time: ``archive.db`` queues the writers on a lock that the kernel
+frees with its holder, so a worker killed while writing never wedges the crawl.
+
+Crawled documents are hostile input, so every job is bounded (:class:`ParsePool`):
+
+- memory: ``RLIMIT_AS`` in each worker (``NIANBAO_PARSE_MEMORY_MB``): a parse that asks
+  for more gets ``MemoryError`` and the document is recorded as failed;
+- time: the parse step gets ``NIANBAO_PARSE_TIMEOUT`` seconds (``SIGALRM`` in the worker
+  ends a parse running Python code); a job still running ``JOB_GRACE`` seconds after
+  that (stuck in C code, or waiting) has its worker killed and replaced by the pool
+  (pebble), and the document is recorded as failed with the reason;
+- a worker that dies (SIGKILL, the OOM killer, a crashing PDF library) fails only its own
+  job, which is tried once more (the death may have been another's fault); a pool that
+  breaks as a whole (``BrokenProcessPool``) is started again once and its jobs re-queued.
+
+Module-level functions only run in the workers (pickled by reference).
 """
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import datetime as dt
+import logging
+import multiprocessing
 import os
+import resource
+import signal
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from pebble import ProcessExpired, ProcessPool
+
+logger = logging.getLogger(__name__)
+
+JOB_GRACE = 60.0  # seconds a job may run past its parse limit (lock wait, archiving) before its worker is killed
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_MB = 2048
+
+_PARSE_TIMEOUT = DEFAULT_TIMEOUT  # set in each worker by init_worker
+_MEMORY_MB = 0
 
 
-_WRITE_LOCK = None  # set in each worker by init_worker (SQLite: one writer at a time)
+class JobFailed(Exception):
+    """A job that the pool could not finish: its worker died, ran out of time, or the pool broke."""
 
 
-def init_worker(lock) -> None:
-    """Pool initializer: remember the crawl's write lock (``None`` on PostgreSQL), and
-    exit if the crawling process dies (a killed crawl must not leave workers behind)."""
-    global _WRITE_LOCK
-    _WRITE_LOCK = lock
+class ParseTimeout(Exception):
+    """Raised inside a worker by ``SIGALRM`` when a parse runs past its time limit."""
+
+
+# --- in the worker processes ------------------------------------------------------------------
+
+def init_worker(parse_timeout: float, memory_mb: int) -> None:
+    """Pool initializer: the job limits, and exit if the crawling process dies (a killed
+    crawl must not leave workers behind)."""
+    global _PARSE_TIMEOUT, _MEMORY_MB
+    _PARSE_TIMEOUT, _MEMORY_MB = parse_timeout, memory_mb
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _on_alarm(_signum, _frame) -> None:
+    raise ParseTimeout(f"parsing took more than {_PARSE_TIMEOUT:g} s")
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -46,15 +96,26 @@ def warm_up(db_url: str | None = None) -> bool:
 
 
 def parse_job(data: bytes, name: str, content_type: str | None = None):
-    """``parsers.parse``: (Record, None) or (None, a one-line error)."""
+    """``parsers.parse`` within the worker's limits: (Record, None) or (None, a one-line error)."""
     from parsers import ParseError, parse
 
+    if _PARSE_TIMEOUT:
+        signal.setitimer(signal.ITIMER_REAL, _PARSE_TIMEOUT)
     try:
         return parse(data, name, content_type=content_type), None
     except ParseError as exc:
         return None, f"{type(exc).__name__}: {exc}"
+    except ParseTimeout as exc:
+        return None, f"timed out: {exc}"
+    except MemoryError:
+        return None, f"out of memory: parsing needed more than the {_MEMORY_MB} MB limit"
+    except RecursionError:
+        return None, "parser failure (nesting too deep)"
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the crawl; it is recorded
         return None, f"parser failure ({type(exc).__name__}: {exc})"
+    finally:
+        if _PARSE_TIMEOUT:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def process_job(job: dict) -> dict:
@@ -63,7 +124,8 @@ def process_job(job: dict) -> dict:
     ``job``: ``db``, ``url``, ``body``, ``content_type``, ``source``, ``agency``, ``year``,
     ``etag``, ``last_modified``, ``crawl_id``, ``attachments`` (URLs the page links to) and
     ``listed_as_report`` (found by a report title). Returns ``{"events", "archived",
-    "parse_error", "template"}``.
+    "parse_error", "template"}`` and the seconds spent parsing, waiting for the archive's
+    write lock, archiving.
     """
     from archive.db import open_archive
 
@@ -76,11 +138,10 @@ def process_job(job: dict) -> dict:
         record.template = "unknown"
     is_report = record is not None and record.template != "unknown"
     factory = open_archive(job["db"])
-    lock = _WRITE_LOCK or contextlib.nullcontext()
-    with lock:
+    with factory.begin() as session:
+        session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
-        with factory.begin() as session:
-            result = _archive(session, job, record, error, is_report)
+        result = _archive(session, job, record, error, is_report)
     result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
                   archive_seconds=time.monotonic() - locked)
     return result
@@ -105,6 +166,16 @@ def _archive(session, job: dict, record, error: str | None, is_report: bool) -> 
             "template": record.template if record else None}
 
 
+def record_failure(job: dict, reason: str) -> dict:
+    """Store a document whose job failed (worker killed, out of time): its snapshot and the
+    reason as its parse error, by the same rule as :func:`process_job` (pages listed as
+    reports, and documents the archive knows). Runs in the crawling process, no parse."""
+    from archive.db import open_archive
+
+    with open_archive(job["db"]).begin() as session:
+        return _archive(session, job, None, reason, is_report=False)
+
+
 def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
     """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
     (a ``restored`` when a withdrawn document answers again)."""
@@ -113,7 +184,106 @@ def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []
-    with _WRITE_LOCK or contextlib.nullcontext(), open_archive(db_url).begin() as session:
+    with open_archive(db_url).begin() as session:
         for url in urls:
             events += mark_not_modified(session, url, at=now)
     return events
+
+
+# --- in the crawling process --------------------------------------------------------------------
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class ParsePool:
+    """Worker processes (pebble's ``ProcessPool``: a job over its time limit, or whose worker
+    dies, fails alone and its worker is replaced) with the limits of the module docstring.
+
+    ``run`` is awaited from the reactor's asyncio loop; it raises :class:`JobFailed` with a
+    one-line reason when the job could not be done.
+    """
+
+    def __init__(self, workers: int, *, parse_timeout: float = DEFAULT_TIMEOUT,
+                 memory_mb: int = DEFAULT_MEMORY_MB, db_url: str | None = None):
+        self.workers = workers
+        self.parse_timeout = parse_timeout
+        self.memory_mb = memory_mb
+        self.db_url = db_url
+        self.job_timeout = parse_timeout + JOB_GRACE if parse_timeout else None
+        self.restarts = 0
+        self.deaths = 0
+        self.timeouts = 0
+        self._pool = None
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings, workers: int) -> "ParsePool":
+        return cls(workers, parse_timeout=settings.getfloat("NIANBAO_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
+                   memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
+                   db_url=settings.get("NIANBAO_DB"))
+
+    def start(self) -> None:
+        # spawn, not fork: the crawling process has a reactor and threads running.
+        self._pool = ProcessPool(self.workers, initializer=init_worker,
+                                 initargs=(self.parse_timeout, self.memory_mb),
+                                 context=multiprocessing.get_context("spawn"))
+        for _ in range(self.workers):
+            self._pool.schedule(warm_up, args=(self.db_url,))
+
+    def _restart(self, broken) -> None:
+        """Start a new pool in place of ``broken`` (once per breakage, however many jobs saw it)."""
+        if self._pool is not broken or self._closed:
+            return
+        self.restarts += 1
+        logger.error("the parse worker pool broke; starting a new one and re-queueing its jobs")
+        try:
+            broken.stop()
+        except Exception:  # noqa: BLE001 - a broken pool may fail to stop cleanly; it is dropped
+            pass
+        self.start()
+
+    async def run(self, fn, *args, timeout: float | None = None):
+        """``fn(*args)`` in a worker; its result, or :class:`JobFailed`.
+
+        A job whose worker died is tried once more, as is a job the broken pool dropped.
+        """
+        timeout = timeout if timeout is not None else self.job_timeout
+        last = None
+        for _attempt in range(2):
+            pool = self._pool
+            try:
+                return await asyncio.wrap_future(pool.schedule(fn, args=args, timeout=timeout))
+            except FutureTimeout:
+                self.timeouts += 1
+                raise JobFailed(f"parse worker stopped after {timeout:g} s (parse time limit "
+                                f"{self.parse_timeout:g} s)") from None
+            except BrokenProcessPool as exc:
+                last = f"the parse worker pool broke ({exc or 'a worker died'})"
+                self._restart(pool)
+            except RuntimeError as exc:  # pebble: "Unexpected error within the Pool" / not active
+                if self._closed:
+                    raise JobFailed("the parse pool is closed") from None
+                last = f"the parse worker pool broke ({exc})"
+                self._restart(pool)
+            except ProcessExpired as exc:
+                self.deaths += 1
+                last = f"parse worker died ({_death(exc.exitcode)})"
+                logger.warning("%s; trying its job once more", last)
+        raise JobFailed(last)
+
+    def submit(self, fn, *args):
+        """``fn(*args)`` in a worker as a concurrent future (for work that must not be retried)."""
+        return self._pool.schedule(fn, args=args)
+
+    def close(self) -> None:
+        """Let the queued jobs finish, then stop the workers."""
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()

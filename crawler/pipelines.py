@@ -1,9 +1,10 @@
 """Pipeline steps: parse and archive (the same code as ``nianbao ingest``), then bookkeeping.
 
-:class:`ParsePipeline` sends each fetched document to a ``ProcessPoolExecutor`` (size
-from ``NIANBAO_PARSE_WORKERS``) where ``crawler.parsing.process_job`` parses it
-(``parsers.parse``) and archives it (``archive.service.archive_document``): the CPU-heavy
-work runs on every core and never blocks the reactor. :class:`ArchivePipeline` counts the
+:class:`ParsePipeline` sends each fetched document to the parse pool
+(``crawler.parsing.ParsePool``, size from ``NIANBAO_PARSE_WORKERS``, each job bounded in
+time and memory) where ``crawler.parsing.process_job`` parses it (``parsers.parse``) and
+archives it (``archive.service.archive_document``): the CPU-heavy work runs on every
+core and never blocks the reactor. :class:`ArchivePipeline` counts the
 events, batches 304s into ``mark_not_modified``, turns 404/410 of known reports into
 ``mark_gone`` (one writer thread), and when the spider closes ends each source's crawl
 with ``finish_crawl`` (withdrawals only for complete crawls), then delivers pending alerts.
@@ -11,15 +12,13 @@ with ``finish_crawl`` (withdrawals only for complete crawls), then delivers pend
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import html
 import logging
-import multiprocessing
 import re
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from urllib.parse import urldefrag, urljoin
@@ -29,7 +28,7 @@ from scrapy import signals
 from crawler import state
 from crawler.discovery import is_attachment
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
-from crawler.parsing import init_worker, not_modified_job, process_job, warm_up
+from crawler.parsing import JobFailed, ParsePool, not_modified_job, process_job, record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ class ParsePipeline:
         self.crawler = crawler
         self.workers = crawler.settings.getint("NIANBAO_PARSE_WORKERS") or os.cpu_count() or 1
         self.db_url = crawler.settings.get("NIANBAO_DB")
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool = ParsePool.from_settings(crawler.settings, self.workers)
         # Documents handed to the pool and not done yet. The conditional-request
         # middleware holds new document requests back while this is at the limit, so
         # that downloads never run far ahead of parsing (memory stays flat).
@@ -99,21 +98,22 @@ class ParsePipeline:
         crawler.nianbao_parse_pipeline = pipeline
         return pipeline
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the crawling process has a reactor and threads running.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker, initargs=(state.write_lock(self.crawler),))
-
     def open_spider(self):
         state.session_factory(self.crawler)  # migrate once, here, before the workers open it
-        self.pool = self._new_pool()
-        for _ in range(self.workers):
-            self.pool.submit(warm_up, self.db_url)
+        self.pool.start()
 
     def close_spider(self):
-        if self.pool is not None:
-            # Not cancel_futures: the archive pipeline's last batch of 304s may be queued.
-            self.pool.shutdown(wait=True)
+        # Not cancelled: the archive pipeline's last batch of 304s may be queued.
+        self.pool.close()
+
+    async def _record_failure(self, job: dict, reason: str) -> dict:
+        try:
+            result = await asyncio.to_thread(record_failure, job, reason)
+        except Exception as exc:  # noqa: BLE001 - the archive itself failed: counted, reported
+            logger.error("%s: archiving failed: %s", job["url"], exc)
+            self.crawler.stats.inc_value("nianbao/errors")
+            result = {"events": [], "archived": False, "parse_error": f"{reason}; archiving failed: {exc}"}
+        return {**result, "template": None}
 
     async def process_item(self, item):
         if not isinstance(item, ReportItem):
@@ -126,11 +126,12 @@ class ParsePipeline:
         started = time.monotonic()
         self.pending += 1
         try:
-            item.result = await asyncio.wrap_future(self.pool.submit(process_job, job))
-        except BrokenProcessPool:
-            logger.error("the parse worker pool broke (a worker died on %s); starting a new one", item.url)
-            self.pool = self._new_pool()
-            item.result = {"events": [], "archived": False, "parse_error": "parser worker died", "template": None}
+            item.result = await self.pool.run(process_job, job)
+        except JobFailed as exc:
+            # Killed for its time, or its worker died twice: the document is recorded as
+            # failed with the reason (its bytes kept), and the crawl goes on.
+            logger.error("%s: %s", item.url, exc)
+            item.result = await self._record_failure(job, str(exc))
         except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
             logger.error("%s: archiving failed: %s", item.url, exc)
             self.crawler.stats.inc_value("nianbao/errors")
@@ -175,9 +176,6 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline._spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def _locked(self):
-        return state.write_lock(self.crawler) or contextlib.nullcontext()
-
     async def _in_writer(self, fn, *args):
         return await asyncio.wrap_future(self.writer.submit(fn, *args))
 
@@ -213,7 +211,7 @@ class ArchivePipeline:
         st = spider.crawl_state
         events: list[tuple[str, list[dict]]] = []
         stopped_early = reason not in (None, "finished")
-        with self._locked(), self.factory.begin() as session:
+        with self.factory.begin() as session:
             for name, crawl_id in self.crawl_ids.items():
                 complete = not (stopped_early or spider.redis_mode or name in st["incomplete"])
                 listed = set(st["listed"].get(name, ()))
@@ -285,7 +283,7 @@ class ArchivePipeline:
     def _gone(self, item: GoneItem) -> list[dict]:
         from archive.service import mark_gone
 
-        with self._locked(), self.factory.begin() as session:
+        with self.factory.begin() as session:
             return mark_gone(session, item.url, status=item.status)
 
     async def _flush_not_modified(self) -> None:
@@ -297,10 +295,14 @@ class ArchivePipeline:
         try:
             # In a worker process: the crawling process keeps its CPU for the crawl.
             future = parse.pool.submit(not_modified_job, db_url, urls)
-        except (AttributeError, RuntimeError):  # no pool (any more): do it here
+        except (AttributeError, RuntimeError, BrokenProcessPool):  # no pool (any more): do it here
             events = await self._in_writer(self._mark_not_modified, urls)
         else:
-            events = await asyncio.wrap_future(future)
+            try:
+                events = await asyncio.wrap_future(future)
+            except (OSError, RuntimeError, BrokenProcessPool) as exc:  # the worker died: do it here
+                logger.warning("a parse worker failed on a batch of 304s (%s); recording them here", exc)
+                events = await self._in_writer(self._mark_not_modified, urls)
         self._note_events(events)
 
     def _mark_not_modified(self, urls: list[str]) -> list[dict]:
@@ -308,7 +310,7 @@ class ArchivePipeline:
 
         now = dt.datetime.now(dt.timezone.utc)
         events: list[dict] = []
-        with self._locked(), self.factory.begin() as session:
+        with self.factory.begin() as session:
             for url in urls:
                 events += mark_not_modified(session, url, at=now)
         return events

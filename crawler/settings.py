@@ -106,6 +106,11 @@ NIANBAO_SOURCE_NAMES = []
 NIANBAO_PARSE_WORKERS = 0
 # Documents waiting for the parse pool before new document downloads wait (0: 4 per worker).
 NIANBAO_PARSE_BACKLOG = 0
+# Limits of one parse job (crawled documents are hostile): seconds of parsing (a job still
+# running a minute past it has its worker replaced) and the worker's address space in MB.
+# Either 0: no limit. Over a limit, the document is recorded as failed with the reason.
+NIANBAO_PARSE_TIMEOUT = 30.0
+NIANBAO_PARSE_MEMORY_MB = 2048
 # Report pages are re-checked by age: a report first seen less than YOUNG_DAYS ago is
 # re-fetched when its last check is older than RECHECK_YOUNG_HOURS, an older one after
 # RECHECK_OLD_HOURS. Conditional requests make an unchanged re-check cheap (a 304).

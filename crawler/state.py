@@ -29,51 +29,18 @@ def session_factory(crawler):
 def read_session_factory(crawler):
     """Sessions for the crawler's look-ups, which only read.
 
-    The archive's SQLite engine begins every transaction with ``BEGIN IMMEDIATE`` (the
-    write lock), so that its writers queue instead of failing. A look-up does not need
-    the lock: on SQLite it gets its own engine with plain deferred transactions (WAL lets
-    readers run beside the writer); other databases use the archive's factory.
+    On SQLite they are ``query_only`` connections with plain deferred transactions
+    (``archive.db.open_archive(readonly=True)``): they never take the write lock, and WAL
+    lets them read beside the writer.
     """
     factory = getattr(crawler, "_nianbao_read_sessions", None)
     if factory is None:
+        from archive.db import open_archive
+
         session_factory(crawler)
-        url = crawler._nianbao_db_url
-        if url.startswith("sqlite"):
-            import sqlalchemy as sa
-            from sqlalchemy import event
-            from sqlalchemy.orm import sessionmaker
-
-            engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
-
-            def _read_only(dbapi_connection, _record):
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA query_only=1")
-                cursor.execute("PRAGMA busy_timeout=60000")
-                cursor.close()
-
-            event.listen(engine, "connect", _read_only)
-            factory = sessionmaker(engine)
-        else:
-            factory = session_factory(crawler)
+        factory = open_archive(crawler._nianbao_db_url, readonly=True)
         crawler._nianbao_read_sessions = factory
     return factory
-
-
-def write_lock(crawler):
-    """A lock that serialises the crawl's writers (worker processes and threads) on SQLite.
-
-    SQLite has one write lock; writers that wait for it in SQLite's busy handler sleep
-    in steps of up to 100 ms. Queueing on an inter-process lock instead wakes the next
-    writer at once. PostgreSQL needs none (row locks): ``None``.
-    """
-    lock = getattr(crawler, "_nianbao_write_lock", False)
-    if lock is False:
-        session_factory(crawler)
-        import multiprocessing
-
-        lock = multiprocessing.get_context("spawn").Lock() if crawler._nianbao_db_url.startswith("sqlite") else None
-        crawler._nianbao_write_lock = lock
-    return lock
 
 
 @dataclass

@@ -34,6 +34,27 @@ _BODY_AGENCY = re.compile(r"(?:^|[，。、\s])([\u4e00-\u9fff]{3,25}?)(?:政府
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
 _DATE_HANZI = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+# A page's own publication date (a fallback when the report is unsigned): 发布日期：2021-01-25.
+PAGE_DATE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# A field label before a date is page metadata, not a signature (发布日期：, 时间:).
+_DATE_FIELD = re.compile(r"(?:日期|时间)\s*[:：]\s*$")
+# After a signing date on its line, only an attachment list or a parenthesis may follow
+# (二○一二年二月二十日 附件1：…; 2021年1月20日（此件公开发布）).
+_ATTACHMENT = re.compile(r"^\s*(?:附\s*件|附\s*表|附\s*[:：])")
+_DATE_TRAILER = re.compile(r"^\s*(?:附\s*件|附\s*表|附\s*[:：]|[（(])")
+# Field labels of a page's information block (索引号：… 标题：… 发布机构：…); the title is
+# the value of 标题/名称, and the other fields are not title lines.
+_TITLE_FIELD = re.compile(r"(?:^|\s)[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s*目|文件名称|信息名称|文章标题)[】\]]?\s*[:：]\s*")
+_TITLE_FIELD_CELL = re.compile(r"^[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s*目|文件名称|信息名称|文章标题)[】\]]?\s*[:：]?$")
+_NEXT_FIELD = re.compile(r"\s+[【\[]?[\u4e00-\u9fff]{2,6}[】\]]?\s*[:：]")
+_FIELD_LINE = re.compile(r"^[【\[]?(?:索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|主题分类|分\s*类|成文日期|发布日期"
+                         r"|发布时间|生效日期|有效性|来\s*源|信息来源|作\s*者|浏览次数|访问量|所属机构|公开方式|栏\s*目)[】\]]?\s*[:：]")
+_NAME_AFTER_YEAR = re.compile(r"度?([\u4e00-\u9fff]{2,30}?)(?=[“\"《「]|关于|的)")
+# The signer at the end of a long line: a name after punctuation or a space.
+_SIGNER = re.compile(r"(?:^|[\s。；;，,！？!?：:）)])([\u4e00-\u9fff（）()]{2,30})$")
+_PUBLISHER = re.compile(r"(?:发布机构|发文机关|信息来源|来\s*源)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,40})")
+# A line that continues a wrapped title: short, no sentence punctuation, no navigation marks.
+_NOT_TITLE_PART = re.compile(r"[。；;，,！？!?：:>›»|\t]")
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*(.+)$|^第([一二三四五六七八九十]{1,3})部分\s*[、:：.．]?\s*(.+)$")
 _NOT_HEADING = re.compile(r"[。；;，,！？!?\d]")
 _MARKERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "缴纳费用", "本年处理决定数量", "本年收费金额")
@@ -61,23 +82,70 @@ def _lines(text: str) -> list[str]:
     return [s for s in (line.strip() for line in text.splitlines()) if s]
 
 
+def _title_text(line: str) -> str:
+    """A candidate title line without an information-block label (``标题：…`` → ``…``);
+    "" for the block's other fields (``索引号：…``, ``发布机构：…``)."""
+    if "\t" in line:
+        cells = [c.strip() for c in line.split("\t")]
+        for label, value in zip(cells, cells[1:]):
+            if _TITLE_FIELD_CELL.match(label) and value:
+                return value
+        return line
+    if m := _TITLE_FIELD.search(line):
+        value = line[m.end():]
+        if nxt := _NEXT_FIELD.search(value):
+            value = value[:nxt.start()]
+        return value.strip()
+    return "" if _FIELD_LINE.match(line) else line
+
+
+def _title_part(line: str) -> bool:
+    """Can this line be a piece of a title wrapped over several lines?"""
+    return 0 < len(line) <= 40 and not _NOT_TITLE_PART.search(line)
+
+
+def _squash(line: str) -> str:
+    return _CJK_SPACE.sub("", _WS.sub(" ", line))
+
+
 # --- title and agency ------------------------------------------------------------------------
 def find_title(text: str, meta_title: str | None = None) -> str | None:
     """The report's title: the heading line naming a 年度报告 near the top, else the metadata title.
 
-    An agency name printed alone on the line above (``北京市公安局`` / ``2020 年…报告``)
-    is joined to it.
+    A title wrapped over two or three lines is joined: an agency name (or the agency and
+    the year) printed alone on the lines above (``北京市公安局`` / ``2020 年…报告``), or the
+    last words on the line below (``…工作年度`` / ``报告``). A label of the page's
+    information block (``标题：``) is not part of the title.
     """
-    lines = [_clean(line) for line in _lines(text)[:15]]
+    lines = [_title_text(_clean(line)) for line in _lines(text)[:20]]
     lines = [line for line in lines if line and "\t" not in line]
     for n, line in enumerate(lines):
-        if len(line) <= 80 and _REPORT_WORDS.search(line) and not line.endswith("。"):
-            title = _CJK_SPACE.sub("", _WS.sub(" ", line))
-            if n and _YEAR.match(title) or n and _CN_YEAR.match(title):
-                above = lines[n - 1]
-                if len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above):
-                    title = f"{above}{title}"
-            return title
+        if len(line) > 80 or line.endswith("。"):
+            continue
+        title = _squash(line)
+        if not _REPORT_WORDS.search(title):
+            below = lines[n + 1] if n + 1 < len(lines) else ""
+            joined = _squash(line + below)
+            if not (_title_part(line) and _title_part(below) and len(below) <= 20
+                    and _REPORT_WORDS.search(joined) and not _REPORT_WORDS.search(_squash(below))):
+                continue
+            title = joined
+        top = n
+        while top > 0 and n - top < 2:
+            above = _squash(lines[top - 1])
+            if year_match(title) is None:
+                # The year (and the agency) went to the line above.
+                if not (_title_part(above) and year_match(above)):
+                    break
+            elif _YEAR.match(title) or _CN_YEAR.match(title):
+                # The title starts with its year: the agency may be alone on the line above.
+                if not (len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above)):
+                    break
+            else:
+                break
+            title = above + title
+            top -= 1
+        return title
     if meta_title:
         parts = [p for p in _TITLE_SEPARATORS.split(meta_title.strip()) if p]
         for part in parts:
@@ -93,20 +161,32 @@ def year_match(title: str) -> re.Match[str] | None:
 
 
 def find_year(title: str | None, text: str) -> int | None:
-    """The year the report covers: from the title, else the most frequent ``20xx年`` of the text."""
+    """The year the report covers: from the title, else the ``20xx年`` the text names at least
+    twice as often as any other (None when no year stands out, e.g. a listing page)."""
     if title and (m := year_match(title)):
         return int(m.group(1)) if m.group(1).isdigit() else _cn_year(m.group(1))
     counts: dict[int, int] = {}
     for m in _YEAR.finditer(text[:6000]):
         year = int(m.group(1))
         counts[year] = counts.get(year, 0) + 1
-    return max(counts, key=lambda y: (counts[y], -y)) if counts else None
+    if not counts:
+        return None
+    ranked = sorted(counts.values(), reverse=True)
+    # A report names its own year again and again; a listing of many years' reports names
+    # each about as often, and then no year is the document's.
+    if len(ranked) > 1 and ranked[0] < 2 * ranked[1]:
+        return None
+    return max(counts, key=lambda y: (counts[y], -y))
 
 
 def _tidy_agency(name: str) -> str | None:
-    name = _WS.sub("", name).strip("《》“”\"'：:，,、()（）[]【】")
+    # An agency name has no colon: what precedes one is a field label (标题：, 发布机构：).
+    name = re.split(r"[:：]", _WS.sub("", name).rstrip("：:"))[-1]
+    name = name.strip("《》“”\"'：:，,、()（）[]【】")
     if name.startswith("关于") and len(name) > 4:
         name = name[2:]
+    if name.endswith("关于") and len(name) > 4:
+        name = name[:-2]  # 平潭综合实验区社会事业局关于2022年…的报告
     if len(name) < 2 or len(name) > 40 or name in _GENERIC_AGENCY or _NOT_HEADING.search(name):
         return None
     return name if _AGENCY_END.search(name) else None
@@ -121,13 +201,27 @@ def find_agency(title: str | None, text: str) -> str | None:
         after = re.match(r"度?(.{2,40}?)(?:政府信息公开|政务公开|信息公开)", title[m.end():])
         if after and (name := _tidy_agency(after.group(1))):
             return name
+        # 2024年平潭综合实验区公安局“双随机、一公开”…: a name right after the year, ended by a quote or 关于/的.
+        after = _NAME_AFTER_YEAR.match(title[m.end():])
+        if after and (name := _tidy_agency(after.group(1))):
+            return name
     lines = _lines(text)
-    tail = lines[-6:]
-    for n in range(len(tail) - 1, 0, -1):
-        if _signing_date(tail[n]) and _AGENCY_END.search(tail[n - 1]) and len(tail[n - 1]) <= 30:
-            if name := _tidy_agency(tail[n - 1]):
-                return name
+    if signed := _signature(lines):
+        index, _, start = signed
+        line = _clean(lines[index])
+        before = line[:start].strip()
+        if len(before) > 30 and (tail := _SIGNER.search(before)):
+            before = tail.group(1)  # flattened text: the signature ends a long line
+        if before and (name := _tidy_agency(before)):
+            return name  # 北京市公安局  2021年3月1日
+        above = _clean(lines[index - 1]) if index else ""
+        if "\t" not in above and _AGENCY_END.search(above) and len(above) <= 30 and (name := _tidy_agency(above)):
+            return name
     if m := _BODY_AGENCY.search(text[:5000]):
+        if name := _tidy_agency(m.group(1)):
+            return name
+    # Last, the publisher a saved page names in its information block (发布机构：…).
+    if m := _PUBLISHER.search(text[:3000]):
         return _tidy_agency(m.group(1))
     return None
 
@@ -140,42 +234,124 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _signing_date(line: str) -> str | None:
-    """The date a line ends with, when the line is a date (or a short signature + date)."""
+_DATE_PATTERNS = (
+    (_DATE_CN, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
+    (_DATE_HANZI, lambda m: _iso(_cn_year(m[1]), _cn_number(m[2]), _cn_number(m[3]))),
+    (_DATE_ISO, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
+)
+
+
+def _any_date(line: str) -> re.Match[str] | None:
+    for pattern, _ in _DATE_PATTERNS:
+        if m := pattern.search(line):
+            return m
+    return None
+
+
+def _signing_date(line: str, *, trailer: bool = False) -> str | None:
+    """The date a signature line holds: a line that is a date, or a short signature + date.
+
+    With ``trailer``, an attachment list or a parenthesis may follow the date on its line
+    (``二○一二年二月二十日 附件1：…``). A field label before the date (``发布日期：``) makes
+    it page metadata, not a signature.
+    """
     line = _clean(line)
-    for pattern, convert in (
-        (_DATE_CN, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
-        (_DATE_HANZI, lambda m: _iso(_cn_year(m[1]), _cn_number(m[2]), _cn_number(m[3]))),
-        (_DATE_ISO, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
-    ):
+    if len(line) > 80:
+        return None
+    for pattern, convert in _DATE_PATTERNS:
         m = pattern.search(line)
-        if m and not line[m.end():].strip(" 。.") and len(line[: m.start()]) <= 30 \
-                and not _NOT_HEADING.search(line[: m.start()]):
+        if not m:
+            continue
+        before, after = line[: m.start()], line[m.end():]
+        if len(before) > 30 or _NOT_HEADING.search(before) or _DATE_FIELD.search(before):
+            continue
+        if not after.strip(" 。.") or (trailer and _DATE_TRAILER.match(after)):
             return convert(m)
     return None
 
 
-def find_published(text: str, meta_published: str | None = None) -> str | None:
-    """The signing date at the very end of the report (ISO), else the metadata date, else None."""
-    for line in reversed(_lines(text)[-6:]):
-        if "\t" in line:
+# What may follow a signing date glued at the end of flattened text: a parenthesis
+# (联系人…), an attachment list (附件下载, 附件1：…), nothing else.
+_PARAGRAPH_END = re.compile(r"(?:^|[。！!；;])\s+$")
+_SIGNED_AFTER = re.compile(r"^\s*(?:[（(][^）)]{0,80}[）)]\s*)?(?:附\s*[件表][\s\S]*)?$")
+
+
+def _date_at(line: str, trailer: bool) -> tuple[str, int, int] | None:
+    """(ISO date, start and end of the date in the cleaned line) when ``line`` is a signature line."""
+    found = _signing_date(line, trailer=trailer)
+    if found is None:
+        return None
+    m = _any_date(_clean(line))
+    return (found, m.start(), m.end()) if m else (found, 0, 0)
+
+
+def _signature(lines: list[str]) -> tuple[int, str, int] | None:
+    """(line index, ISO date, offset of the date in the cleaned line) of the signing date.
+
+    A date line among the last lines (a table ends the search); else — the statistics
+    printed as attachments after the signature — the last date line that an agency line
+    precedes or an attachment list follows (on its line or the next); else, in flattened
+    text, a date right after an agency name with nothing but a parenthesis or an
+    attachment list after it (``…。 平潭县人民政府 2021年1月7日 附件下载``).
+    """
+    start = max(len(lines) - 6, 0)
+    for index in range(len(lines) - 1, start - 1, -1):
+        if "\t" in lines[index]:
             break
-        if found := _signing_date(line):
-            return found
-    return meta_published
+        if found := _date_at(lines[index], True):
+            return index, found[0], found[1]
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if len(line) > 60 or "\t" in line or not (found := _date_at(line, True)):
+            continue
+        trailing = _ATTACHMENT.match(_clean(line)[found[2]:])
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        above = _clean(lines[index - 1]) if index else ""
+        signed_above = "\t" not in above and len(above) <= 30 and _AGENCY_END.search(above)
+        if trailing or _ATTACHMENT.match(below) or signed_above:
+            return index, found[0], found[1]
+    for index in range(len(lines) - 1, max(len(lines) - 20, 0) - 1, -1):
+        line = _clean(lines[index])
+        if "\t" in line:
+            continue
+        matches = sorted((m for pattern, _ in _DATE_PATTERNS for m in pattern.finditer(line)),
+                         key=lambda m: m.start(), reverse=True)
+        for m in matches:
+            before = line[: m.start()]
+            # After the agency's name, or on its own after the last sentence ("…。 二○一二年二月二十日").
+            signer = _AGENCY_END.search(before.rstrip()) or _PARAGRAPH_END.search(before)
+            if not signer or not _SIGNED_AFTER.match(line[m.end():]):
+                continue
+            convert = next(c for p, c in _DATE_PATTERNS if p is m.re)
+            if found := convert(m):
+                return index, found, m.start()
+    return None
+
+
+def page_date(text: str) -> str | None:
+    """The publication date a saved page prints near its top (``发布日期：2021-01-25``), if any."""
+    if m := PAGE_DATE.search(text[:3000]):
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    return None
+
+
+def find_published(text: str, meta_published: str | None = None) -> str | None:
+    """The signing date of the report (ISO); if unsigned, the page's publication date
+    (``meta_published`` from the format's metadata, else a 发布日期 line); else None."""
+    if signed := _signature(_lines(text)):
+        return signed[1]
+    return meta_published or page_date(text)
 
 
 # --- sections -----------------------------------------------------------------------------------
-def _heading(line: str) -> tuple[int, str] | None:
-    """``(3, "收到和处理政府信息公开申请情况")`` for a top-level heading line, else None."""
-    if "\t" in line or "|" in line:
-        return None
-    m = _HEADING.match(_clean(line))
-    if not m:
-        return None
-    number, title = (m[1], m[2]) if m[1] else (m[3], m[4])
+_YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?")
+
+
+def _section_title(number: str, title: str) -> tuple[int, str] | None:
+    """``(3, title)`` when ``title`` after the numeral ``number`` can be a section title."""
     title = _WS.sub("", title).rstrip("：:。.")
-    if not title or len(title) > 30 or _NOT_HEADING.search(title):
+    # A year is part of a title (一、2014年政府信息公开工作情况); other digits make a table row.
+    if not title or len(title) > 30 or _NOT_HEADING.search(_YEAR_IN_TITLE.sub("", title)):
         return None
     core = normalize(title)
     label = classify(title)
@@ -184,9 +360,65 @@ def _heading(line: str) -> tuple[int, str] | None:
     return _cn_number(number), title
 
 
-def find_sections(text: str) -> list[str]:
-    """Top-level section titles in order: the longest 一、二、三… chain of heading lines."""
-    heads = [h for line in text.splitlines() if (h := _heading(line))]
+def _heading(line: str) -> tuple[int, str] | None:
+    """``(3, "收到和处理政府信息公开申请情况")`` for a top-level heading line, else None.
+
+    A table row is no heading, unless its cells all hold the same text: a heading drawn
+    as a table's first, full-width row (WPS exports) reads ``二、…情况\t二、…情况\t…``.
+    """
+    if "\t" in line:
+        cells = {cell.strip() for cell in line.split("\t")} - {""}
+        if len(cells) != 1:
+            return None
+        line = cells.pop()
+    if "|" in line:
+        return None
+    m = _HEADING.match(_clean(line))
+    if not m:
+        return None
+    number, title = (m[1], m[2]) if m[1] else (m[3], m[4])
+    return _section_title(number, title)
+
+
+# Flattened text (a page's body on one line, as some archive tools save it) glues each
+# section title to its first sentence: "…800人次。二、存在问题在看到成绩的同时，…".
+_INLINE_MARK = re.compile(r"([一二三四五六七八九十]{1,3})、")
+# 统一、唯一、第一、之一… are words, not numbering.
+_NOT_NUMBERING = "统唯第之万同单专划均逐合归整不任某"
+# Where a glued title ends: sentence punctuation, a space, a bracket, a digit after text.
+_TITLE_BREAK = re.compile(r"[。；;，,！？!?：:\s（(【\[]|(?<=[^\d])\d")
+# Words that open a section's first sentence (or the table that follows the title).
+_OPENERS = re.compile(r"我局|我区|我委|我办|我市|我县|我省|我们|本机关|本局|本单位|本部门|目前|今年|全年|年内"
+                      r"|近年来|一是|围绕|按照|根据|在看到|对照|截至|截止|第二十条|行政复议行政诉讼|申请人情况")
+# A title ends with one of these words, unless a connector follows (审批事项及处理情况).
+_TITLE_END = re.compile(r"(?:情况统计表|统计表|情况|事项|措施|计划)(?![及和与、暨以并])")
+_INLINE_LINE = 500  # only lines this long are searched for glued headings
+
+
+def _inline_headings(line: str) -> list[tuple[int, str]]:
+    """Section headings glued inside one long line, each title cut where its text begins."""
+    out = []
+    for m in _INLINE_MARK.finditer(line):
+        if m.start() and line[m.start() - 1] in _NOT_NUMBERING:
+            continue
+        rest = line[m.end(): m.end() + 44].lstrip()
+        brk = _TITLE_BREAK.search(rest)
+        candidate = rest[: brk.start()] if brk else rest
+        opener = _OPENERS.search(candidate, 2)
+        if opener:
+            candidate = candidate[: opener.start()]
+        end = _TITLE_END.search(candidate)
+        if end:
+            candidate = candidate[: end.end()]  # "…改进情况一年来" → "…改进情况"
+        elif not brk and not opener:
+            continue  # cut by length only, and no title word in it
+        if found := _section_title(m.group(1), candidate):
+            out.append(found)
+    return out
+
+
+def _chain(heads: list[tuple[int, str]]) -> list[str]:
+    """The longest run of headings numbered 1, 2, 3… in document order."""
     best: list[list[int]] = []  # best[k]: the longest chain ending at heading k
     for k, (number, _) in enumerate(heads):
         chain = [k] if number == 1 else []
@@ -196,6 +428,24 @@ def find_sections(text: str) -> list[str]:
         best.append(chain)
     longest = max(best, key=len, default=[])
     return [heads[k][1] for k in longest]
+
+
+def find_sections(text: str) -> list[str]:
+    """Top-level section titles in order: the longest 一、二、三… chain of heading lines
+    (in flattened text, of the headings glued inside its long lines)."""
+    lines = text.splitlines()
+    found = _chain([h for line in lines if (h := _heading(line))])
+    if len(found) < 3 and any(len(line) >= _INLINE_LINE for line in lines):
+        heads = []
+        for line in lines:
+            if len(line) >= _INLINE_LINE and "\t" not in line:
+                heads += _inline_headings(line)
+            elif h := _heading(line):
+                heads.append(h)
+        inline = _chain(heads)
+        if len(inline) > len(found):
+            return inline
+    return found
 
 
 # --- template -----------------------------------------------------------------------------------
@@ -219,12 +469,29 @@ def marked_template(text: str) -> str | None:
     return None
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# A report's body, tables aside, runs to thousands of characters; a page that carries
+# only the title (and its information block) has a few dozen.
+_MIN_BODY_CJK = 150
+
+
+def has_body(text: str, title: str | None) -> bool:
+    """Does the text hold more than the report's title and a page's information block?"""
+    lines = [line for line in _lines(text) if not _FIELD_LINE.match(_clean(line)) and not _TITLE_FIELD.match(line)]
+    body = "\n".join(lines)
+    if title:
+        body = body.replace(title, "")
+    return len(_CJK.findall(body)) >= _MIN_BODY_CJK
+
+
 def find_template(text: str, year: int | None, title: str | None, has_tables: bool) -> str:
     """``2021``, ``2019``, ``legacy`` (before 2019) or ``unknown`` (not an annual report)."""
     # Filled statistics tables make a report whatever its title says; without them the
     # title must name one (a notice ABOUT reports, a work plan or news is "unknown").
     if not has_tables and is_report(title) is not True:
         return "unknown"
+    if not has_tables and not has_body(text, title):
+        return "unknown"  # a page that is only the report's title (the report is an attachment)
     if year is not None and year < 2019:
         return "legacy"
     if marked := marked_template(text):

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.orm import Session
 
+from archive.prose import prose
 from archive.search.query import QueryError, parse_query
 from archive.search.snippet import Snippet, make_snippet
 
@@ -112,7 +113,11 @@ def search_result(session: Session, query: str, *, agency: str | None = None, re
         row = rows.get(rid)
         if row is None:  # deleted between the two queries
             continue
-        snip = make_snippet(row["body"], terms)
+        # Prose first (no flattened tables or markdown marks); the raw text when the words
+        # occur only in a table.
+        snip = make_snippet(prose(row["body"]), terms)
+        if not snip.highlights:
+            snip = make_snippet(row["body"], terms)
         hits.append(Hit(report_id=rid, agency_id=row["agency_id"], agency=row["agency"], region=row["region"], year=row["year"],
                         template=row["template"], has_violations=bool(row["has_violations"]),
                         url=row["url"], title=row["title"], score=round(float(score), 4),

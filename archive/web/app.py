@@ -7,7 +7,9 @@ strict Content-Security-Policy (no inline script, nothing from other origins).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -51,14 +53,32 @@ def templates() -> Jinja2Templates:
     return t
 
 
-def create_app(session_factory: sessionmaker[Session]) -> FastAPI:
-    """The app over the archive opened by ``session_factory`` (``archive.db.open_archive(url)``)."""
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+def base_url(explicit: str | None = None) -> str:
+    """The public address of the site (``--base-url``, else ``$NIANBAO_BASE_URL``, else
+    ``http://127.0.0.1:8000``): feeds and page links are built from it, never from the
+    request's ``Host`` header, which anyone can set."""
+    from archive import links
+
+    value = (explicit or os.environ.get(links.ENV_VAR) or DEFAULT_BASE_URL).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"the base URL must be http(s)://host[:port][/path], not {value!r}")
+    return value.rstrip("/")
+
+
+def create_app(session_factory: sessionmaker[Session], *, base: str | None = None) -> FastAPI:
+    """The app over the archive opened by ``session_factory``
+    (``archive.db.open_archive(url, readonly=True)``: pages only read, and on SQLite read
+    connections never wait for the crawl's writers). ``base``: the site's public address
+    (:func:`base_url`)."""
     from archive.web import api, pages
 
     app = FastAPI(title="nianbao 年报 API", version="1.0",
                   description="政府信息公开工作年度报告档案：搜索、机关、报告、版本差异、动态。",
                   docs_url=None, redoc_url=None)  # their UIs load from a CDN: /docs is rendered by pages.py
     app.state.Session = session_factory
+    app.state.base_url = base_url(base)
     app.state.templates = templates()
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -114,12 +134,15 @@ def _chinese_error(error: dict) -> str:
     themselves; this covers the typed path parameters, e.g. ``/reports/0``)."""
     where = {"path": "网址中的", "query": "参数"}.get(str((error.get("loc") or ["?"])[0]), "")
     name = str((error.get("loc") or ["", "?"])[-1])
-    names = {"report_id": "报告编号", "agency_id": "机关编号", "number": "版本号", "q": "搜索词", "name": "机关名称"}
+    names = {"report_id": "报告编号", "agency_id": "机关编号", "number": "版本号", "q": "搜索词", "name": "机关名称",
+             "agency": "机关", "region": "地区代码", "year": "年度", "template": "模板", "violations": "差错",
+             "limit": "条数", "page": "页码", "before_id": "起始编号", "kind": "类型", "version": "版本",
+             "from": "起始版本", "to": "目标版本"}
     kind = str(error.get("type") or "")
     if kind.startswith(("int_", "greater", "less")):
         problem = "应为有效范围内的正整数"
     elif kind.startswith("string_too_long"):
-        problem = "太长"
+        problem = f"太长（最多 {(error.get('ctx') or {}).get('max_length')} 个字符）"
     else:
         problem = "无效"
     return f"{where}{names.get(name, name)}{problem}"

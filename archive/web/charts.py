@@ -21,7 +21,7 @@ CHARTS: list[tuple[str, list[str]]] = [
 
 # A narrow canvas: on a phone (about 360 px) the 14-unit labels still show at about 12 px.
 W, H = 420, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 32
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 14, 32
 
 
 def _nice_max(value: float) -> float:

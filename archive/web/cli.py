@@ -10,7 +10,10 @@ from archive.db import ArchiveError, database_url, open_archive
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--db", "db_url", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
-def serve(host: str, port: int, db_url: str | None) -> None:
+@click.option("--base-url", envvar="NIANBAO_BASE_URL", metavar="URL",
+              help="The site's public address for feed and page links (env NIANBAO_BASE_URL; "
+                   "default http://HOST:PORT). Never taken from the request's Host header.")
+def serve(host: str, port: int, db_url: str | None, base_url: str | None) -> None:
     """Serve the web interface (search, agencies, reports, diffs, events, Atom feeds) and the JSON API.
 
     The OpenAPI schema is at /openapi.json.
@@ -18,17 +21,24 @@ def serve(host: str, port: int, db_url: str | None) -> None:
     \b
     Example:
       nianbao serve --port 8000 --db sqlite:///nianbao.db
+      NIANBAO_BASE_URL=https://nianbao.example.org nianbao serve --host 0.0.0.0
     """
     import uvicorn
 
     from archive.web import create_app
 
     try:
-        Session = open_archive(database_url(db_url), must_exist=True)
+        # Read-only: pages never take the write lock, so a crawl writing never makes them wait.
+        Session = open_archive(database_url(db_url), readonly=True, must_exist=True)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    uvicorn.run(create_app(Session), host=host, port=port, log_level="info")
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        app = create_app(Session, base=base_url or f"http://{shown}:{port}")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from None
+    click.echo(f"serving on http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 commands = [serve]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from archive import feeds
 from archive.labels import EVENT_KINDS, TEMPLATE_LABELS, kind_label
+from archive.prose import prose_paragraphs
 from archive.regions import region_name
 from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
@@ -21,6 +22,16 @@ router = APIRouter(include_in_schema=False)
 INT32 = 2**31 - 1
 TEMPLATES = ("2019", "2021", "legacy", "unknown")
 KINDS = EVENT_KINDS
+
+
+# Every query parameter is bounded: an unbounded one reaches SQL (SQLite refuses a LIKE
+# pattern over 50,000 bytes with a 500) and the page. Over its bound: 422, in Chinese.
+def _text(max_length: int, alias: str | None = None):
+    return Query(None, max_length=max_length, alias=alias)
+
+
+# (A fresh Query per parameter: FastAPI validates only the first user of a shared one.)
+AGENCY, REGION, NUMBER, WORD = 200, 12, 12, 16
 
 
 def _render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -108,9 +119,9 @@ def _search_filters(agency, region, year, template, violations, limit) -> dict:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str | None = Query(None, max_length=1000), agency: str | None = None,
-                region: str | None = None, year: str | None = None, template: str | None = None,
-                violations: str | None = None, limit: str | None = None, session: Session = Depends(get_session)):
+def search_page(request: Request, q: str | None = Query(None, max_length=1000), agency: str | None = _text(AGENCY),
+                region: str | None = _text(REGION), year: str | None = _text(NUMBER), template: str | None = _text(WORD),
+                violations: str | None = _text(WORD), limit: str | None = _text(NUMBER), session: Session = Depends(get_session)):
     form = {"q": q or "", "agency": agency or "", "region": region or "", "year": year or "",
             "template": template if template in TEMPLATES else "", "violations": violations or ""}
     result, error, status = None, None, 200
@@ -129,8 +140,8 @@ def search_page(request: Request, q: str | None = Query(None, max_length=1000), 
 
 
 @router.get("/agencies", response_class=HTMLResponse)
-def agencies_page(request: Request, name: str | None = Query(None, max_length=200), region: str | None = None,
-                  page: str | None = None, session: Session = Depends(get_session)):
+def agencies_page(request: Request, name: str | None = Query(None, max_length=200), region: str | None = _text(REGION),
+                  page: str | None = _text(NUMBER), session: Session = Depends(get_session)):
     try:
         n = _filter_int(page, "页码", 1, 100000) or 1
         region_code = _filter_region(region)
@@ -151,7 +162,7 @@ def agency_page(request: Request, agency_id: int = Path(..., ge=1, le=INT32), se
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), version: str | None = None,
+def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), version: str | None = _text(NUMBER),
                 session: Session = Depends(get_session)):
     try:
         report = data.report(session, report_id, _filter_int(version, "版本", 1, INT32))
@@ -160,15 +171,15 @@ def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), ve
     except data.NotFound as exc:
         return _not_found(request, exc)
     tables, violations = report_tables(report["record"])
-    paragraphs = [p for p in re.split(r"\n\s*\n", report["text"]) if p.strip()]
+    paragraphs = prose_paragraphs(report["text"])  # the tables are shown above, as tables
     return _render(request, "report.html", report=report, record=report["record"], tables=tables,
                    violations=violations, paragraphs=paragraphs,
                    title=f"{report['agency']} {report['year']} 年度报告")
 
 
 @router.get("/reports/{report_id}/diff", response_class=HTMLResponse)
-def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from_: str | None = Query(None, alias="from"),
-              to: str | None = None, session: Session = Depends(get_session)):
+def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from_: str | None = _text(12, "from"),
+              to: str | None = _text(NUMBER), session: Session = Depends(get_session)):
     try:
         diff = data.diff(session, report_id, _filter_int(from_, "原版本", 1, INT32), _filter_int(to, "新版本", 1, INT32))
         versions = data.report(session, report_id)["versions"]
@@ -181,7 +192,7 @@ def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from
 
 
 @router.get("/coverage", response_class=HTMLResponse)
-def coverage_page(request: Request, year: str | None = None, region: str | None = None,
+def coverage_page(request: Request, year: str | None = _text(NUMBER), region: str | None = _text(REGION),
                   session: Session = Depends(get_session)):
     from archive.coverage import STATUS_LABELS, coverage
 
@@ -196,7 +207,7 @@ def coverage_page(request: Request, year: str | None = None, region: str | None 
 
 
 @router.get("/coverage.csv")
-def coverage_csv(request: Request, year: str | None = None, region: str | None = None,
+def coverage_csv(request: Request, year: str | None = _text(NUMBER), region: str | None = _text(REGION),
                  session: Session = Depends(get_session)):
     import io
 
@@ -282,7 +293,7 @@ def original(report_id: int = Path(..., ge=1, le=INT32), number: int = Path(...,
 
 
 @router.get("/events", response_class=HTMLResponse)
-def events_page(request: Request, kind: str | None = None, before_id: str | None = None,
+def events_page(request: Request, kind: str | None = _text(WORD), before_id: str | None = _text(NUMBER),
                 session: Session = Depends(get_session)):
     try:
         kind = _filter_kind(kind)
@@ -297,16 +308,20 @@ def events_page(request: Request, kind: str | None = None, before_id: str | None
 # --- Atom feeds ---------------------------------------------------------------------------------------------
 
 def _atom(request: Request, events: list[dict], title: str, feed_key: str, alternate: str) -> Response:
-    base = str(request.base_url).rstrip("/")
+    # Links from the configured base URL, never from the request's Host header (anyone
+    # can send one, and a feed reader or cache would then hand out links to their host).
+    base = request.app.state.base_url
+    query = request.url.query
     body = feeds.atom_feed(
-        events, title=title, feed_id=f"tag:nianbao,2026:feed:{feed_key}", self_url=str(request.url),
+        events, title=title, feed_id=f"tag:nianbao,2026:feed:{feed_key}",
+        self_url=base + request.url.path + (f"?{query}" if query else ""),
         alternate_url=base + alternate, labels=fact_label,
         report_url=lambda e: f"{base}/reports/{e['report_id']}" if e.get("report_id") else None)
     return Response(body, media_type=feeds.CONTENT_TYPE)
 
 
 @router.get("/feeds/events.atom")
-def feed_all(request: Request, kind: str | None = None, session: Session = Depends(get_session)):
+def feed_all(request: Request, kind: str | None = _text(WORD), session: Session = Depends(get_session)):
     try:
         kind = _filter_kind(kind)
     except ValueError as exc:
@@ -326,9 +341,9 @@ def feed_agency(request: Request, agency_id: int = Path(..., ge=1, le=INT32), se
 
 
 @router.get("/feeds/search.atom")
-def feed_search(request: Request, q: str = Query("", max_length=1000), agency: str | None = None,
-                region: str | None = None, year: str | None = None, template: str | None = None,
-                violations: str | None = None, session: Session = Depends(get_session)):
+def feed_search(request: Request, q: str = Query("", max_length=1000), agency: str | None = _text(AGENCY),
+                region: str | None = _text(REGION), year: str | None = _text(NUMBER), template: str | None = _text(WORD),
+                violations: str | None = _text(WORD), session: Session = Depends(get_session)):
     """Events of the reports matching a search (its first 200 hits)."""
     try:
         filters = _search_filters(agency, region, year, template, violations, None)

@@ -29,7 +29,13 @@ _IMAGES = (
     (b"MM\x00*", "TIFF"),
     (b"BM", "BMP"),
 )
-_HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|table|p)[\s>/]", re.I)
+_HTML_MARKERS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|table|p|script|style)[\s>/]", re.I)
+# Past the first bytes (a page that opens with tens of KB of script or style), only the
+# structural tags count: a stray "<p>" deep in a plain text file does not make it a page.
+_HTML_STRUCTURE = re.compile(rb"<\s*(html|body|table)[\s>]", re.I)
+_SNIFF_WINDOW = 256 * 1024
+# A JSON document, or JSONP (``callback({...})``): a CMS's article API.
+_JSON_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:[\[{]|[\w$.]+\s*\(\s*[\[{])")
 # Word's "single file web page" (.mht, often published as .doc): MIME multipart around HTML.
 _MHT = re.compile(rb"^\s*(?:[\w-]+:[^\n]*\n)*?MIME-Version:\s*1\.0[\s\S]{0,1500}?multipart/related", re.I)
 _HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php", ".do", ".action"}
@@ -88,7 +94,7 @@ def _zip_kind(data: bytes, name: str) -> str:
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """The reader for these bytes: ``"html"``, ``"mht"``, ``"text"``, ``"pdf"`` or ``"docx"``.
+    """The reader for these bytes: ``"html"``, ``"mht"``, ``"json"``, ``"text"``, ``"pdf"`` or ``"docx"``.
 
     Raises :class:`UnsupportedFormat` (with what the file is), :class:`EmptyDocument`
     or :class:`CorruptDocument`.
@@ -113,7 +119,11 @@ def sniff(data: bytes, name: str = "") -> str:
     head = data[:2048]
     if _MHT.search(head):
         return "mht"
-    if _HTML_MARKERS.search(head) and ext not in _TEXT_EXTENSIONS:
+    if _JSON_START.match(head):
+        return "json"
+    window = data[:_SNIFF_WINDOW]
+    markup = bool(_HTML_MARKERS.search(head) or _HTML_STRUCTURE.search(window))
+    if markup and ext not in _TEXT_EXTENSIONS:
         return "html"
     if ext == ".pdf":
         raise CorruptDocument(f"{label} is named .pdf but has no %PDF header (damaged, or not a PDF)")
@@ -125,7 +135,7 @@ def sniff(data: bytes, name: str = "") -> str:
         return "html"
     if ext in _TEXT_EXTENSIONS:
         return "text"
-    if _HTML_MARKERS.search(head):
+    if markup:
         return "html"
     # Binary junk (control bytes, outside UTF-16/32 text) is not text.
     if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -143,6 +153,8 @@ def read_document(data: bytes, name: str = "", content_type: str | None = None) 
     Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
     """
     kind = sniff(data, name)
+    if kind == "json":
+        return _read_json(data, name, content_type)
     if kind in ("html", "text") and content_type:
         from parsers.formats import html, text
 
@@ -174,3 +186,33 @@ def _read_mht(data: bytes, name: str) -> Document:
             charset = part.get_content_charset()
             return html.read(payload, name, content_type=f"text/html; charset={charset}" if charset else None)
     raise CorruptDocument(f"{name or 'the file'} is a MIME HTML (.mht) file without an HTML part")
+
+
+def _read_json(data: bytes, name: str, content_type: str | None) -> Document:
+    """Read the report a JSON/JSONP document carries in its values (HTML or plain text).
+
+    Bytes that only look like JSON (a damaged or truncated one, or JSON without report
+    text) are read as the page or text they otherwise are.
+    """
+    from html import escape
+
+    from parsers.formats import embedded, html
+    from parsers.formats.encoding import decode
+    from parsers.formats.text import normalize_text
+
+    decoded = decode(data, content_type)
+    value = embedded.load_json(decoded)
+    found = embedded.json_report(value) if value is not None else None
+    if found is None:
+        if _HTML_STRUCTURE.search(data[:_SNIFF_WINDOW]) or _HTML_MARKERS.search(data[:2048]):
+            return html.read_markup(decoded, name)
+        text = normalize_text(decoded)
+        return Document(text=text, format="text")
+    body, is_html, title, published = found
+    if is_html:
+        markup = f"<html><head><title>{escape(title or '')}</title></head><body>{body}</body></html>"
+        return html.read_markup(markup, name, title=title, published=published)
+    text = normalize_text(body)
+    if not text.strip():
+        raise EmptyDocument(f"{name or 'the JSON document'} holds no report text")
+    return Document(text=text, title=title, published=published, format="text")

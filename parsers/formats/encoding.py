@@ -57,12 +57,12 @@ def normalize_label(label: str) -> str | None:
 
 
 def declared_charset(data: bytes, http_header: str | None = None) -> str | None:
-    """The charset the HTTP header or the first 4 KB of HTML declare (normalised), if any."""
+    """The charset the HTTP header or the first 64 KB of HTML declare (normalised), if any."""
     if http_header:
         match = _HEADER_CHARSET.search(http_header)
         if match and (codec := normalize_label(match.group(1))):
             return codec
-    match = _META_CHARSET.search(data[:4096])
+    match = _META_CHARSET.search(data[:65536])  # a page may open with tens of KB of script
     if match:
         return normalize_label(match.group(1).decode("ascii", "replace"))
     return None

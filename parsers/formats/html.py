@@ -10,7 +10,12 @@ encodings wrongly on GBK pages), then:
   sidebars and footers removed), and each placeholder line is replaced by its table's
   rows, tab-separated, so the text keeps the document order;
 - title and publication date come from the CMS metas (``ArticleTitle``, ``PubDate``),
-  else ``<h1>``/``<title>`` and a ``发布时间：`` line.
+  else ``<h1>``/``<title>`` and a ``发布时间：`` line;
+- a report the page holds only as data — HTML in a JavaScript string (``var content =
+  '<table>…'``, ``document.write(…)``), a ``<textarea>`` or a template script — is decoded
+  (:mod:`parsers.formats.embedded`) and put into the page where its script stands, unless
+  the page shows that text already. A document that is nothing but JavaScript is read the
+  same way.
 
 Visit counters (``浏览次数：123``) are removed before extraction: the archive hashes the
 text, and page chrome must not make a report look revised.
@@ -25,8 +30,10 @@ from lxml import etree
 
 from parsers.document import Document, Grid
 from parsers.errors import EmptyDocument
+from parsers.formats import embedded
 from parsers.formats.encoding import decode
 from parsers.formats.text import normalize_cell, normalize_text
+from parsers.recognize import PAGE_DATE
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,6 @@ _COUNTER_LABEL = r"(?:浏览|访问|阅读|点击)(?:次数|量|数|人次)"
 _COUNTER_TEXT = re.compile(rf"^\s*[【\[]?\s*{_COUNTER_LABEL}\s*[:：]\s*[\d,]*\s*(?:次)?\s*[】\]]?\s*$")
 _COUNTER_INLINE = re.compile(rf"[【\[]?\s*{_COUNTER_LABEL}\s*[:：]\s*[\d,]*\s*次?\s*[】\]]?")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_PUBLISHED_LINE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE.pattern)
 _BLOCK_IN_CELL = {"br", "p", "div", "li"}
 
 
@@ -52,9 +58,19 @@ def _iso(y: str, m: str, d: str) -> str | None:
     return None
 
 
+# A document that is JavaScript source, not markup (a .js file, a script endpoint).
+_JS_SOURCE = re.compile(r"^\s*(?:var|let|const|function|document\.write|window\.|\$\(|jQuery|\(function)\b")
+
+
 def parse_tree(text: str) -> lxml.html.HtmlElement:
-    """Parse decoded HTML (an XML declaration is dropped: lxml refuses it on str input)."""
+    """Parse decoded HTML (an XML declaration is dropped: lxml refuses it on str input).
+
+    Bare JavaScript source is wrapped in a script element, so that the strings it holds
+    are found like those of a page's scripts.
+    """
     text = _XML_DECL.sub("", text, count=1)
+    if _JS_SOURCE.match(text):
+        text = f"<html><body><script>{text}</script></body></html>"
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
     try:
         tree = lxml.html.document_fromstring(text, parser=parser)
@@ -170,9 +186,71 @@ def _published(tree: etree._Element) -> str | None:
         return _iso(*m.groups())
     body = tree.find("body")
     text = _WS.sub(" ", body.text_content() if body is not None else "")
-    if m := _PUBLISHED_LINE.search(text):
+    if m := PAGE_DATE.search(text):
         return _iso(*m.groups())
     return None
+
+
+# --- a report held in scripts -----------------------------------------------------------
+
+_TEMPLATE_TYPES = {"text/html", "text/template", "text/x-template", "text/x-html", "text/x-jquery-tmpl"}
+_SQUASH = re.compile(r"[\s\u00a0\u3000]+")
+_VISIBLE = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)"
+                       " and not(ancestor::textarea) and not(ancestor::noscript)]")
+
+
+def _shown(fragment_text: str, visible: str) -> bool:
+    """Does the page show this text already? (two of three samples of it found in ``visible``)"""
+    text = _SQUASH.sub("", fragment_text)
+    if len(text) < 24:
+        return True  # too little to be worth adding
+    middle = len(text) // 2
+    samples = (text[:12], text[middle:middle + 12], text[-12:])
+    return sum(sample in visible for sample in samples) >= 2
+
+
+def inline_embedded(tree: etree._Element) -> int:
+    """Put the report HTML that scripts, template scripts and ``<textarea>`` hold into the page.
+
+    Each fragment replaces the element that held it (a script in ``<head>``: appended to
+    the body); a fragment whose text the page already shows is left out. Returns the
+    number of fragments put in.
+    """
+    found: list[tuple[etree._Element, list[str]]] = []
+    for el in tree.iter("script", "textarea"):
+        source = el.text or ""
+        if len(source) < embedded.MIN_CJK:
+            continue
+        kind = (el.get("type") or "").strip().lower()
+        if el.tag == "textarea" or kind in _TEMPLATE_TYPES:
+            fragments = [source] if embedded.is_report_html(source) else []
+        else:
+            fragments = embedded.script_html(source)
+        if fragments:
+            found.append((el, fragments))
+    body = tree.find("body")
+    if not found or body is None:
+        return 0
+    visible = _SQUASH.sub("", "".join(_VISIBLE(tree)))
+    added = 0
+    for el, fragments in found:
+        for fragment in fragments:
+            try:
+                holder = lxml.html.fragment_fromstring(fragment, create_parent="div")
+            except (etree.ParserError, ValueError):
+                continue
+            text = holder.text_content()
+            if _shown(text, visible):
+                continue
+            visible += _SQUASH.sub("", text)
+            if any(a is body for a in el.iterancestors()):
+                el.addprevious(holder)
+            else:
+                body.append(holder)
+            added += 1
+        if el.getparent() is not None:
+            el.drop_tree()  # its tail text stays
+    return added
 
 
 # --- page chrome ------------------------------------------------------------------------
@@ -266,11 +344,18 @@ def read(data: bytes, name: str = "", content_type: str | None = None) -> Docume
     ``content_type`` is the HTTP Content-Type header, if known (its charset counts as a
     declaration). Raises EncodingError or EmptyDocument.
     """
+    return read_markup(decode(data, content_type), name)
+
+
+def read_markup(markup: str, name: str = "", *, title: str | None = None,
+                published: str | None = None) -> Document:
+    """Read decoded HTML (see :func:`read`); ``title``/``published`` are used when the page has none."""
     import trafilatura  # deferred: importing it costs ~0.3 s
 
-    tree = parse_tree(decode(data, content_type))
-    title = _title(tree)
-    published = _published(tree)
+    tree = parse_tree(markup)
+    inline_embedded(tree)
+    title = _title(tree) or title
+    published = _published(tree) or published
     _drop_counters(tree)
 
     grids: list[Grid] = []

@@ -333,7 +333,9 @@ class _Pages:
             log.debug("%s: pdfplumber cannot open page %d (%s)", self.label, index + 1, exc)
             return None
         try:
-            return read(page)
+            # Fake bold (every character drawn two or three times, slightly offset) would read
+            # "一一、、总总体体情情况况": pdfplumber drops such overlapping duplicates (pdfium does itself).
+            return read(page.dedupe_chars())
         except Exception as exc:  # noqa: BLE001
             log.debug("%s: pdfplumber failed on page %d (%s)", self.label, index + 1, exc)
             return None

@@ -39,16 +39,19 @@ _WRAP_DISTANCE = 1.6
 _CONTINUE_MARGIN = 0.6
 
 
-_LONE_NUMBER = re.compile(rf"^[ \t]*{_NUMBER_TOKEN}[ \t]*$", re.M)
+_NUMBERS_ONLY = re.compile(rf"^[ \t]*{_NUMBER_TOKEN}(?:[ \t]+{_NUMBER_TOKEN})*[ \t]*$", re.M)
 
 
 def has_number_columns(text: str) -> bool:
     """Does this page text (pdfium's) hold rows of numbers: two lines ending in three or more
     numbers, one ending in five or more (a lone row after a page break), or (pdfium breaks a
-    row at wide gaps) ten lines holding one number each?"""
+    row at wide gaps) four lines of nothing but numbers, eight numbers in all (two rows
+    continued after a page break: "0 846件" / "0" / "0 19件" …)?"""
     rows = _ROW_OF_NUMBERS.findall(text)
-    return (len(rows) >= 2 or any(len(row.split()) >= 5 for row in rows)
-            or len(_LONE_NUMBER.findall(text)) >= 10)
+    if len(rows) >= 2 or any(len(row.split()) >= 5 for row in rows):
+        return True
+    only = _NUMBERS_ONLY.findall(text)
+    return len(only) >= 4 and sum(len(line.split()) for line in only) >= 8
 
 
 @dataclass

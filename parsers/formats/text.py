@@ -24,10 +24,49 @@ def normalize_cell(text: str) -> str:
     return _CJK_GAP.sub("", _WS.sub(" ", text).strip())
 
 
+# Fake bold: a heading printed by drawing every character k times with a small offset reads
+# back as "一一一、、、总总总体体体情情情况况况". The hint: two CJK characters in a row, each doubled.
+_FAKE_BOLD_HINT = re.compile(r"([\u3400-\u9fff、，。：（）])\1+([\u3400-\u9fff、，。：（）])\2")
+_RUN = re.compile(r"(.)\1*", re.S)
+_CJK_MARK = re.compile(r"[\u3400-\u9fff、，。：（）]")
+
+
+def collapse_fake_bold(line: str) -> str:
+    """Undo fake bold in a line: a stretch of at least three characters, each repeated the
+    same k times (2-4; a doubled character 2k times), with at least two Chinese ones among
+    them, is printed once. Digits alone never trigger it (112233 stays a number)."""
+    runs = [(m.group(1), len(m.group())) for m in _RUN.finditer(line)]
+    out: list[str] = []
+    i = 0
+    while i < len(runs):
+        best_j, best_k = i, 0
+        for k in (2, 3, 4):
+            if runs[i][1] % k:
+                continue
+            j = i
+            while j < len(runs) and runs[j][1] % k == 0:
+                j += 1
+            stretch = runs[i:j]
+            if (j - i >= 3 and sum(1 for ch, _ in stretch if _CJK_MARK.match(ch)) >= 2
+                    and sum(n == k for _, n in stretch) * 2 > len(stretch) and j - i > best_j - i):
+                best_j, best_k = j, k
+        if best_k:
+            out.extend(ch * (n // best_k) for ch, n in runs[i:best_j])
+            i = best_j
+        else:
+            out.append(runs[i][0] * runs[i][1])
+            i += 1
+    return "".join(out)
+
+
 def normalize_text(text: str) -> str:
-    """Unify line endings, drop invisible characters, NBSP to space, trailing spaces off."""
+    """Unify line endings, drop invisible characters, NBSP to space, trailing spaces off,
+    fake-bold headings printed once."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    if _FAKE_BOLD_HINT.search(text):
+        text = "\n".join(collapse_fake_bold(line) if _FAKE_BOLD_HINT.search(line) else line
+                         for line in text.split("\n"))
     # Trailing tabs stay: they are blank cells at the end of a tab-separated row.
     return "\n".join(line.rstrip(" ") for line in text.split("\n")).strip("\n")
 

@@ -92,19 +92,25 @@ def test_seven_sections():
     assert find_sections("\n".join(lines)) == [line[2:] for line in lines]
 
 
+BODY = "一、总体情况\n" + "本机关认真贯彻落实政府信息公开条例，持续推进政务公开工作，主动公开政府信息。" * 5
+
+
 @pytest.mark.parametrize("text, year, title, has_tables, template", [
     ("本年制发件数 现行有效件数", 2021, "X局2021年政府信息公开工作年度报告", True, "2021"),
     ("本年新制作数量 上一年项目数量", 2020, "X局2020年政府信息公开工作年度报告", True, "2019"),
     ("第二十条第（一）项", 2022, "X局2022年政府信息公开工作年度报告", True, "2021"),
     ("第二十条第（一）项", 2019, "X局2019年政府信息公开工作年度报告", True, "2019"),
-    ("正文", 2017, "X局2017年政府信息公开工作年度报告", False, "legacy"),
+    (BODY, 2017, "X局2017年政府信息公开工作年度报告", False, "legacy"),
     ("正文", 2021, "关于做好2021年政府信息公开工作年度报告编制工作的通知", False, "unknown"),
     ("正文", 2021, "2021年政务公开工作要点", False, "unknown"),
     ("正文", None, "市公安局召开会议", False, "unknown"),
     ("正文", 2021, "我市发布2020年政府信息公开工作年度报告", False, "unknown"),  # news about a report
     ("正文", 2020, "政府信息公开年报", False, "unknown"),  # a listing page
     ("正文", 2020, "我市发布2020年政府信息公开工作年度报告", True, "2019"),  # tables make a report
-    ("正文", 2020, "X局2020年政府信息公开工作年度报告", False, "2019"),  # tables as images
+    (BODY, 2020, "X局2020年政府信息公开工作年度报告", False, "2019"),  # tables as images
+    # a page that is only the report's title (the report is an attached file): no report here
+    ("X局2020年政府信息公开工作年度报告\n发布时间: 2021-01-28", 2020, "X局2020年政府信息公开工作年度报告", False,
+     "unknown"),
 ])
 def test_template(text, year, title, has_tables, template):
     assert find_template(text, year, title, has_tables) == template

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from .model import Cell, SourceReport, expand, tables
 from .render_docx import docx_bytes
+from .render_embedded import LAYOUT_SPECS as _EMBEDDED
 from .render_html import html_bytes
+from .render_metadata import LAYOUT_SPECS as _METADATA
 from .render_pdf import pdf_bytes, shapes_only_pdf
 from .render_pdf_unruled import unruled_pdf_bytes
 from .render_text import text_bytes
@@ -59,6 +61,8 @@ _ALL = [
     Layout("pdf_unruled", lambda r: unruled_pdf_bytes(r), "report.pdf", blanks=False, slow=True),
     Layout("docx", lambda r: docx_bytes(r), "report.docx", slow=True),
 ]
+# Reports inside scripts/JSON and awkward metadata (wrapped titles, info blocks, fake bold...).
+_ALL += [Layout(*spec) for spec in (*_EMBEDDED, *_METADATA)]
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in _ALL}
 FAST = [name for name, layout in LAYOUTS.items() if not layout.slow]
 SLOW = [name for name, layout in LAYOUTS.items() if layout.slow]

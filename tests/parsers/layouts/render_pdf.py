@@ -219,20 +219,21 @@ def _paint_table(pen: _Pen, layout, *, one_path: bool = False, filled_rules: boo
 
 def pdf_bytes(report: SourceReport, *, break_before: str | None = None, split_row: str | None = None,
               extra_pages: int = 0, one_path: bool = False, filled_rules: bool = False,
-              repeat_header: bool = False, furniture: bool = False) -> bytes:
+              repeat_header: bool = False, furniture: bool = False, canvas_class=None) -> bytes:
     """The report as PDF bytes.
 
     ``break_before`` / ``split_row`` name a requests row (e.g. ``denied.internal_affairs``)
     where the requests table crosses a page break; ``repeat_header`` repeats a table's
     header rows on each page it continues on (Word's "repeat as header row"); ``furniture``
     prints page numbers and a running header. ``extra_pages`` adds that many pages of
-    narrative (for memory benchmarks).
+    narrative (for memory benchmarks). ``canvas_class`` replaces reportlab's ``Canvas``
+    (a subclass that draws some text differently, e.g. in fake bold).
     """
     from reportlab.pdfgen.canvas import Canvas
 
     _register()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    canvas = (canvas_class or Canvas)(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
     canvas.setTitle(report.title)
     pen = _Pen(canvas, running_header=report.title if furniture else None, page_numbers=furniture)
     grids = tables(report)

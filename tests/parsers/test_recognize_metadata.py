@@ -1,0 +1,78 @@
+"""Metadata the way real reports print it: wrapped titles, field labels, dates with trailing
+text, page dates, fake bold. (The round-trip layouts text_wrapped_title, text_info_block,
+text_signed_attachments, text_fake_bold and pdf_fake_bold test each class on whole reports.)"""
+from __future__ import annotations
+
+import pytest
+
+from parsers.formats.text import collapse_fake_bold, normalize_text
+from parsers.recognize import find_agency, find_published, find_sections, find_title, find_year
+
+TITLE = "平潭县人民政府2020年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize("head", [
+    "平潭县人民政府\n2020年政府信息公开工作年度报告",
+    "平潭县人民政府2020年\n政府信息公开工作年度报告",
+    "　　平潭县人民政府2020年政府信息公开\n　　工作年度报告",
+    "平潭县人民政府2020年政府信息公开工作年度\n报告",
+    "平潭县人民政府\n2020年政府信息公开\n工作年度报告",
+    "标题：平潭县人民政府2020年政府信息公开工作年度报告",
+    "标 题: 平潭县人民政府2020年政府信息公开工作年度报告",
+    "索引号：11350128/2021-00012\n名称：平潭县人民政府2020年政府信息公开工作年度报告\n发布机构：平潭县人民政府",
+    "索引号：11350128/2021-00012　标题：平潭县人民政府2020年政府信息公开工作年度报告　发布机构：平潭县人民政府",
+    "标题\t平潭县人民政府2020年政府信息公开工作年度报告",
+])
+def test_title_agency_and_year_survive_wrapping_and_labels(head):
+    text = f"{head}\n\n本报告依据条例编制。\n\n一、总体情况\n\n正文。"
+    title = find_title(text)
+    assert title == TITLE
+    assert find_agency(title, text) == "平潭县人民政府"
+    assert find_year(title, text) == 2020
+
+
+def test_a_line_above_is_not_joined_to_a_complete_title():
+    text = "首页\n平潭县人民政府2020年政府信息公开工作年度报告\n正文。"
+    assert find_title(text) == TITLE
+
+
+def test_an_agency_never_keeps_a_field_label():
+    assert find_agency("标题:平潭县人民政府2020年政府信息公开工作年度报告", "") == "平潭县人民政府"
+
+
+@pytest.mark.parametrize("tail, published", [
+    ("平潭县人民政府\n二○一二年二月二十日 附件1：政府信息公开情况统计表\n规章\t1\t2", "2012-02-20"),
+    ("平潭县人民政府\n2021年1月20日（此件公开发布）", "2021-01-20"),
+    # statistics printed as attachments after the signature
+    ("平潭县人民政府\n2021年1月20日\n\n附件1\n" + "\n".join(f"行{n}\t{n}\t{n}" for n in range(20)), "2021-01-20"),
+    ("2021年1月20日\n附件：统计表\n" + "\n".join(f"说明第{n}行，见上。" for n in range(12)), "2021-01-20"),
+    # a date in the middle of the body with trailing text is no signature
+    ("会议于2021年1月20日召开。\n" + "\n".join(f"说明第{n}行，见上。" for n in range(12)), None),
+])
+def test_signing_date_with_text_after_it_or_before_attachments(tail, published):
+    text = f"标题\n\n正文于2020年5月1日发布了通知。\n\n{tail}"
+    assert find_published(text) == published
+
+
+def test_agency_from_a_signature_before_attachments():
+    text = "政府信息公开工作年度报告\n正文。\n平潭县人民政府\n2021年1月20日 附件1：统计表\n" + "行\t1\t2\n" * 10
+    assert find_agency(find_title(text), text) == "平潭县人民政府"
+
+
+def test_unsigned_reports_take_the_page_date_else_none():
+    page = "索引号：x\n发布日期：2021-01-25\n标题：某报告\n正文。\n"
+    assert find_published(page) == "2021-01-25"  # a saved page's 发布日期, not taken for a signature
+    assert find_published(page, "2021-01-26") == "2021-01-26"  # the format's metadata first
+    assert find_published(page + "平潭县人民政府\n2021年1月20日") == "2021-01-20"  # signed: the signature
+    assert find_published("正文。\n") is None
+
+
+def test_fake_bold_headings_are_printed_once():
+    text = "一一一、、、总总总体体体情情情况况况\n本年共收到申请112233件。\n二二、、主主动动公公开开情情况况\n一一对应"
+    assert normalize_text(text).split("\n") == ["一、总体情况", "本年共收到申请112233件。", "二、主动公开情况", "一一对应"]
+    assert find_sections(normalize_text(text)) == ["总体情况", "主动公开情况"]
+
+
+@pytest.mark.parametrize("line", ["112233", "谢谢大家", "人人有责", "2020\t11\t22\t33", "0 0 0 0", "一一对应"])
+def test_text_that_only_looks_doubled_is_kept(line):
+    assert collapse_fake_bold(line) == line
