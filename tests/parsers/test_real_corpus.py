@@ -28,28 +28,11 @@ REAL = DATA / "real"
 LOCAL = Path(os.environ.get("NIANBAO_REAL_LOCAL", "/work/real-local"))
 TRUTHS = sorted(REAL.glob("*.truth.json"))
 
-# Every table cell of these is read (glued runs included); what is left is metadata,
-# recognised by parsers/recognize.py (helper parser-formats), not by the table engine.
-_META = ("metadata: agency after a `标题:` prefix, published from the page's 发布时间, section "
-         "titles glued to their text (parsers/recognize.py)")
 # name -> why the record is not fully right yet (never: a wrong number or a false violation).
 KNOWN_GAPS: dict[str, str] = {
-    **{name: _META for name in (
-        "txt_01_pingtan_2019", "txt_02_pingtan_2021", "txt_03_pingtan_2023", "txt_04_pingtan_2024",
-        "txt_05_pingtan_2025", "txt_06_pingtan_2020", "txt_07_pingtan_2022", "txt_08_pingtan_guozi_2021",
-        "txt_09_pingtan_shenpi_2019", "txt_10_pingtan_jingfa_2022", "txt_11_pingtan_touzi_2024",
-        "txt_12_pingtan_gongan_2019", "txt_13_pingtan_jiaojian_2020", "txt_14_pingtan_jinjing_2022",
-        "txt_15_pingtan_caijin_2020", "txt_16_pingtan_jiaojian_2023", "txt_17_pingtan_ziran_2021",
-        "txt_18_pingtan_shehui_2020", "txt_19_pingtan_guanweihui_2023")},
-    "script_01_shanghai_2019": "a report inside a script string (the formats layer, parser-formats)",
-    "pdf_01_hongze_2023": "metadata / sections of the PDF text (the formats layer, parser-formats)",
-    "pdf_02_hongze_2024": "metadata / sections of the PDF text (the formats layer, parser-formats)",
-    "decoy_06_putuo_juesuan_2024": "agency of a PDF whose title is not a report's (recognize, parser-formats)",
-    **{name: _META for name in (
-        "decoy_01_pingtan_2014_letter", "decoy_02_pingtan_list", "decoy_03_pingtan_plan_2024",
-        "decoy_04_pingtan_fazhi_2022", "decoy_05_pingtan_gongan_points_2018",
-        "decoy_07_pingtan_gongan_title_only_2020", "legacy_01_pingtanxian_2011",
-        "legacy_02_pingtan_dishui_2013", "legacy_03_pingtan_2018")},
+    # A 部门决算 PDF (decoy): its agency is printed in a title that is not a report's title;
+    # recognising it is recognize.py's (parser-formats); its PDF is not committed.
+    "decoy_06_putuo_juesuan_2024": "agency of a PDF whose title is not a report's (parsers/recognize.py)",
 }
 
 
