@@ -41,7 +41,8 @@ def test_an_unfound_balance_row_breaks_no_balance_rule():
 
 
 def test_a_printed_blank_total_is_read_and_breaks_its_rule():
-    lines = REVIEWS_TAB[:3] + ["1\t2\t0\t0\t\t4\t0\t1\t0\t5\t0\t0\t0\t1\t1"]
+    requests = requests_tab_lines("2019", requests_values("2019"))
+    lines = requests + [""] + REVIEWS_TAB[:3] + ["1\t2\t0\t0\t\t4\t0\t1\t0\t5\t0\t0\t0\t1\t1"]
     rec = build_record(Document(text=report(lines)))
     assert "reviews/review/total" not in rec.facts
     assert "reviews.row_sum:review" in rec.violations
