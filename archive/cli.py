@@ -314,8 +314,10 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
         return
     for r in rows:
         facts = r.get("facts") or {}
-        click.echo(f"{r['agency']}\t{r['year']}\t{r.get('template')}\trequests={_num(facts.get('requests/new/total'))}"
-                   f"\tv{r['versions']}\t{r['status']}\t{r['url'] or ''}")
+        template = labels.TEMPLATE_LABELS.get(r.get("template") or "unknown", r.get("template"))
+        click.echo(f"{r['agency']}\t{r['year']} 年度\t{template}\t{labels.FIGURE_LABELS['requests']} "
+                   f"{_num(facts.get('requests/new/total'))}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
+                   f"\t{r['url'] or ''}")
     if not rows:
         click.echo("no reports", err=True)
 

@@ -71,7 +71,7 @@ def event_summary(event: dict, labels=None, limit: int = 20) -> str:
         old, new = (list(pair) + [None, None])[:2] if isinstance(pair, (list, tuple)) else (None, pair)
         name = labels(key) if labels else key
         parts.append(f"{name}：{'' if old is None else old} → {'' if new is None else new}")
-    if event.get("url"):
+    if http_url(event.get("url")):  # an ingested file's file:// path means nothing to a reader
         parts.append(f"原文：{event['url']}")
     return "\n".join(parts)
 

@@ -130,7 +130,12 @@ def run_crawl(settings) -> dict:
 
     # Open (and migrate) the archive first: Alembic's env.py reconfigures logging, which
     # must happen before Scrapy installs its log handler at the chosen LOG_LEVEL.
-    open_archive(settings.get("NIANBAO_DB"))
+    from archive.db import ArchiveError
+
+    try:
+        open_archive(settings.get("NIANBAO_DB"))
+    except ArchiveError as exc:  # unreachable server, foreign file: one line, exit 1
+        raise click.ClickException(" ".join(str(exc).split())) from None
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

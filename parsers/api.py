@@ -5,7 +5,6 @@ from parsers import recognize
 from parsers.arithmetic import violations
 from parsers.coverage import missing
 from parsers.document import Document
-from parsers.glued import read_glued
 from parsers.record import Record
 from parsers.rows import grid_rows, text_rows
 from parsers.tables import Reading, merge_sources, read_cells
@@ -51,7 +50,7 @@ def build_record(doc: Document) -> Record:
 
 def _tables(doc: Document, template: str) -> Reading:
     """What the grids (when any) say, with the text rows as the fallback."""
-    from_text = merge_sources(read_cells(text_rows(doc.text), template), read_glued(doc.text, template))
+    from_text = read_cells(text_rows(doc.text), template)
     if not doc.tables:
         return from_text
     return merge_sources(read_cells(grid_rows(doc.tables), template), from_text)

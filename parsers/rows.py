@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from parsers.document import Document, Grid
+from parsers.glued import glued_rows
 from parsers.labels import classify
 
 Row = list[str]
@@ -120,6 +121,11 @@ def text_rows(text: str) -> list[Row]:
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             if not _is_separator(cells):
                 rows.append(cells)
+            continue
+        glued = glued_rows(stripped)  # a whole table on one line, cells glued (parsers/glued)
+        if glued:
+            flush()
+            rows.extend(glued)
             continue
         # Only short lines can be such rows (and the pattern backtracks on long ones).
         spaced = _spaced_row(stripped) if len(stripped) <= 300 and (

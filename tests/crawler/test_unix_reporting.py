@@ -133,3 +133,13 @@ def test_watch_logs_a_failed_run_and_exits_1(dead_sources, tmp_path):
     assert "source closed-port: connection refused" in done.stderr
     assert re.search(r"the crawl exited with status 1 .*the next one runs as planned", done.stderr)
     assert "Traceback" not in done.stderr
+
+
+def test_unreachable_archive_is_one_line(dead_sources, tmp_path):
+    path, _ = dead_sources
+    port = _closed_port()
+    done = _run(["crawl", "--sources", str(path), "--db", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x"],
+                tmp_path, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: cannot open the archive") and len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
