@@ -36,6 +36,16 @@ KNOWN_GAPS: dict[str, str] = {
 }
 
 
+# Facts a truth leaves out although the document determines them (reported, the truth
+# files are never edited here): name -> {key: value the document leaves no choice for}.
+TRUTH_OMITS: dict[str, dict[str, int]] = {
+    # `行政许可4500` / `行政强制4300` (three cells, glued): the readings are 4,50,0 / 45,0,0
+    # and 4,30,0 / 43,0,0 (a cell never starts with 0 before other digits); 处理决定数量 is
+    # 0 in every one. The truth leaves the whole rows out ("several readings").
+    "txt_12_pingtan_gongan_2019": {"active/licensing/decisions": 0, "active/enforcement/decisions": 0},
+}
+
+
 def _stem(truth: Path) -> str:
     return truth.name[: -len(".truth.json")]
 
@@ -78,7 +88,9 @@ def test_no_wrong_number(case):
 
 def test_no_fact_the_truth_lacks(case):
     name, record, truth = case
-    extra = {k: v for k, v in record.facts.items() if k not in truth["facts"]}
+    omitted = TRUTH_OMITS.get(name, {})
+    extra = {k: v for k, v in record.facts.items()
+             if k not in truth["facts"] and not (k in omitted and _same(v, omitted[k]))}
     assert not extra, f"{name}: facts the document does not hold there: {extra}"
 
 
