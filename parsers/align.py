@@ -221,7 +221,7 @@ def _trial_violations(reader: "_Reader", placements: list[tuple[Slot, tuple[str,
                 facts.setdefault(k, cell.number)  # type: ignore[arg-type]
             elif cell.kind in ("blank", "placeholder"):
                 blank.add(k)
-    return len(violations(facts, reader.template, blank))
+    return len(violations(facts, reader.template, blank=blank))
 
 
 def fill_gaps(reader: "_Reader") -> None:

@@ -32,7 +32,7 @@ def build_record(doc: Document) -> Record:
     agency = recognize.find_agency(title, doc.text)
     if agency is None and doc.title and doc.title != title:
         agency = recognize.find_agency(recognize.find_title("", doc.title), "")
-    return Record(
+    record = Record(
         agency=agency,
         year=year,
         template=template,
@@ -40,12 +40,19 @@ def build_record(doc: Document) -> Record:
         sections=recognize.find_sections(doc.text),
         facts=reading.facts,
         raw=reading.raw,
-        violations=violations(reading.facts, template, reading.blank),
+        violations=violations(reading.facts, template, blank=reading.blank),
         missing=missing(reading.keys(), template),
         title=title,
         text=doc.text,
         format=doc.format,
     )
+    if doc.source == "ocr":
+        from parsers.uncertain import review
+
+        review(record, doc)
+        # Its rules again, over the cells read only (printed blanks known here), none over an uncertain cell.
+        record.violations = violations(record.facts, template, set(record.uncertain), blank=reading.blank)
+    return record
 
 
 def _tables(doc: Document, template: str) -> Reading:

@@ -27,6 +27,12 @@ class Record:
     # archive for search and text diffs; left out of to_dict() unless asked for.
     text: str = ""
     format: str = "text"
+    # "ocr" when the text was read from page images (a scanned PDF); None: the file's own text.
+    source: str | None = None
+    # OCR records only: each cell's OCR confidence (0-1), and the cells read too unsurely to
+    # be stated as facts (key -> {"read", "confidence", "why", "alternatives"?}), see RECORD.md.
+    confidence: dict[str, float] = field(default_factory=dict)
+    uncertain: dict[str, dict] = field(default_factory=dict)
     parser_version: str = PARSER_VERSION
 
     def to_dict(self, *, include_text: bool = False) -> dict:

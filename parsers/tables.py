@@ -113,6 +113,7 @@ class _Reader:
         self.strays: list[list[int]] = []
         self._labels: dict[str, Label | None] = {}
         self._values: dict[str, Cell | None] = {}
+        self.origins: dict[str, int] = {}  # fact/raw key -> index of the cell it was read from
 
     # --- cell classification (cached: tables repeat the same texts) ---------------------
     def label(self, i: int) -> Label | None:
@@ -358,7 +359,7 @@ class _Reader:
             self.unplaced(table, row, idx)
         else:
             for column, j in pairs:
-                self.put(table, row, column, self.cell(j))
+                self.put(table, row, column, self.cell(j), j)
         self.found.setdefault((table, row), idx[0])
         return True
 
@@ -436,11 +437,12 @@ class _Reader:
         nums = [c.number or 0 for c in cells]
         return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
 
-    def put(self, table: str, row: str, column: str, cell: Cell) -> None:
+    def put(self, table: str, row: str, column: str, cell: Cell, index: int) -> None:
         """Store one cell: a number in facts (money in 万元), other text in raw; first one wins."""
         fact_key = key(table, row, column)
         if fact_key in self.facts or fact_key in self.raw:
             return
+        self.origins[fact_key] = index
         if cell.kind == "blank":
             self.blank.add(fact_key)
             return
@@ -501,7 +503,7 @@ class _Reader:
         width = len(REVIEW_COLUMNS)
         for r, row in enumerate(REVIEW_ROWS):
             for column, j in zip(REVIEW_COLUMNS, idx[r * width:(r + 1) * width]):
-                self.put("reviews", row, column, self.cell(j))
+                self.put("reviews", row, column, self.cell(j), j)
             self.found.setdefault(("reviews", row), idx[r * width])
 
     def review_sums_hold(self, idx: list[int]) -> bool:
@@ -513,17 +515,25 @@ class _Reader:
         )
 
 
-def read_cells(rows: list[Row], template: str) -> Reading:
+def read_cells(rows: list[Row], template: str, origins: dict[str, tuple[int, int]] | None = None) -> Reading:
     """What the active, requests and reviews tables in ``rows`` say (facts, raw, blanks).
 
-    ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns.
+    ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns. ``origins``,
+    if given, is filled with the (row, column) in ``rows`` each fact or raw text was read
+    from (OCR records look up the confidence of that cell).
     """
-    return _Reader(rows, template).run()
+    reader = _Reader(rows, template)
+    found = reader.run()
+    if origins is not None:
+        cells = reader.cells
+        origins.update({k: (cells.row[j], cells.col[j]) for k, j in reader.origins.items()})
+    return found
 
 
-def read_tables(rows: list[Row], template: str) -> tuple[Facts, Raw]:
+def read_tables(rows: list[Row], template: str,
+                origins: dict[str, tuple[int, int]] | None = None) -> tuple[Facts, Raw]:
     """The facts and raw cell texts of :func:`read_cells`."""
-    reading = read_cells(rows, template)
+    reading = read_cells(rows, template, origins)
     return reading.facts, reading.raw
 
 
