@@ -74,6 +74,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.abort_request = self._guard
         self._origins: set | None = None
         self._public_hosts: dict[str, tuple[float, bool]] = {}
+        self._closing = False
         self.launched = False
         self.recycle = False
         self._start_lock = asyncio.Lock()
@@ -83,6 +84,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             if not executable or not os.access(executable, os.X_OK):
                 self.unavailable = f"chromium not found ({executable or 'not on PATH'})"
         self._told = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        # One handler (hence one browser) per crawl for http and https alike: Scrapy builds
+        # one handler per scheme.
+        existing = getattr(crawler, "nianbao_browser", None)
+        return existing if isinstance(existing, cls) else cls(crawler)
+
+    async def close(self) -> None:
+        if not self._closing:  # shared by the schemes: closed once
+            self._closing = True
+            await super().close()
 
     def _start_origins(self) -> set:
         if self._origins is None:
@@ -203,7 +216,6 @@ async def settle(page, timeout: float, quiet: float = 2.5, max_reloads: int = 8)
     challenged, kind = False, None
     while True:
         seen = len(documents)
-        status, _url, headers = documents[-1] if documents else (200, page.url, {})
         try:
             await page.wait_for_load_state("load", timeout=max(0.1, deadline - time.monotonic()) * 1000)
         except Exception:  # noqa: BLE001 - judged below from what the page shows

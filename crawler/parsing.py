@@ -45,6 +45,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
 
 _PARSE_TIMEOUT = DEFAULT_TIMEOUT  # set in each worker by init_worker
+_DEADLINE = 0.0  # monotonic end of the current parse's time (moved on by an OCR reading)
 _MEMORY_MB = 0
 
 
@@ -82,8 +83,10 @@ def init_worker(parse_timeout: float, memory_mb: int, ocr_limits: tuple[int, flo
 
 def _extend_alarm(budget: float) -> None:
     """An OCR reading starts: its time budget comes on top of the parse limit."""
+    global _DEADLINE
     if _PARSE_TIMEOUT:
-        signal.setitimer(signal.ITIMER_REAL, _PARSE_TIMEOUT + budget)
+        _DEADLINE += budget
+        signal.setitimer(signal.ITIMER_REAL, max(_DEADLINE - time.monotonic(), 0.001))
 
 
 def _on_alarm(_signum, _frame) -> None:
@@ -113,10 +116,16 @@ def parse_job(data: bytes, name: str, content_type: str | None = None):
     """``parsers.parse`` within the worker's limits: (Record, None) or (None, a one-line error)."""
     from parsers import ParseError, parse
 
+    global _DEADLINE
     if _PARSE_TIMEOUT:
+        _DEADLINE = time.monotonic() + _PARSE_TIMEOUT
         signal.setitimer(signal.ITIMER_REAL, _PARSE_TIMEOUT)
     try:
-        return parse(data, name, content_type=content_type), None
+        record = parse(data, name, content_type=content_type)
+        if _PARSE_TIMEOUT and time.monotonic() > _DEADLINE:
+            # The alarm went off inside code that swallowed it (a library's broad except).
+            raise ParseTimeout(f"parsing took more than {_PARSE_TIMEOUT:g} s")
+        return record, None
     except ParseError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     except ParseTimeout as exc:

@@ -45,6 +45,7 @@ def build_record(doc: Document) -> Record:
         title=title,
         text=doc.text,
         format=doc.format,
+        warnings=list(doc.warnings),
     )
     if doc.source == "ocr":
         from parsers.uncertain import review

@@ -32,3 +32,5 @@ class Document:
     """``html``, ``text``, ``pdf`` or ``docx`` (``doc``/``wps`` when converted to DOCX first)."""
     source: str | None = None
     """``"ocr"`` when the text was read from page images (a scan), else None (the file's own text)."""
+    warnings: list[str] = field(default_factory=list)
+    """What had to be repaired to read it (invalid bytes replaced), for the record."""

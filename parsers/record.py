@@ -33,6 +33,8 @@ class Record:
     # be stated as facts (key -> {"read", "confidence", "why", "alternatives"?}), see RECORD.md.
     confidence: dict[str, float] = field(default_factory=dict)
     uncertain: dict[str, dict] = field(default_factory=dict)
+    # What the reader had to repair to read the document (e.g. invalid bytes replaced).
+    warnings: list[str] = field(default_factory=list)
     parser_version: str = PARSER_VERSION
 
     def to_dict(self, *, include_text: bool = False) -> dict:

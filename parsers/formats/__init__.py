@@ -15,8 +15,9 @@ import zipfile
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from parsers import limits
 from parsers.document import Document
-from parsers.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
+from parsers.errors import CorruptDocument, EmptyDocument, InputTooLarge, TooDeeplyNested, UnsupportedFormat
 from parsers.formats.office import INSTALL as LIBREOFFICE
 
 __all__ = ["read_document", "sniff"]
@@ -40,6 +41,7 @@ _SNIFF_WINDOW = 256 * 1024
 _JSON_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:[\[{]|[\w$.]+\s*\(\s*[\[{])")
 # Word's "single file web page" (.mht, often published as .doc): MIME multipart around HTML.
 _MHT = re.compile(rb"^\s*(?:[\w-]+:[^\n]*\n)*?MIME-Version:\s*1\.0[\s\S]{0,1500}?multipart/related", re.I)
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.I)
 _HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php", ".do", ".action"}
 _TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".csv"}
 _CONVERT_DOCX = f"{LIBREOFFICE}, or convert it to DOCX"
@@ -173,7 +175,12 @@ def read_document(data: bytes, name: str = "", content_type: str | None = None) 
     counts as a declaration for HTML and text (never blindly trusted, see ``encoding``).
     Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
     """
+    label = name or "the file"
+    if len(data) > limits.MAX_INPUT_BYTES:
+        raise InputTooLarge(f"{label} is {len(data):,} bytes (limit {limits.MAX_INPUT_BYTES:,}): refused")
     kind = sniff(data, name)
+    if kind in ("html", "text", "json", "mht") and len(data) > limits.MAX_MARKUP_BYTES:
+        raise InputTooLarge(f"{label} is {len(data):,} bytes of {kind} (limit {limits.MAX_MARKUP_BYTES:,}): refused")
     if kind == "json":
         return _read_json(data, name, content_type)
     if kind in ("html", "text") and content_type:
@@ -207,8 +214,17 @@ def _read_mht(data: bytes, name: str) -> Document:
 
     from parsers.formats import html
 
-    message = email.message_from_bytes(data, policy=email.policy.compat32)
-    for part in message.walk():
+    label = name or "the file"
+    nested = len(_MULTIPART.findall(data))
+    if nested > limits.MAX_MULTIPARTS:
+        raise TooDeeplyNested(f"{label} is a MIME HTML (.mht) file of {nested:,} nested multipart parts "
+                              f"(limit {limits.MAX_MULTIPARTS}): refused")
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
+        parts = list(message.walk())
+    except RecursionError:
+        raise TooDeeplyNested(f"{label} is a MIME HTML (.mht) file nested too deep: refused") from None
+    for part in parts:
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True) or b""
             charset = part.get_content_charset()
@@ -222,13 +238,21 @@ def _read_json(data: bytes, name: str, content_type: str | None) -> Document:
     Bytes that only look like JSON (a damaged or truncated one, or JSON without report
     text) are read as the page or text they otherwise are.
     """
+    from parsers.formats.encoding import decode_text
+
+    decoded, warnings = decode_text(data, content_type)
+    document = _json_document(decoded, data, name)
+    document.warnings += warnings
+    return document
+
+
+def _json_document(decoded: str, data: bytes, name: str) -> Document:
+    """The document of decoded JSON text (see :func:`_read_json`)."""
     from html import escape
 
     from parsers.formats import embedded, html
-    from parsers.formats.encoding import decode
     from parsers.formats.text import normalize_text
 
-    decoded = decode(data, content_type)
     value = embedded.load_json(decoded)
     found = embedded.json_report(value) if value is not None else None
     if found is None:

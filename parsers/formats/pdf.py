@@ -24,8 +24,9 @@ import logging
 import re
 from collections import Counter
 
+from parsers import limits
 from parsers.document import Document, Grid
-from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
+from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError, TooManyPages
 from parsers.formats.pdf_columns import column_lines, has_number_columns
 from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
@@ -393,6 +394,8 @@ def _read(data: bytes, label: str, ocr=None) -> Document:
     try:
         title = pages.title()
         n_pages = len(pages)
+        if n_pages > limits.MAX_PDF_PAGES:
+            raise TooManyPages(f"{label} has {n_pages:,} pages (limit {limits.MAX_PDF_PAGES:,}): refused")
         for index in range(n_pages):
             try:
                 text_lines, tables, page_drawn, height = pages.read_page(index)

@@ -72,8 +72,10 @@ def _check_first_crawl(summary, db, base, handler, documents):
 @pytest.mark.timeout(240)
 def test_script_built_list_sqlite(js_portal, sqlite_url, tmp_path):
     sources, base, handler, documents = js_portal
-    summary = crawl(sources, sqlite_url, jobdir=tmp_path / "job1")
+    summary = crawl(sources, sqlite_url, "-s", "NIANBAO_BROWSER_MEMORY_INTERVAL=0.5", jobdir=tmp_path / "job1")
     _check_first_crawl(summary, sqlite_url, base, handler, documents)
+    # The memory watch saw the browser (one browser for the crawl, whatever the scheme).
+    assert 10 < summary["browser"]["peak_pss_mb"] <= summary["browser"]["peak_rss_mb"], summary["browser"]
 
     # Unchanged: no event; the report pages answer 304, so none is rendered again (and the
     # attachment of a page that answered 304 is not asked for).
