@@ -107,7 +107,9 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     """Re-parse stored snapshots with the current parser; records are updated in place.
 
     Versions made by an older parser version get new records, text and cells; no
-    `revised` events are made (the report did not change, the parser did).
+    `revised` events are made (the report did not change, the parser did). Documents
+    stored unread (a scan before OCR was installed, an old .doc before LibreOffice) are
+    read again; a report read so for the first time raises `new`.
 
     \b
     Example:
@@ -129,7 +131,8 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
         _dump(counts)
     else:
         click.echo(f"re-parsed {counts['versions']} versions, {counts['documents']} documents"
-                   f" ({counts['failed']} failed)")
+                   f" ({counts['failed']} failed); {counts['reread']} unread documents read now"
+                   f" ({counts['unreadable']} still unreadable)")
 
 
 # --- ingest ----------------------------------------------------------------------------------

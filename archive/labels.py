@@ -14,9 +14,10 @@ from typing import Any
 from parsers import keys
 
 #: Event kinds, in the order they are listed (the database, API, CLI and filters use this tuple).
-EVENT_KINDS: tuple[str, ...] = ("new", "revised", "withdrawn", "restored", "overdue")
+EVENT_KINDS: tuple[str, ...] = ("new", "revised", "withdrawn", "restored", "overdue", "conflict")
 KIND_LABELS: dict[str, str] = {
     "new": "新发布", "revised": "已修订", "withdrawn": "已撤下", "restored": "已恢复", "overdue": "逾期未发布",
+    "conflict": "来源冲突",
 }
 TABLE_LABELS: dict[str, str] = {"active": "主动公开", "requests": "依申请公开", "reviews": "复议诉讼"}
 TEMPLATE_LABELS: dict[str, str] = {"2019": "2019 年版模板", "2021": "2021 年版模板", "legacy": "旧版（2019 年前）",

@@ -157,6 +157,11 @@ class Report(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None]
+    # Who published it first (migration 0004): only this source, or a document on this
+    # host, may make a later version; a copy from elsewhere is a `conflict` event. A
+    # ``sources.id`` without a foreign key (see the migration: SQLite would rebuild reports).
+    owner_source_id: Mapped[int | None]
+    owner_host: Mapped[str | None] = mapped_column(sa.String(253))
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
     latest: Mapped["Version | None"] = relationship(foreign_keys=[latest_version_id], post_update=True)

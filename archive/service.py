@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -422,6 +423,14 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
 
     agency_id = _agency_id(session, rec["agency"], at)
     report = _report_for_update(session, agency_id, rec["year"], at)
+    host = url_host(doc.url)
+    if report.latest_version_id is not None and not may_revise(report.owner_source_id, report.owner_host,
+                                                               doc.source_id, host):
+        _conflict(session, doc, report, rec, text, fp, previous_fp, agency_id, host, at, crawl_id, events)
+        return
+    if (report.owner_source_id is None and report.owner_host is None) and (doc.source_id or host):
+        # The first version (or the first from a portal, of a report made by hand): its owner.
+        _update_report(session, _UPDATE_REPORT_OWNER, report.id, owner_source_id=doc.source_id, owner_host=host)
     if doc.report_id not in (None, report.id):
         log.warning("%s now holds %s %s (it held report %s)", doc.url, rec["agency"], rec["year"], doc.report_id)
     doc.report_id = report.id
@@ -461,6 +470,33 @@ def _apply_record(session: Session, doc: Document, record: Record, *, agency: st
         _insert_event(session, events, kind="revised", changes=diff["changes"], detail=detail, **common)
 
 
+def _conflict(session: Session, doc: Document, report: "_LockedReport", rec: dict, text: str, fp: str,
+              previous_fp: str | None, agency_id: int, host: str | None, at: dt.datetime, crawl_id: int | None,
+              events: list[dict]) -> None:
+    """A copy of another portal's report: kept as a document (no report of its own, no
+    version), and a ``conflict`` event when its content differs from the report's and is
+    new for this document (a mirror of the same content says nothing; a re-crawl of the
+    same conflicting copy says it once)."""
+    if doc.report_id == report.id:
+        doc.report_id = None
+    if fp == report.fingerprint or fp == previous_fp:
+        return
+    latest = session.execute(sa.select(Version.number, Version.record, Version.text)
+                             .where(Version.id == report.latest_version_id)).one()
+    diff = version_diff(latest.record, latest.text, rec, text)
+    owner = session.execute(sa.select(Source.name).where(Source.id == report.owner_source_id)).scalar() \
+        if report.owner_source_id is not None else None
+    source = session.execute(sa.select(Source.name).where(Source.id == doc.source_id)).scalar() \
+        if doc.source_id is not None else None
+    detail = {"owner": {"source": owner, "host": report.owner_host}, "by": {"source": source, "host": host},
+              "version": latest.number, "fields": diff["fields"], "sections": diff["sections"]}
+    log.warning("%s: a copy of %s %s that differs from its owner's (%s); kept as a document, a conflict",
+                doc.url, rec["agency"], rec["year"], owner or report.owner_host)
+    _insert_event(session, events, kind="conflict", report_id=report.id, agency_id=agency_id,
+                  agency_name=rec["agency"], year=rec["year"], url=doc.url, at=at, version_id=None,
+                  crawl_id=crawl_id, changes=diff["changes"], detail=detail)
+
+
 class _LockedReport(NamedTuple):
     id: int
     version_count: int
@@ -469,11 +505,13 @@ class _LockedReport(NamedTuple):
     withdrawn_at: dt.datetime | None
     fingerprint: str | None
     parser_version: str | None
+    owner_source_id: int | None
+    owner_host: str | None
 
 
 _REPORT_FOR_UPDATE = (
     sa.select(Report.id, Report.version_count, Report.latest_version_id, Report.document_id, Report.withdrawn_at,
-              Version.fingerprint, Version.parser_version)
+              Version.fingerprint, Version.parser_version, Report.owner_source_id, Report.owner_host)
     .outerjoin(Version, Version.id == Report.latest_version_id)
     .where(Report.agency_id == sa.bindparam("agency_id"), Report.year == sa.bindparam("year"))
     .with_for_update(of=Report.__table__))
@@ -486,6 +524,39 @@ _UPDATE_REPORT_DOCUMENT = (sa.update(_reports).where(_reports.c.id == sa.bindpar
 _UPDATE_REPORT_VERSION = (sa.update(_reports).where(_reports.c.id == sa.bindparam("report_id")).values(
     latest_version_id=sa.bindparam("latest_version_id"), version_count=sa.bindparam("version_count"),
     document_id=sa.bindparam("document_id"), updated_at=sa.bindparam("updated_at")))
+
+
+_UPDATE_REPORT_OWNER = (sa.update(_reports).where(_reports.c.id == sa.bindparam("report_id")).values(
+    owner_source_id=sa.bindparam("owner_source_id"), owner_host=sa.bindparam("owner_host")))
+
+
+def url_host(url: str | None) -> str | None:
+    """The host of an http(s) URL, lower case, without a leading ``www.`` (None otherwise)."""
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    return (host[4:] if host.startswith("www.") else host)[:253] or None
+
+
+def may_revise(owner_source_id: int | None, owner_host: str | None, source_id: int | None,
+               host: str | None) -> bool:
+    """Whether a document of ``source_id`` on ``host`` may make a version of a report owned
+    by ``owner_source_id``/``owner_host``.
+
+    A report belongs to the portal that first published it: its source, or a document on
+    its host. A source lists other hosts' documents as its own simply by listing them (the
+    crawler files every document under the source that reached it). An unowned report
+    (made before owners were kept, or from a local file) may be revised by anyone, and a
+    local file (no source, no host: ``nianbao ingest FILE`` by hand) is the user's word.
+    """
+    if owner_source_id is None and owner_host is None:
+        return True
+    if source_id is None and host is None:
+        return True
+    return (source_id is not None and source_id == owner_source_id) or (host is not None and host == owner_host)
 
 
 def _update_report(session: Session, stmt, report_id: int, **values) -> None:
@@ -506,7 +577,7 @@ def _report_for_update(session: Session, agency_id: int, year: int, at: dt.datet
                                                        "updated_at": at, "version_count": 0},
                                      ["agency_id", "year"])
         if new_id is not None:  # inserted by us, so locked by us
-            return _LockedReport(new_id, 0, None, None, None, None, None)
+            return _LockedReport(new_id, 0, None, None, None, None, None, None, None)
         row = session.connection().execute(stmt, params).one()  # another writer's: wait for its commit
     return _LockedReport(*row)
 
@@ -559,7 +630,7 @@ def _insert_event(session: Session, events: list[dict], *, kind: str, report_id:
     out: dict[str, Any] = {"id": event_id, "kind": kind, "agency": agency_name, "year": year, "url": url,
                            "at": at.isoformat(), "baseline": baseline, "agency_id": agency_id,
                            "report_id": report_id}
-    if kind == "revised":
+    if kind in ("revised", "conflict"):
         out["changes"] = changes or {}
     if detail:
         out["detail"] = detail
@@ -639,7 +710,7 @@ def reparse(session_factory, *, everything: bool = False, batch: int = 100,
     one transaction each (a stopped run keeps what it did; rerun to go on). ``progress``
     is called with the counts after each batch. Returns the counts.
     """
-    counts = {"versions": 0, "documents": 0, "failed": 0}
+    counts = {"versions": 0, "documents": 0, "failed": 0, "reread": 0, "unreadable": 0}
     for model, step in ((Version, _reparse_version_batch), (Document, _refingerprint_batch)):
         after = 0
         while True:
@@ -656,7 +727,52 @@ def reparse(session_factory, *, everything: bool = False, batch: int = 100,
                 after = rows[-1].id
             if progress:
                 progress(dict(counts))
+    _reread_unreadable(session_factory, batch, counts, progress)
     return counts
+
+
+# Documents stored without a record because the parser could not read their format then
+# (a scan before OCR was installed, an old .doc before LibreOffice): worth another look.
+_REREADABLE = ("ImageOnlyPDF:", "UnsupportedFormat:")
+
+
+def _reread_unreadable(session_factory, batch: int, counts: dict[str, int], progress) -> None:
+    """Parse again the stored snapshots of documents that had a format error; a report read
+    now for the first time raises ``new`` (``counts["reread"]``), one still unreadable keeps
+    its (updated) error (``counts["unreadable"]``)."""
+    after = 0
+    while True:
+        with session_factory.begin() as session:
+            rows = session.execute(
+                sa.select(Document).where(Document.id > after, Document.report_id.is_(None),
+                                          Document.sha256.is_not(None),
+                                          sa.or_(*(Document.parse_error.startswith(p) for p in _REREADABLE)))
+                .order_by(Document.id).limit(batch)).scalars().all()
+            if not rows:
+                return
+            for doc in rows:
+                counts["reread" if _reread(session, doc) else "unreadable"] += 1
+            after = rows[-1].id
+        if progress:
+            progress(dict(counts))
+
+
+def _reread(session: Session, doc: Document) -> bool:
+    """Archive the record of a document's stored snapshot, as if just fetched; read now?"""
+    try:
+        record = _parse(snapshots.load(session, doc.sha256), doc.url)
+    except snapshots.SnapshotError as exc:
+        log.warning("cannot re-read %s: %s", doc.url, exc)
+        return False
+    except ParseError as exc:
+        doc.parse_error = f"{type(exc).__name__}: {exc}"
+        return False
+    events: list[dict] = []
+    with session.no_autoflush:
+        _apply_record(session, doc, record, agency=None, year=None, digest=doc.sha256, previous_sha=doc.sha256,
+                      at=utcnow(), crawl=None, events=events)
+    session.flush()
+    return doc.report_id is not None
 
 
 def _reparse_version_batch(session: Session, versions: list[Version], counts: dict[str, int]) -> None:

@@ -9,8 +9,9 @@
   scrapy-playwright's meta (one browser context for the crawl, a page function per kind),
   then gives the spider a response with the final document's status and headers, the
   rendered DOM, and for a script-built list the DOM of every page its pager showed.
-- :class:`BrowserMemory` (extension): sums the RSS of the Chromium processes, keeps the
-  peak in the stats, and has the browser context recycled when it grows past a limit.
+- :class:`BrowserMemory` (extension): sums the memory of the Chromium processes (RSS,
+  and PSS: shared pages once), keeps the peaks in the stats, and has the browser context
+  recycled when it grows past a limit.
 
 The page functions run inside the browser page: each first waits until the document is
 no longer a cookie challenge (:func:`settle`: the challenge's script sets its cookie and
@@ -28,11 +29,12 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
+from scrapy_playwright._utils import _maybe_await
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 from twisted.internet import task
 
-from crawler import cms
+from crawler import cms, netguard
 from crawler.antibot import challenge_kind
 from crawler.rendering import RENDER_CHALLENGE, RENDER_KINDS, RENDER_LIST, BrowserUnavailable
 
@@ -57,11 +59,22 @@ def abort_request(request) -> bool:
 
 
 class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, started on the first request that needs a browser."""
+    """scrapy-playwright's handler, started on the first request that needs a browser.
+
+    What a page fetches by itself (its scripts' requests, redirects, in-page navigations)
+    is held to the crawler's own rule (:mod:`crawler.netguard`): public addresses only,
+    except the origins of the sources' start URLs; the rest is aborted in the browser.
+    """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         crawler.nianbao_browser = self
+        self.nianbao_crawler = crawler
+        self._abort_resources = self.abort_request  # PLAYWRIGHT_ABORT_REQUEST (pictures, media, fonts)
+        self.abort_request = self._guard
+        self._origins: set | None = None
+        self._public_hosts: dict[str, tuple[float, bool]] = {}
+        self._closing = False
         self.launched = False
         self.recycle = False
         self._start_lock = asyncio.Lock()
@@ -71,6 +84,53 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             if not executable or not os.access(executable, os.X_OK):
                 self.unavailable = f"chromium not found ({executable or 'not on PATH'})"
         self._told = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        # One handler (hence one browser) per crawl for http and https alike: Scrapy builds
+        # one handler per scheme.
+        existing = getattr(crawler, "nianbao_browser", None)
+        return existing if isinstance(existing, cls) else cls(crawler)
+
+    async def close(self) -> None:
+        if not self._closing:  # shared by the schemes: closed once
+            self._closing = True
+            await super().close()
+
+    def _start_origins(self) -> set:
+        if self._origins is None:
+            sources = getattr(self.nianbao_crawler.spider, "sources", {}) or {}
+            self._origins = set().union(*netguard.start_origins(sources.values()).values()) if sources else set()
+        return self._origins
+
+    async def _is_public(self, host: str) -> bool:
+        literal = netguard._literal(host)
+        if literal:
+            return netguard.is_public(literal)
+        cached = self._public_hosts.get(host)
+        if cached and time.monotonic() - cached[0] < netguard.RESOLVE_TTL:
+            return cached[1]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+            public = bool(infos) and all(netguard.is_public(info[4][0]) for info in infos)
+        except (OSError, UnicodeError):
+            public = True  # unresolvable: the browser's own fetch fails the same way
+        self._public_hosts[host] = (time.monotonic(), public)
+        return public
+
+    async def _guard(self, request) -> bool:
+        """Whether the browser must not make this request (scrapy-playwright's abort hook)."""
+        if self._abort_resources is not None and await _maybe_await(self._abort_resources(request)):
+            return True
+        where = netguard.origin(request.url)
+        if where is None or where[0] not in ("http", "https"):
+            return False  # data:, blob:, about: — the page's own content, no network
+        if where in self._start_origins() or await self._is_public(where[1]):
+            return False
+        self.stats.inc_value("nianbao/browser/refused")
+        logger.warning("browser: refused %s (%s is a private or local address; only the origins of a "
+                       "source's start URLs may be)", request.url, where[1])
+        return True
 
     async def _maybe_launch_in_thread(self) -> None:
         """Not at engine start (scrapy-playwright's default): at the first browser request."""
@@ -156,7 +216,6 @@ async def settle(page, timeout: float, quiet: float = 2.5, max_reloads: int = 8)
     challenged, kind = False, None
     while True:
         seen = len(documents)
-        status, _url, headers = documents[-1] if documents else (200, page.url, {})
         try:
             await page.wait_for_load_state("load", timeout=max(0.1, deadline - time.monotonic()) * 1000)
         except Exception:  # noqa: BLE001 - judged below from what the page shows
@@ -217,7 +276,10 @@ _NEXT_JS = """
   const pick = test => own.filter(el => test(label(el)) && !Array.from(el.children).some(c => test(label(c))));
   let found = pick(t => next.test(t));
   if (!found.length) found = pick(t => t === String(number));
-  found = found.filter(el => !off(el) && !(el.parentElement && off(el.parentElement)));
+  // A control with a real link is followed by the crawler as a listing page of its own.
+  const scripted = el => { const a = el.closest('a'); const h = a ? (a.getAttribute('href') || '') : '';
+                           return !a || !h || h.startsWith('#') || /^javascript:/i.test(h); };
+  found = found.filter(el => !off(el) && !(el.parentElement && off(el.parentElement)) && scripted(el));
   if (!found.length) return false;
   found[0].scrollIntoView(); found[0].click();
   return true;
@@ -351,7 +413,8 @@ class BrowserMiddleware:
         body = pages[0].encode("utf-8") if pages else response.body
         request.meta["nianbao_more_pages"] = pages[1:]
         if pages or isinstance(response, HtmlResponse):
-            return HtmlResponse(url=response.url, status=result.get("status", response.status), headers=headers,
+            # A walked list is the listing at the requested URL, wherever its pager led.
+            return HtmlResponse(url=request.url if pages else response.url, status=result.get("status", response.status), headers=headers,
                                 body=body if pages else response.text.encode("utf-8"), encoding="utf-8",
                                 request=request, flags=["browser"])
         return response.replace(status=result.get("status", response.status))
@@ -359,22 +422,30 @@ class BrowserMiddleware:
 
 # --- the memory watch -------------------------------------------------------------------
 
-def chromium_rss(root_pid: int | None = None) -> int:
-    """Bytes of resident memory of the Chromium processes under ``root_pid`` (this process)."""
+def chromium_memory(root_pid: int | None = None) -> tuple[int, int]:
+    """Bytes of memory of the Chromium processes under ``root_pid`` (this process):
+    the sum of their RSS, and of their PSS (shared pages counted once; 0 where unknown).
+
+    Chromium's processes share much of their memory, so the RSS sum overstates what the
+    browser costs; the PSS sum is what it really holds."""
     import psutil
 
-    total = 0
+    rss = pss = 0
     try:
         children = psutil.Process(root_pid).children(recursive=True)
     except psutil.Error:
-        return 0
+        return 0, 0
     for proc in children:
         try:
-            if "chrom" in proc.name().lower() or "headless" in proc.name().lower():
-                total += proc.memory_info().rss
+            name = proc.name().lower()
+            if "chrom" not in name and "headless" not in name:
+                continue
+            info = proc.memory_full_info()
         except psutil.Error:
             continue
-    return total
+        rss += info.rss
+        pss += getattr(info, "pss", 0)
+    return rss, pss
 
 
 class BrowserMemory:
@@ -408,13 +479,17 @@ class BrowserMemory:
         handler = getattr(self.crawler, "nianbao_browser", None)
         if handler is None or not handler.launched:
             return
-        rss = chromium_rss()
+        rss, pss = chromium_memory()
+        held = pss or rss
+        stats = self.crawler.stats
         if rss > self.peak:
             self.peak = rss
-            self.crawler.stats.set_value("nianbao/browser/peak_rss_mb", round(rss / 2**20, 1))
-        if rss > self.limit and not handler.recycle:
+            stats.set_value("nianbao/browser/peak_rss_mb", round(rss / 2**20, 1))
+        if pss > (stats.get_value("nianbao/browser/peak_pss_mb", 0) * 2**20):
+            stats.set_value("nianbao/browser/peak_pss_mb", round(pss / 2**20, 1))
+        if held > self.limit and not handler.recycle:
             logger.warning("browser memory %.0f MB is above NIANBAO_BROWSER_MAX_MEMORY_MB: its context is "
-                           "recycled when its pages are done", rss / 2**20)
+                           "recycled when its pages are done", held / 2**20)
             handler.recycle = True
 
     def _closed(self, spider):

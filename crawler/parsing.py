@@ -12,7 +12,8 @@ Crawled documents are hostile input, so every job is bounded (:class:`ParsePool`
 - memory: ``RLIMIT_AS`` in each worker (``NIANBAO_PARSE_MEMORY_MB``): a parse that asks
   for more gets ``MemoryError`` and the document is recorded as failed;
 - time: the parse step gets ``NIANBAO_PARSE_TIMEOUT`` seconds (``SIGALRM`` in the worker
-  ends a parse running Python code); a job still running ``JOB_GRACE`` seconds after
+  ends a parse running Python code), and a scanned PDF read by OCR ``NIANBAO_OCR_TIME_BUDGET``
+  more (the OCR reader starts no page past its budget, and extends the alarm when it starts); a job still running ``JOB_GRACE`` seconds after
   that (stuck in C code, or waiting) has its worker killed and replaced by the pool
   (pebble), and the document is recorded as failed with the reason;
 - a worker that dies (SIGKILL, the OOM killer, a crashing PDF library) fails only its own
@@ -44,6 +45,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
 
 _PARSE_TIMEOUT = DEFAULT_TIMEOUT  # set in each worker by init_worker
+_DEADLINE = 0.0  # monotonic end of the current parse's time (moved on by an OCR reading)
 _MEMORY_MB = 0
 
 
@@ -51,17 +53,24 @@ class JobFailed(Exception):
     """A job that the pool could not finish: its worker died, ran out of time, or the pool broke."""
 
 
-class ParseTimeout(Exception):
-    """Raised inside a worker by ``SIGALRM`` when a parse runs past its time limit."""
+class ParseTimeout(BaseException):
+    """Raised inside a worker by ``SIGALRM`` when a parse runs past its time limit.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: a reader's ``except Exception``
+    fallback must not swallow it and go on parsing without a limit."""
 
 
 # --- in the worker processes ------------------------------------------------------------------
 
-def init_worker(parse_timeout: float, memory_mb: int) -> None:
-    """Pool initializer: the job limits, and exit if the crawling process dies (a killed
-    crawl must not leave workers behind)."""
+def init_worker(parse_timeout: float, memory_mb: int, ocr_limits: tuple[int, float] | None = None) -> None:
+    """Pool initializer: the job limits (OCR: pages and seconds a document), and exit if the
+    crawling process dies (a killed crawl must not leave workers behind)."""
     global _PARSE_TIMEOUT, _MEMORY_MB
     _PARSE_TIMEOUT, _MEMORY_MB = parse_timeout, memory_mb
+    if ocr_limits is not None:
+        from parsers.formats import ocr
+
+        ocr.configure(max_pages=ocr_limits[0], budget=ocr_limits[1], on_start=_extend_alarm)
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -70,6 +79,14 @@ def init_worker(parse_timeout: float, memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _extend_alarm(budget: float) -> None:
+    """An OCR reading starts: its time budget comes on top of the parse limit."""
+    global _DEADLINE
+    if _PARSE_TIMEOUT:
+        _DEADLINE += budget
+        signal.setitimer(signal.ITIMER_REAL, max(_DEADLINE - time.monotonic(), 0.001))
 
 
 def _on_alarm(_signum, _frame) -> None:
@@ -99,10 +116,16 @@ def parse_job(data: bytes, name: str, content_type: str | None = None):
     """``parsers.parse`` within the worker's limits: (Record, None) or (None, a one-line error)."""
     from parsers import ParseError, parse
 
+    global _DEADLINE
     if _PARSE_TIMEOUT:
+        _DEADLINE = time.monotonic() + _PARSE_TIMEOUT
         signal.setitimer(signal.ITIMER_REAL, _PARSE_TIMEOUT)
     try:
-        return parse(data, name, content_type=content_type), None
+        record = parse(data, name, content_type=content_type)
+        if _PARSE_TIMEOUT and time.monotonic() > _DEADLINE:
+            # The alarm went off inside code that swallowed it (a library's broad except).
+            raise ParseTimeout(f"parsing took more than {_PARSE_TIMEOUT:g} s")
+        return record, None
     except ParseError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     except ParseTimeout as exc:
@@ -143,7 +166,7 @@ def process_job(job: dict) -> dict:
         locked = time.monotonic()
         result = _archive(session, job, record, error, is_report)
     result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked)
+                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
     return result
 
 
@@ -210,8 +233,10 @@ class ParsePool:
     """
 
     def __init__(self, workers: int, *, parse_timeout: float = DEFAULT_TIMEOUT,
-                 memory_mb: int = DEFAULT_MEMORY_MB, db_url: str | None = None):
+                 memory_mb: int = DEFAULT_MEMORY_MB, db_url: str | None = None,
+                 ocr_limits: tuple[int, float] | None = None):
         self.workers = workers
+        self.ocr_limits = ocr_limits
         self.parse_timeout = parse_timeout
         self.memory_mb = memory_mb
         self.db_url = db_url
@@ -226,12 +251,20 @@ class ParsePool:
     def from_settings(cls, settings, workers: int) -> "ParsePool":
         return cls(workers, parse_timeout=settings.getfloat("NIANBAO_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
                    memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
-                   db_url=settings.get("NIANBAO_DB"))
+                   db_url=settings.get("NIANBAO_DB"),
+                   ocr_limits=(settings.getint("NIANBAO_OCR_MAX_PAGES", 30),
+                               settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)))
+
+    def timeout_for(self, body: bytes) -> float | None:
+        """The job time limit for a document: a PDF may be a scan, read by OCR within its budget."""
+        if self.job_timeout and self.ocr_limits and b"%PDF-" in body[:1024]:
+            return self.job_timeout + self.ocr_limits[1]
+        return self.job_timeout
 
     def start(self) -> None:
         # spawn, not fork: the crawling process has a reactor and threads running.
         self._pool = ProcessPool(self.workers, initializer=init_worker,
-                                 initargs=(self.parse_timeout, self.memory_mb),
+                                 initargs=(self.parse_timeout, self.memory_mb, self.ocr_limits),
                                  context=multiprocessing.get_context("spawn"))
         for _ in range(self.workers):
             self._pool.schedule(warm_up, args=(self.db_url,))

@@ -126,7 +126,7 @@ class ParsePipeline:
         started = time.monotonic()
         self.pending += 1
         try:
-            item.result = await self.pool.run(process_job, job)
+            item.result = await self.pool.run(process_job, job, timeout=self.pool.timeout_for(item.body))
         except JobFailed as exc:
             # Killed for its time, or its worker died twice: the document is recorded as
             # failed with the reason (its bytes kept), and the crawl goes on.
@@ -147,6 +147,8 @@ class ParsePipeline:
             stats.inc_value(f"nianbao/{key}", item.result.get(key, 0.0))
         if item.result["parse_error"]:
             stats.inc_value("nianbao/parse_errors")
+        if item.result.get("ocr"):
+            stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
         stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
         return item
 
@@ -341,6 +343,7 @@ class ArchivePipeline:
             "not_modified": stats.get_value("nianbao/not_modified", 0),
             "not_due": stats.get_value("nianbao/not_due", 0),
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
+            "ocr_documents": stats.get_value("nianbao/ocr_documents", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             # Requests refused by the origin guard (private addresses, other schemes).
@@ -363,5 +366,6 @@ def browser_summary(stats: dict) -> dict:
             "nianbao/browser/page": "pages", "nianbao/browser/challenge": "solves",
             "nianbao/challenge/solved": "challenges_passed", "nianbao/challenge/unsolvable": "challenges_failed",
             "nianbao/browser/unavailable": "unavailable", "nianbao/browser/peak_rss_mb": "peak_rss_mb",
-            "nianbao/browser/recycled": "recycled"}
+            "nianbao/browser/peak_pss_mb": "peak_pss_mb",
+            "nianbao/browser/recycled": "recycled", "nianbao/browser/refused": "refused"}
     return {name: stats[key] for key, name in keys.items() if key in stats}

@@ -11,6 +11,7 @@ from parsers.errors import (
     EmptyDocument,
     EncodingError,
     ImageOnlyPDF,
+    LimitExceeded,
     ParseError,
     UnsupportedFormat,
 )
@@ -18,7 +19,7 @@ from parsers.record import PARSER_VERSION, Record
 
 __all__ = [
     "parse", "Record", "PARSER_VERSION", "ParseError", "UnsupportedFormat",
-    "CorruptDocument", "ImageOnlyPDF", "EmptyDocument", "EncodingError",
+    "CorruptDocument", "ImageOnlyPDF", "EmptyDocument", "EncodingError", "LimitExceeded",
 ]
 
 

@@ -29,4 +29,8 @@ class Document:
     published: str | None = None
     """A publication date from metadata (ISO ``YYYY-MM-DD``), a fallback for the signing date."""
     format: str = "text"
-    """``html``, ``text``, ``pdf`` or ``docx``."""
+    """``html``, ``text``, ``pdf`` or ``docx`` (``doc``/``wps`` when converted to DOCX first)."""
+    source: str | None = None
+    """``"ocr"`` when the text was read from page images (a scan), else None (the file's own text)."""
+    warnings: list[str] = field(default_factory=list)
+    """What had to be repaired to read it (invalid bytes replaced), for the record."""

@@ -28,3 +28,32 @@ class EmptyDocument(ParseError):
 
 class EncodingError(ParseError):
     """The bytes could not be decoded as text in any plausible encoding."""
+
+
+class LimitExceeded(ParseError):
+    """The input is over one of the parser's bounds (``parsers.limits``): too big, too deep,
+    or built to make the parser work without end. Never a finding about a report."""
+
+
+class InputTooLarge(LimitExceeded):
+    """The bytes are more than a report document can be (``MAX_INPUT_BYTES``, ``MAX_MARKUP_BYTES``)."""
+
+
+class TableTooLarge(LimitExceeded):
+    """A table whose rowspan/colspan/gridSpan would expand to more cells than any report table has."""
+
+
+class ArchiveTooLarge(LimitExceeded):
+    """A DOCX (zip) whose parts would inflate past the bound, or with too many entries (a zip bomb)."""
+
+
+class TooDeeplyNested(LimitExceeded):
+    """Markup (HTML, XML, MIME parts) nested deeper than any real document."""
+
+
+class TooManyAttributes(LimitExceeded):
+    """An element with more attributes than any real document has (libxml2 is quadratic there)."""
+
+
+class TooManyPages(LimitExceeded):
+    """A PDF with more pages than a report has."""

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 # Bump when parsing changes what a record holds: the archive re-parses stored snapshots
 # whose versions were made by an older parser (without raising `revised` events).
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 
 
 @dataclass
@@ -20,11 +20,21 @@ class Record:
     facts: dict[str, int | float] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    # Template rows/cells the document should hold and the parser did not read (RECORD.md).
+    missing: list[str] = field(default_factory=list)
     title: str | None = None
     # The extracted body text (paragraphs separated by blank lines). Stored by the
     # archive for search and text diffs; left out of to_dict() unless asked for.
     text: str = ""
     format: str = "text"
+    # "ocr" when the text was read from page images (a scanned PDF); None: the file's own text.
+    source: str | None = None
+    # OCR records only: each cell's OCR confidence (0-1), and the cells read too unsurely to
+    # be stated as facts (key -> {"read", "confidence", "why", "alternatives"?}), see RECORD.md.
+    confidence: dict[str, float] = field(default_factory=dict)
+    uncertain: dict[str, dict] = field(default_factory=dict)
+    # What the reader had to repair to read the document (e.g. invalid bytes replaced).
+    warnings: list[str] = field(default_factory=list)
     parser_version: str = PARSER_VERSION
 
     def to_dict(self, *, include_text: bool = False) -> dict:

@@ -3,8 +3,9 @@
 :func:`read_document` sniffs the format from the bytes first (a ``.pdf`` link that
 serves an HTML error page is HTML; a ``.doc`` that is really a Word-saved HTML page
 is HTML), then from the name's extension. Formats that cannot be read in-process
-(old Word/WPS/Excel binaries, images, other archives) raise
-:class:`~parsers.errors.UnsupportedFormat` with a message that says what the file is.
+(spreadsheets, images, other archives) raise :class:`~parsers.errors.UnsupportedFormat`
+with a message that says what the file is. Old Word files (``.doc``, Kingsoft ``.wps``,
+RTF) are converted to DOCX by LibreOffice when it is installed (:mod:`.office`).
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import zipfile
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from parsers import limits
 from parsers.document import Document
-from parsers.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
+from parsers.errors import CorruptDocument, EmptyDocument, InputTooLarge, TooDeeplyNested, UnsupportedFormat
+from parsers.formats.office import INSTALL as LIBREOFFICE
 
 __all__ = ["read_document", "sniff"]
 
@@ -38,9 +41,10 @@ _SNIFF_WINDOW = 256 * 1024
 _JSON_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:[\[{]|[\w$.]+\s*\(\s*[\[{])")
 # Word's "single file web page" (.mht, often published as .doc): MIME multipart around HTML.
 _MHT = re.compile(rb"^\s*(?:[\w-]+:[^\n]*\n)*?MIME-Version:\s*1\.0[\s\S]{0,1500}?multipart/related", re.I)
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.I)
 _HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php", ".do", ".action"}
 _TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".csv"}
-_CONVERT_DOCX = "convert it to DOCX, e.g. libreoffice --headless --convert-to docx"
+_CONVERT_DOCX = f"{LIBREOFFICE}, or convert it to DOCX"
 _OLE2_KINDS = {
     ".doc": f"an old Word .doc (OLE2) file — {_CONVERT_DOCX}",
     ".wps": f"a Kingsoft WPS .wps (OLE2) file — {_CONVERT_DOCX}",
@@ -93,8 +97,24 @@ def _zip_kind(data: bytes, name: str) -> str:
     raise UnsupportedFormat(f"{name or 'the file'} is a zip archive ({len(names)} files), not a report document")
 
 
+_WORD_EXTENSIONS = {".doc": "doc", ".dot": "doc", ".wps": "wps"}
+
+
+def _old_word(data: bytes, ext: str) -> str | None:
+    """``"doc"``/``"wps"`` for an OLE2 Word document (by its WordDocument stream, or its name), else None."""
+    head = data[:1 << 20]
+    if any(stream.encode("utf-16-le") in head for stream in ("Workbook", "PowerPoint Document")):
+        return None
+    if ext in _WORD_EXTENSIONS:
+        return _WORD_EXTENSIONS[ext]
+    if "WordDocument".encode("utf-16-le") in head:
+        return "doc"  # a Word file under another name (agencies post them as .et, or nameless)
+    return None
+
+
 def sniff(data: bytes, name: str = "") -> str:
-    """The reader for these bytes: ``"html"``, ``"mht"``, ``"json"``, ``"text"``, ``"pdf"`` or ``"docx"``.
+    """The reader for these bytes: ``"html"``, ``"mht"``, ``"json"``, ``"text"``, ``"pdf"``, ``"docx"``,
+    or ``"doc"``/``"wps"``/``"rtf"`` (old Word formats, read through LibreOffice).
 
     Raises :class:`UnsupportedFormat` (with what the file is), :class:`EmptyDocument`
     or :class:`CorruptDocument`.
@@ -108,6 +128,9 @@ def sniff(data: bytes, name: str = "") -> str:
     if data.startswith(b"PK\x03\x04"):
         return _zip_kind(data, name)
     if data.startswith(_OLE2):
+        word = _old_word(data, ext)
+        if word:
+            return word
         raise UnsupportedFormat(f"{label} is {_ole2_kind(data, ext)}")
     for magic, kind in _IMAGES:
         if data.startswith(magic):
@@ -115,7 +138,7 @@ def sniff(data: bytes, name: str = "") -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         raise UnsupportedFormat(f"{label} is a WEBP image — a scanned report would need OCR")
     if data.lstrip()[:5] == b"{\\rtf":
-        raise UnsupportedFormat(f"{label} is an RTF document — {_CONVERT_DOCX}")
+        return "rtf"
     head = data[:2048]
     if _MHT.search(head):
         return "mht"
@@ -152,13 +175,25 @@ def read_document(data: bytes, name: str = "", content_type: str | None = None) 
     counts as a declaration for HTML and text (never blindly trusted, see ``encoding``).
     Raises a :class:`~parsers.errors.ParseError` subclass for unreadable input.
     """
+    label = name or "the file"
+    if len(data) > limits.MAX_INPUT_BYTES:
+        raise InputTooLarge(f"{label} is {len(data):,} bytes (limit {limits.MAX_INPUT_BYTES:,}): refused")
     kind = sniff(data, name)
+    if kind in ("html", "text", "json", "mht") and len(data) > limits.MAX_MARKUP_BYTES:
+        raise InputTooLarge(f"{label} is {len(data):,} bytes of {kind} (limit {limits.MAX_MARKUP_BYTES:,}): refused")
     if kind == "json":
         return _read_json(data, name, content_type)
     if kind in ("html", "text") and content_type:
         from parsers.formats import html, text
 
         return (html if kind == "html" else text).read(data, name, content_type=content_type)
+    if kind in ("doc", "wps", "rtf"):
+        from parsers.formats import office
+
+        if not office.available():
+            what = _ole2_kind(data, _extension(name)) if kind != "rtf" else f"an RTF document — {_CONVERT_DOCX}"
+            raise UnsupportedFormat(f"{name or 'the file'} is {what}")
+        return office.read(data, name, kind)
     if kind == "pdf":
         from parsers.formats import pdf as reader
     elif kind == "docx":
@@ -179,8 +214,17 @@ def _read_mht(data: bytes, name: str) -> Document:
 
     from parsers.formats import html
 
-    message = email.message_from_bytes(data, policy=email.policy.compat32)
-    for part in message.walk():
+    label = name or "the file"
+    nested = len(_MULTIPART.findall(data))
+    if nested > limits.MAX_MULTIPARTS:
+        raise TooDeeplyNested(f"{label} is a MIME HTML (.mht) file of {nested:,} nested multipart parts "
+                              f"(limit {limits.MAX_MULTIPARTS}): refused")
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
+        parts = list(message.walk())
+    except RecursionError:
+        raise TooDeeplyNested(f"{label} is a MIME HTML (.mht) file nested too deep: refused") from None
+    for part in parts:
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True) or b""
             charset = part.get_content_charset()
@@ -194,13 +238,21 @@ def _read_json(data: bytes, name: str, content_type: str | None) -> Document:
     Bytes that only look like JSON (a damaged or truncated one, or JSON without report
     text) are read as the page or text they otherwise are.
     """
+    from parsers.formats.encoding import decode_text
+
+    decoded, warnings = decode_text(data, content_type)
+    document = _json_document(decoded, data, name)
+    document.warnings += warnings
+    return document
+
+
+def _json_document(decoded: str, data: bytes, name: str) -> Document:
+    """The document of decoded JSON text (see :func:`_read_json`)."""
     from html import escape
 
     from parsers.formats import embedded, html
-    from parsers.formats.encoding import decode
     from parsers.formats.text import normalize_text
 
-    decoded = decode(data, content_type)
     value = embedded.load_json(decoded)
     found = embedded.json_report(value) if value is not None else None
     if found is None:

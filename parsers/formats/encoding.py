@@ -12,8 +12,10 @@ Government pages are UTF-8, GB2312/GBK/GB18030 (often with no charset or a wrong
 
 A declaration is a claim, not a fact: a declared decoding that fails strictly, or that
 reads as far less plausible Chinese than an alternative, loses to that alternative.
-Nothing here silently returns text full of replacement characters: if no candidate is
-plausible, :class:`EncodingError` is raised.
+Nothing here silently returns text full of replacement characters: a page that is valid
+text but for a few bytes (one stray byte in a UTF-8 or GBK page) is read with those bytes
+replaced and a warning that the record carries; if no candidate is plausible,
+:class:`EncodingError` is raised.
 """
 from __future__ import annotations
 
@@ -121,50 +123,85 @@ def _detected(data: bytes) -> str | None:
     return _strict(data, codec) or str(best)
 
 
-def decode(data: bytes, http_header: str | None = None) -> str:
-    """Decode document bytes to text (see the module docstring for the order of trust).
+# A page that is valid text but for a few bytes (a stray byte in a UTF-8 or GBK page) is
+# read with those bytes replaced: up to this share of its bytes (and at least a few).
+_TOLERATED_SHARE = 1 / 500
+_TOLERATED_MIN = 8
 
-    ``http_header`` is a ``Content-Type`` header value (``text/html; charset=gbk``) if
-    the caller has one. Raises :class:`EncodingError` when no decoding is plausible.
+
+def _lossy(data: bytes, codec: str) -> tuple[str, str] | None:
+    """``(text, warning)`` when ``data`` is ``codec`` text but for a few invalid bytes."""
+    try:
+        text = data.decode(codec, "replace")
+    except LookupError:
+        return None
+    bad = text.count("\ufffd")
+    if 0 < bad <= max(_TOLERATED_MIN, int(len(data) * _TOLERATED_SHARE)):
+        return text, f"{bad} invalid byte sequence(s) in {codec} text replaced with U+FFFD"
+    return None
+
+
+def decode_text(data: bytes, http_header: str | None = None) -> tuple[str, list[str]]:
+    """Decode document bytes to text; also return warnings (bytes that had to be replaced).
+
+    See the module docstring for the order of trust. Text that is valid in one encoding
+    but for a few bytes is read in that encoding, the bad bytes replaced (U+FFFD), with a
+    warning; only bytes that are not text in any plausible encoding raise
+    :class:`EncodingError`.
     """
+    candidates: list[tuple[str, str | None]] = []  # (text, warning)
     for bom, codec in _BOMS:
         if data.startswith(bom):
             text = _strict(data[len(bom):], codec)
             if text is not None:
-                return text
+                return text, []
+            if lossy := _lossy(data[len(bom):], codec):
+                candidates.append(lossy)
             break  # a BOM followed by garbage: fall through to the other candidates
-    candidates: list[str] = []
     declared = declared_charset(data, http_header)
     if declared:
         text = _strict(data, declared)
         if text is not None:
-            candidates.append(text)
+            candidates.insert(0, (text, None))
     utf8 = _strict(data, "utf-8")
     if utf8 is not None:
-        candidates.append(utf8)
+        candidates.append((utf8, None))
     else:
         # Strict UTF-8 failing is strong evidence for GB18030 on a Chinese page; detection
         # still gets a vote (Big5, or a page that is neither).
         gb = _strict(data, "gb18030")
         if gb is not None:
-            candidates.append(gb)
+            candidates.append((gb, None))
         if gb is None or plausibility(gb) < 0.2:
             detected = _detected(data)
             if detected is not None:
-                candidates.append(detected)
+                candidates.append((detected, None))
+            # Valid text but for a few bytes, in the declared encoding, UTF-8 or GB18030.
+            for codec in dict.fromkeys(c for c in (declared, "utf-8", "gb18030") if c):
+                if lossy := _lossy(data, codec):
+                    candidates.append(lossy)
     if not candidates:
         raise EncodingError(f"{len(data)} bytes that decode as no known text encoding")
     # The first candidate (declared, else UTF-8) wins unless another is clearly more plausible.
-    best = candidates[0]
-    others = [c for c in candidates[1:] if c != best]
-    if others:
-        best_score = plausibility(best)
-        for other in others:
-            score = plausibility(other)
-            if score > best_score + 0.01:
-                best, best_score = other, score
-    if "\ufffd" in best and best.count("\ufffd") > max(3, len(best) // 200):
+    best, warning = candidates[0]
+    best_score = plausibility(best)
+    for other, other_warning in candidates[1:]:
+        if other == best:
+            continue
+        score = plausibility(other)
+        if score > best_score + 0.01:
+            best, warning, best_score = other, other_warning, score
+    if warning is None and "\ufffd" in best and best.count("\ufffd") > max(3, len(best) // 200):
         raise EncodingError("the text decodes only with many replacement characters (unknown encoding)")
     if len(_ODD.findall(best)) > max(8, len(best) // 20) and not _CJK.search(best):
         raise EncodingError("the bytes decode only as implausible text (unknown encoding)")
-    return best
+    return best, [warning] if warning else []
+
+
+def decode(data: bytes, http_header: str | None = None) -> str:
+    """Decode document bytes to text (:func:`decode_text` without its warnings).
+
+    ``http_header`` is a ``Content-Type`` header value (``text/html; charset=gbk``) if
+    the caller has one. Raises :class:`EncodingError` when no decoding is plausible.
+    """
+    return decode_text(data, http_header)[0]

@@ -29,9 +29,10 @@ import lxml.html
 from lxml import etree
 
 from parsers.document import Document, Grid
-from parsers.errors import EmptyDocument
+from parsers import limits
+from parsers.errors import EmptyDocument, InputTooLarge, TableTooLarge
 from parsers.formats import embedded
-from parsers.formats.encoding import decode
+from parsers.formats.encoding import decode_text
 from parsers.formats.text import normalize_cell, normalize_text
 from parsers.recognize import PAGE_DATE
 
@@ -118,14 +119,37 @@ def cell_text(cell: etree._Element) -> str:
 def _span(cell: etree._Element, name: str) -> int:
     """A rowspan/colspan attribute as written by hand-made CMS pages ("2", " 2 ", "2;", junk → 1)."""
     match = re.match(r"\s*(\d+)", cell.get(name) or "")
-    return max(1, min(int(match.group(1)), 500)) if match else 1
+    if not match:
+        return 1
+    digits = match.group(1).lstrip("0")
+    # int() refuses 4,300+ digits; anything past 3 digits is over the cap anyway.
+    return 500 if len(digits) > 3 else max(1, min(int(digits or "0"), 500))
 
 
-def table_grid(table: etree._Element) -> Grid:
-    """A table as a grid: rowspan/colspan expanded, covered cells repeating the spanning text."""
+def _expanded_size(rows: list[etree._Element]) -> int:
+    """How many grid slots the table's cells cover once their spans are expanded (an upper
+    bound, counted before anything is expanded)."""
+    total = 0
+    for r, row in enumerate(rows):
+        for cell in row:
+            if isinstance(cell.tag, str) and cell.tag in ("td", "th"):
+                total += min(_span(cell, "rowspan"), len(rows) - r) * _span(cell, "colspan")
+    return total
+
+
+def table_grid(table: etree._Element, label: str = "the HTML page") -> Grid:
+    """A table as a grid: rowspan/colspan expanded, covered cells repeating the spanning text.
+
+    Raises :class:`~parsers.errors.TableTooLarge` when the expansion would pass
+    ``limits.MAX_TABLE_CELLS`` (``rowspan=500 colspan=500`` on every cell of a small page).
+    """
     filled: dict[tuple[int, int], str] = {}
     width = 0
     rows = _rows(table)
+    size = _expanded_size(rows)
+    if size > limits.MAX_TABLE_CELLS:
+        raise TableTooLarge(f"{label} has a table whose spans expand to {size:,} cells "
+                            f"(limit {limits.MAX_TABLE_CELLS:,}): refused")
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
@@ -141,6 +165,9 @@ def table_grid(table: etree._Element) -> Grid:
                     filled[(r + dr, c + dc)] = text
             c += colspan
             width = max(width, c)
+    if width * len(rows) > limits.MAX_TABLE_CELLS:  # ragged rows: the dense grid is bigger than the cells
+        raise TableTooLarge(f"{label} has a table of {len(rows):,} rows × {width:,} columns "
+                            f"(limit {limits.MAX_TABLE_CELLS:,} cells): refused")
     grid = [[filled.get((r, c), "") for c in range(width)] for r in range(len(rows))]
     # Rows that are entirely blank (spacer rows) carry nothing.
     return [row for row in grid if any(row)]
@@ -344,7 +371,10 @@ def read(data: bytes, name: str = "", content_type: str | None = None) -> Docume
     ``content_type`` is the HTTP Content-Type header, if known (its charset counts as a
     declaration). Raises EncodingError or EmptyDocument.
     """
-    return read_markup(decode(data, content_type), name)
+    markup, warnings = decode_text(data, content_type)
+    document = read_markup(markup, name)
+    document.warnings += warnings
+    return document
 
 
 def read_markup(markup: str, name: str = "", *, title: str | None = None,
@@ -352,6 +382,11 @@ def read_markup(markup: str, name: str = "", *, title: str | None = None,
     """Read decoded HTML (see :func:`read`); ``title``/``published`` are used when the page has none."""
     import trafilatura  # deferred: importing it costs ~0.3 s
 
+    label = name or "the HTML page"
+    if len(markup) > limits.MAX_MARKUP_BYTES:
+        raise InputTooLarge(f"{label} is {len(markup):,} characters of markup "
+                            f"(limit {limits.MAX_MARKUP_BYTES:,}): refused")
+    limits.check_attributes(markup.encode("utf-8", "surrogatepass"), label)
     tree = parse_tree(markup)
     inline_embedded(tree)
     title = _title(tree) or title
@@ -359,10 +394,14 @@ def read_markup(markup: str, name: str = "", *, title: str | None = None,
     _drop_counters(tree)
 
     grids: list[Grid] = []
+    cells = 0
     for table in tree.xpath("//body//table"):
         if table.getparent() is None or table.xpath(".//table"):
             continue  # layout tables: their data tables are read on their own
-        grid = table_grid(table)
+        grid = table_grid(table, label)
+        cells += sum(len(row) for row in grid)
+        if cells > limits.MAX_DOCUMENT_CELLS:
+            raise TableTooLarge(f"{label} has more than {limits.MAX_DOCUMENT_CELLS:,} table cells: refused")
         if not _is_data_table(table, grid):
             continue
         placeholder = lxml.html.Element("p")

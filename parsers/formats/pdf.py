@@ -24,8 +24,9 @@ import logging
 import re
 from collections import Counter
 
+from parsers import limits
 from parsers.document import Document, Grid
-from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError
+from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError, TooManyPages
 from parsers.formats.pdf_columns import column_lines, has_number_columns
 from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
@@ -254,10 +255,11 @@ class _Pages:
     """The pages of one PDF: pypdfium2 for every page (fast text, what is drawn), pdfplumber
     opened lazily for the pages that have ruling lines (tables)."""
 
-    def __init__(self, data: bytes, label: str):
+    def __init__(self, data: bytes, label: str, ocr=None):
         import pypdfium2 as pdfium
 
-        self.data, self.label = data, label
+        # ``ocr``: a :class:`parsers.formats.ocr.PageReader` for the pages without text (a scan).
+        self.data, self.label, self.ocr = data, label, ocr
         try:
             self.pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
@@ -307,6 +309,8 @@ class _Pages:
                     zoned = [(top, text, _zone(top, height)) for top, text in text_lines]
                     return zoned, tables, drawn, height
             if not has_text:
+                if self.ocr is not None and drawn:
+                    return self.ocr.read_page(page, index, height)
                 return [], [], drawn, height
             lines = _pdfium_lines(textpage, height)
             # No ruling lines but rows of numbers: a table drawn as positioned text only.
@@ -366,10 +370,23 @@ class _Pages:
 def read(data: bytes, name: str = "") -> Document:
     """Read a PDF report: text (tables in place, tab-separated), grids, title.
 
-    Raises EncryptedPDF, CorruptDocument, ImageOnlyPDF or EmptyDocument.
+    A PDF without any text layer (a scan) is read again by OCR (:mod:`parsers.formats.ocr`)
+    when the ``ocr`` extra is installed; its document says ``source="ocr"``.
+    Raises EncryptedPDF, CorruptDocument, ImageOnlyPDF (no OCR) or EmptyDocument.
     """
     label = name or "the PDF"
-    pages = _Pages(data, label)
+    try:
+        return _read(data, label)
+    except ImageOnlyPDF:
+        from parsers.formats import ocr
+
+        document = _read(data, label, ocr.page_reader(label))
+        document.source = "ocr"
+        return document
+
+
+def _read(data: bytes, label: str, ocr=None) -> Document:
+    pages = _Pages(data, label, ocr)
     entries: list[tuple[str | int, str | None, int]] = []  # (text line or table index, page zone, page)
     tables_parts: list[list[Part]] = []  # each table's parts, one per page it crosses
     drawn = False
@@ -377,6 +394,8 @@ def read(data: bytes, name: str = "") -> Document:
     try:
         title = pages.title()
         n_pages = len(pages)
+        if n_pages > limits.MAX_PDF_PAGES:
+            raise TooManyPages(f"{label} has {n_pages:,} pages (limit {limits.MAX_PDF_PAGES:,}): refused")
         for index in range(n_pages):
             try:
                 text_lines, tables, page_drawn, height = pages.read_page(index)
@@ -421,6 +440,9 @@ def read(data: bytes, name: str = "") -> Document:
         "\n".join("\t".join(row) for row in grids[item]) if isinstance(item, int) else item
         for item in _without_furniture(entries)))
     if not text.strip():
+        if n_pages and drawn and ocr is not None:
+            unread = f" ({len(ocr.skipped)} not read: OCR page limit or time budget)" if ocr.skipped else ""
+            raise ImageOnlyPDF(f"{label}: OCR found no text on its {n_pages} scanned page(s){unread}")
         if n_pages and drawn:
             raise ImageOnlyPDF(f"{label} has {n_pages} page(s) without a text layer (a scan?) — it would need OCR")
         if not n_pages:

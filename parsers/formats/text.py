@@ -11,7 +11,7 @@ import re
 
 from parsers.document import Document
 from parsers.errors import EmptyDocument
-from parsers.formats.encoding import decode
+from parsers.formats.encoding import decode_text
 
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
@@ -76,10 +76,11 @@ def read(data: bytes, name: str = "", content_type: str | None = None) -> Docume
 
     Raises EncodingError or EmptyDocument.
     """
-    text = normalize_text(decode(data, content_type))
+    decoded, warnings = decode_text(data, content_type)
+    text = normalize_text(decoded)
     if not text.strip():
         raise EmptyDocument(f"{name or 'the text file'} is empty (no text after decoding)")
-    return Document(text=text, format="text")
+    return Document(text=text, format="text", warnings=warnings)
 
 
 _TITLE_JUNK = re.compile(r"^(?:Microsoft\s+Word\s*-\s*|WPS\s*文字\s*-\s*)|\.(?:docx?|wps|pdf|html?)$", re.I)

@@ -35,6 +35,8 @@ _MAX_DISTANCE = 0.25
 _MIN_FUZZY = 6
 # What a piece between two rows of one table costs the chain (a skipped run).
 _GAP_COST = 0.05
+# Pieces searched beyond an anchor where a gap is longer than the rows it may hold.
+_EDGE = 3
 _TRAILING = re.compile(r"(?:\([^()]*\)|[:：\s])+$")
 
 
@@ -148,7 +150,7 @@ def _chain(matches: list[Match]) -> list[Match]:
     return out[::-1]
 
 
-def _fill_gap(tails: list[str], pieces: range, slots: range) -> list[Match]:
+def _fill_gap(tails: list[str], pieces: list[int], slots: range) -> list[Match]:
     """Pieces between two anchors aligned in order with the rows between them, by similarity."""
     scored = [(i, s, 1.0 - fuzzy_distance(tails[i], SLOTS[s])) for i in pieces for s in slots]
     scored = [Match(i, s, w) for i, s, w in scored if w > 1.0 - _MAX_DISTANCE - 1e-9]
@@ -161,10 +163,23 @@ def align(pieces: list[Piece]) -> dict[int, int]:
     anchors = [Match(i, s, 1.0) for i, tail in enumerate(tails) for s in exact_slots(tail)]
     chain = _chain(sorted(anchors, key=lambda m: (m.piece, m.slot)))
     found = {m.piece: m.slot for m in chain}
-    for a, b in zip(chain, chain[1:]):
-        if SLOTS[a.slot].table == SLOTS[b.slot].table and b.piece - a.piece > 1 and b.slot - a.slot > 1:
-            for m in _fill_gap(tails, range(a.piece + 1, b.piece), range(a.slot + 1, b.slot)):
-                found[m.piece] = m.slot
+    if not chain:
+        return found
+    # Gaps: between two anchors, and a few pieces before the first and after the last one
+    # (a table's first or last row misspelt). Prose between tables makes a gap far longer
+    # than its rows: such a gap is only searched next to its anchors.
+    first, last = chain[0], chain[-1]
+    bounds = [Match(max(-1, first.piece - _EDGE - 1), -1, 0.0), *chain,
+              Match(min(len(pieces), last.piece + _EDGE + 1), len(SLOTS), 0.0)]
+    for a, b in zip(bounds, bounds[1:]):
+        slots = range(a.slot + 1, b.slot)
+        if b.piece - a.piece <= 1 or not slots:
+            continue
+        between = list(range(a.piece + 1, b.piece))
+        if len(between) > len(slots) + _EDGE:
+            between = sorted(set(between[:_EDGE] + between[-_EDGE:]))
+        for m in _fill_gap(tails, between, slots):
+            found[m.piece] = m.slot
     return dict(sorted(found.items()))
 
 

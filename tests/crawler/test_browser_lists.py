@@ -72,8 +72,10 @@ def _check_first_crawl(summary, db, base, handler, documents):
 @pytest.mark.timeout(240)
 def test_script_built_list_sqlite(js_portal, sqlite_url, tmp_path):
     sources, base, handler, documents = js_portal
-    summary = crawl(sources, sqlite_url, jobdir=tmp_path / "job1")
+    summary = crawl(sources, sqlite_url, "-s", "NIANBAO_BROWSER_MEMORY_INTERVAL=0.5", jobdir=tmp_path / "job1")
     _check_first_crawl(summary, sqlite_url, base, handler, documents)
+    # The memory watch saw the browser (one browser for the crawl, whatever the scheme).
+    assert 10 < summary["browser"]["peak_pss_mb"] <= summary["browser"]["peak_rss_mb"], summary["browser"]
 
     # Unchanged: no event; the report pages answer 304, so none is rendered again (and the
     # attachment of a page that answered 304 is not asked for).
@@ -154,3 +156,59 @@ start_urls = ["{base}/next/xxgk/ndbg/list.html"]
     assert set(reports_in(sqlite_url)) == {(e.agency, e.year) for e in static}
     # Nothing of the script-built column was archived in its static form.
     assert not [url for url in documents_in(sqlite_url) if "/js/" in url]
+
+
+@needs_chromium
+@pytest.mark.timeout(180)
+def test_source_marked_render(tmp_path, sqlite_url):
+    """``render = true``: the source's listings and report pages go through the browser."""
+    root = tmp_path / "site"
+    root.mkdir()
+    static = [build.Entry("next", f"nx-{i}", name, year, 31 + i) for i, (name, year) in enumerate(
+        [("示例区卫生健康委员会", 2023), ("示例区住房和城乡建设局", 2022), ("示例区生态环境局", 2022),
+         ("示例区应急管理局", 2021), ("示例区教育局", 2023)])]
+    for entry in static:
+        build.write_report(root, entry)
+    build.write_next(root, static)
+    srv, base, handler = server.start(root)
+    try:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "next-district"\nstart_urls = ["{base}/next/xxgk/ndbg/list.html"]\n'
+                           "render = true\n", encoding="utf-8")
+        summary = crawl(sources, sqlite_url, jobdir=tmp_path / "job")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert set(reports_in(sqlite_url)) == {(e.agency, e.year) for e in static}
+    assert summary["sources"]["next-district"]["complete"]
+    # Two listing pages (下一页 links), each rendered; every report page rendered after its plain fetch.
+    assert summary["browser"]["lists"] == 2 and summary["browser"]["pages"] == len(static), summary["browser"]
+    assert all(handler.counts[e.path()] == 2 for e in static)
+
+
+@needs_chromium
+@pytest.mark.timeout(180)
+def test_browser_requests_stay_out_of_private_addresses(tmp_path, sqlite_url):
+    """A page's script that reaches for another local origin is stopped in the browser;
+    the list is still read."""
+    secret_root = tmp_path / "secret"
+    secret_root.mkdir()
+    (secret_root / "admin.json").write_text("{}", encoding="utf-8")
+    secret, secret_base, secret_handler = server.start(secret_root)
+    root = tmp_path / "site"
+    root.mkdir()
+    scripted.write(root, column_extra=(
+        f"<script>fetch('{secret_base}/admin.json').catch(function () {{}});"
+        f"new Image().src = '{secret_base}/pixel.gif';</script>"))
+    srv, base, _handler = server.start(root)
+    try:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(scripted.sources_toml(base), encoding="utf-8")
+        summary = crawl(sources, sqlite_url, jobdir=tmp_path / "job")
+    finally:
+        for s in (srv, secret):
+            s.shutdown()
+            s.server_close()
+    assert secret_handler.log == []  # another port of 127.0.0.1 is another, private, origin
+    assert summary["browser"]["refused"] >= 1, summary["browser"]
+    assert set(reports_in(sqlite_url)) == {(e.agency, e.year) for e in scripted.entries()}

@@ -176,3 +176,45 @@ def test_parse_timeout_is_a_named_error_in_the_worker():
         parsing._PARSE_TIMEOUT = old_timeout
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
     assert record is None and error == "timed out: parsing took more than 0.3 s"
+
+
+def test_a_broken_pool_is_restarted_once_and_its_job_requeued():
+    from pebble.pool.base_pool import PoolStatus
+
+    from crawler.parsing import ParsePool
+
+    pool = ParsePool(1, parse_timeout=0, memory_mb=0)
+
+    async def scenario():
+        pool.start()
+        try:
+            assert await pool.run(_sleep, 0) == "slept"
+            broken = pool._pool
+            broken._context.status = PoolStatus.ERROR  # what pebble does when its channel is lost
+            assert await pool.run(_sleep, 0) == "slept"  # re-queued on a new pool
+            assert pool._pool is not broken
+            assert await pool.run(_sleep, 0) == "slept"
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+    assert pool.restarts == 1
+
+
+@pytest.mark.timeout(200)
+def test_parse_time_limit_in_a_crawl_records_failures_and_ends(portals, tmp_path):
+    """Every parse over a (tiny) time limit: each document is recorded as failed with the
+    reason, nothing bogus is archived as a report, and the crawl ends."""
+    from tests.crawler.crawl_helpers import crawl
+
+    url = f"sqlite:///{tmp_path / 'nianbao.db'}"
+    summary = crawl(portals.sources, url, "-s", "NIANBAO_PARSE_TIMEOUT=0.001")
+    assert summary["finish_reason"] == "finished"
+    assert summary["events"] == {} and reports_in(url) == {}
+    assert summary["parse_errors"] >= 10
+    conn = sqlite3.connect(tmp_path / "nianbao.db")
+    try:
+        errors = {e for (e,) in conn.execute("SELECT parse_error FROM documents")}
+    finally:
+        conn.close()
+    assert errors == {"timed out: parsing took more than 0.001 s"}, errors

@@ -34,10 +34,6 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 @pytest.mark.parametrize(("data", "name", "error", "words"), [
-    (_ole2("WordDocument"), "2020年报.doc", UnsupportedFormat,
-     [".doc", "OLE2", "libreoffice --headless --convert-to docx"]),
-    (_ole2("WordDocument"), "nianbao.wps", UnsupportedFormat, [".wps", "Kingsoft", "convert-to docx"]),
-    (_ole2("WordDocument"), "download?id=7", UnsupportedFormat, ["Word", "OLE2"]),
     (_ole2("Workbook"), "stats.xls", UnsupportedFormat, [".xls", "spreadsheet"]),
     (_ole2("Workbook"), "stats.et", UnsupportedFormat, [".et", "spreadsheet"]),
     (_ole2("Workbook"), "file", UnsupportedFormat, ["spreadsheet"]),
@@ -50,7 +46,6 @@ def _zip(files: dict[str, bytes]) -> bytes:
     (b"PK\x03\x04" + b"\x00" * 50, "report.docx", CorruptDocument, ["damaged", "DOCX"]),
     (b"", "report.pdf", EmptyDocument, ["empty"]),
     (b"   \n ", "report.txt", EmptyDocument, ["empty"]),
-    (b"{\\rtf1\\ansi hello}", "report.doc", UnsupportedFormat, ["RTF"]),
     (b"not a pdf at all", "report.pdf", CorruptDocument, [".pdf", "%PDF"]),
 ])
 def test_named_errors(data, name, error, words):
@@ -60,6 +55,27 @@ def test_named_errors(data, name, error, words):
     for word in words:
         assert word in message, (word, message)
     assert "\n" not in message  # one readable line
+
+
+OLD_WORD = [
+    (_ole2("WordDocument"), "2020年报.doc", [".doc", "OLE2"]),
+    (_ole2("WordDocument"), "nianbao.wps", [".wps", "Kingsoft"]),
+    (_ole2("WordDocument"), "download?id=7", ["Word", "OLE2"]),
+    (b"{\\rtf1\\ansi hello}", "report.doc", ["RTF"]),
+]
+
+
+@pytest.mark.parametrize(("data", "name", "words"), OLD_WORD)
+def test_old_word_without_libreoffice_says_what_to_install(monkeypatch, data, name, words):
+    from parsers.formats import office
+
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    with pytest.raises(UnsupportedFormat) as info:
+        read_document(data, name)
+    message = str(info.value)
+    for word in [*words, "apt-get install libreoffice-writer-nogui"]:
+        assert word in message, (word, message)
+    assert "\n" not in message
 
 
 def test_truncated_pdf_is_corrupt():
@@ -74,7 +90,10 @@ def test_garbage_pdf_is_corrupt():
         read_document(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%%EOF garbage \x00\xff" * 3, "x.pdf")
 
 
-def test_image_only_pdf():
+def test_image_only_pdf(monkeypatch):
+    from parsers.formats import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)  # OCR of scans: tests/parsers/test_ocr.py
     with pytest.raises(ImageOnlyPDF) as info:
         read_document(shapes_only_pdf(), "scan.pdf")
     assert "OCR" in str(info.value)

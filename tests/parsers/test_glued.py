@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -101,11 +100,10 @@ def test_a_row_whose_sum_fails_keeps_only_what_its_digits_fix():
 
 
 def test_hostile_runs_end_within_the_budget():
-    start = time.perf_counter()
+    # The work is bounded in steps (not timed here: speed is measured in tests/benchmarks).
     assert splits(["1" * 400], [Column()] * 15) is None  # over budget: undetermined
     line = _requests_line({"new": "9" * 300, "granted": "12345678901234567890"})
     facts = _facts(line)
-    assert time.perf_counter() - start < 2
     assert _row(facts, "new") == [None] * 7 and _row(facts, "granted") == [None] * 7
 
 
@@ -247,6 +245,31 @@ def test_generated_reports_glued_never_give_a_wrong_number(report, spaces, seed)
     if spaces == 1.0 and report.number_style != "thousands":  # every cell edge printed
         lost = sorted(set(expected) - set(record.facts))
         assert not lost, f"spaced cells not read: {lost[:7]}"
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(report=glued_reports(), seed=st.integers(0, 2 ** 16))
+def test_misprinted_labels_never_move_a_number(report, seed):
+    """Labels with a character dropped or a stray space: found by similarity, or not at all."""
+    record = parsers.parse(glued_bytes(report, random.Random(seed), 0.2, typos=0.3), "page.txt")
+    expected = report.expected_facts()
+    wrong = {k: (v, expected.get(k)) for k, v in record.facts.items()
+             if k not in expected or not math.isclose(v, expected[k], rel_tol=1e-9, abs_tol=1e-9)}
+    assert not wrong
+
+
+def test_misprinted_labels_are_mostly_found():
+    from layouts import sample_report
+
+    read = total = 0
+    for seed in range(12):
+        report = sample_report(seed)
+        clean = parsers.parse(glued_bytes(report, random.Random(seed)), "page.txt").facts
+        misprinted = parsers.parse(glued_bytes(report, random.Random(seed), typos=0.3), "page.txt").facts
+        total += len(clean)
+        read += sum(1 for k in clean if k in misprinted)
+    assert read / total > 0.9
 
 
 def test_generated_reports_glued_are_mostly_read():

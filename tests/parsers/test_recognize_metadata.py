@@ -76,3 +76,46 @@ def test_fake_bold_headings_are_printed_once():
 @pytest.mark.parametrize("line", ["112233", "谢谢大家", "人人有责", "2020\t11\t22\t33", "0 0 0 0", "一一对应"])
 def test_text_that_only_looks_doubled_is_kept(line):
     assert collapse_fake_bold(line) == line
+
+
+# --- flattened text: a page's body saved on one line (paragraphs and cells run together) ----------
+
+FLAT = ("本报告依据条例编制，统计期限为2021年1月1日至2021年12月31日。一、总体情况 2021年，我局坚持公开为常态。"
+        "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000"
+        "三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和）申请人情况自然人"
+        "一、本年新收政府信息公开申请数量1000001三、本年度办 理结果 （一）予以公开1000001"
+        "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计000000000000000"
+        "五、存在的主要问题及改进情况一年来，我局工作仍有不足，需统一、规范公开流程。" + "继续推进公开。" * 40 +
+        "六、其他需要报告的事项无 平潭综合实验区财政金融局 2022年1月27日 （联系人：林某，电话：0591-1234567） 附件下载")
+
+
+def test_sections_glued_to_their_first_sentence_are_cut_there():
+    assert find_sections(FLAT) == ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
+                                   "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项"]
+
+
+def test_a_heading_drawn_as_a_full_width_table_row_is_a_section():
+    text = "一、总体情况\n正文。\n二、主动公开政府信息情况\t二、主动公开政府信息情况\t二、主动公开政府信息情况\n规章\t0\t0"
+    assert find_sections(text) == ["总体情况", "主动公开政府信息情况"]
+
+
+def test_the_signature_ending_flattened_text():
+    assert find_published(FLAT) == "2022-01-27"
+    assert find_agency("政府信息公开工作年度报告", FLAT) == "平潭综合实验区财政金融局"
+    legacy = "…工作常规化。 二○一二年二月二十日 附件1：平潭县人民政府2011年政府信息公开情况统计表 指标名称计量单位主动公开信息数条4251516"
+    assert find_published(legacy) == "2012-02-20"
+    # a date inside a sentence is no signature, whatever follows
+    assert find_published("…经区政府2021年1月26日会议研究，决定如下。" * 3) is None
+
+
+def test_agency_after_the_year_or_from_the_publisher_field():
+    assert find_agency("2024年平潭综合实验区公安局“双随机、一公开”抽查工作计划", "") == "平潭综合实验区公安局"
+    assert find_agency("平潭综合实验区社会事业局关于2022年法治工作情况的报告", "") == "平潭综合实验区社会事业局"
+    assert find_agency("2021年度法治政府建设情况报告", "") is None  # 法治政府 is no agency
+    assert find_agency("政府信息公开工作年度报告", "发布机构: 平潭综合实验区投资促进局\n正文。") == "平潭综合实验区投资促进局"
+
+
+def test_no_year_for_a_listing_of_many_years_reports():
+    listing = "\n".join(f"某区{y}年度政府信息公开工作年度报告 {y + 1}-01-20" for y in range(2016, 2026))
+    assert find_year(None, listing) is None
+    assert find_year(None, "2020年，本机关…。2020年共收到申请。2021年将继续。2020年12月31日") == 2020

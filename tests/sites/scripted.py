@@ -116,8 +116,9 @@ def write_report(root: Path, entry: build.Entry) -> list[str]:
     return [page_path]
 
 
-def write(root: Path, reports: list[build.Entry] | None = None) -> list[str]:
-    """Write the portal under ``root/js``; the URL paths of every document it holds."""
+def write(root: Path, reports: list[build.Entry] | None = None, column_extra: str = "") -> list[str]:
+    """Write the portal under ``root/js``; the URL paths of every document it holds.
+    ``column_extra``: more markup (scripts) for the column page."""
     reports = entries() if reports is None else reports
     d = root / "js"
     (d / "zwgk/ndbg").mkdir(parents=True, exist_ok=True)
@@ -145,7 +146,7 @@ def write(root: Path, reports: list[build.Entry] | None = None) -> list[str]:
     column = build._page("政府信息公开年报_示例区", (
         '<div class="crumb">当前位置：<a href="/js/index.html">首页</a> &gt; 政府信息公开年报</div>'
         '<div class="list-box"><ul id="list" class="list"></ul><div id="pager" class="pager"></div></div>'),
-        script=COLUMN_SCRIPT)
+        script=COLUMN_SCRIPT + column_extra)
     (d / "zwgk/ndbg/index.html").write_text(column, encoding="utf-8")
     return documents
 
