@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parsers.keys import APPLICANT_COLUMNS, OUTCOME_ROWS, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS, key
 
@@ -56,17 +57,21 @@ class Rule:
 def rules(facts: Mapping[str, Number], template: str, blank: Collection[str] = ()) -> list[Rule]:
     """The report's equations (RECORD.md), in the order their violations are listed."""
     t = "2021" if template == "2021" else "2019"
+    return list(_rules(t, _outcome_rows(facts.keys() | set(blank), t)))
+
+
+@lru_cache(maxsize=8)
+def _rules(t: str, outcomes: tuple[str, ...]) -> tuple[Rule, ...]:
     out = [Rule(f"requests.row_sum:{row}", tuple(key("requests", row, c) for c in APPLICANT_COLUMNS),
                 (key("requests", row, "total"),)) for row in REQUEST_ROWS[t]]
     out += [Rule(f"requests.balance:{column}", (key("requests", "new", column), key("requests", "carried_over", column)),
                  (key("requests", "total", column), key("requests", "carried_forward", column)))
             for column in REQUEST_COLUMNS]
-    outcomes = _outcome_rows(facts.keys() | set(blank), t)
     out += [Rule(f"requests.outcomes_sum:{column}", tuple(key("requests", r, column) for r in outcomes),
                  (key("requests", "total", column),)) for column in REQUEST_COLUMNS]
     out += [Rule(f"reviews.row_sum:{row}", tuple(key("reviews", row, c) for c in REVIEW_COLUMNS[:-1]),
                  (key("reviews", row, "total"),)) for row in REVIEW_ROWS]
-    return out
+    return tuple(out)
 
 
 def violations(facts: Mapping[str, Number], template: str, unread: Collection[str] = (),

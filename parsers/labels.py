@@ -41,6 +41,7 @@ def compact(text: str) -> str:
     return _WS.sub("", text).translate(_PUNCT)
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """The matchable core of a label cell (see the module docstring)."""
     s = compact(text)
