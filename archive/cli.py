@@ -49,7 +49,8 @@ def _num(value) -> str:
 def _text_out(path: str):
     """A text file to write CSV to (newline="" as the csv module wants), or stdout for '-'."""
     if path == "-":
-        yield click.get_text_stream("stdout")
+        with click.open_file("-", "w") as out:  # stdout, not closed after
+            yield out
         return
     try:
         out = open(path, "w", encoding="utf-8", newline="")

@@ -111,7 +111,7 @@ NIANBAO_PARSE_BACKLOG = 0
 # Either 0: no limit. Over a limit, the document is recorded as failed with the reason.
 NIANBAO_PARSE_TIMEOUT = 30.0
 NIANBAO_PARSE_MEMORY_MB = 2048
-# Scanned PDFs are read by OCR (the ocr extra) in the parse pool, ~5-10 s a page: at most
+# Scanned PDFs are read by OCR (the ocr extra) in the parse pool, 12-19 s a page: at most
 # this many pages a document, none started after this many seconds on one document. A
 # PDF's job may take this budget on top of NIANBAO_PARSE_TIMEOUT (only an OCR reading uses it).
 NIANBAO_OCR_MAX_PAGES = 30

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from parsers import recognize
 from parsers.arithmetic import violations
+from parsers.coverage import missing
 from parsers.document import Document
 from parsers.record import Record
 from parsers.rows import grid_rows, text_rows
-from parsers.tables import merge_sources, read_tables
+from parsers.tables import Reading, merge_sources, read_cells
 
 # Templates whose statistics tables follow the national keys (RECORD.md).
 _KEYED_TEMPLATES = ("2019", "2021")
@@ -21,13 +22,13 @@ def build_record(doc: Document) -> Record:
     year = recognize.find_year(title, doc.text)
     marked = recognize.marked_template(doc.text)
     provisional = marked or ("2021" if year and year >= 2021 else "2019")
-    facts, raw = _tables(doc, provisional)
-    has_tables = any(k.startswith(("requests/", "active/")) for k in facts)
+    reading = _tables(doc, provisional)
+    has_tables = any(k.startswith(("requests/", "active/")) for k in reading.facts)
     template = recognize.find_template(doc.text, year, title, has_tables)
     if template not in _KEYED_TEMPLATES:
-        facts, raw = {}, {}
+        reading = Reading()
     elif template != provisional:
-        facts, raw = _tables(doc, template)
+        reading = _tables(doc, template)
     agency = recognize.find_agency(title, doc.text)
     if agency is None and doc.title and doc.title != title:
         agency = recognize.find_agency(recognize.find_title("", doc.title), "")
@@ -37,9 +38,10 @@ def build_record(doc: Document) -> Record:
         template=template,
         published=recognize.find_published(doc.text, doc.published),
         sections=recognize.find_sections(doc.text),
-        facts=facts,
-        raw=raw,
-        violations=violations(facts, template),
+        facts=reading.facts,
+        raw=reading.raw,
+        violations=violations(reading.facts, template, blank=reading.blank),
+        missing=missing(reading.keys(), template),
         title=title,
         text=doc.text,
         format=doc.format,
@@ -49,15 +51,17 @@ def build_record(doc: Document) -> Record:
         from parsers.uncertain import review
 
         review(record, doc)
+        # Its rules again, over the cells read only (printed blanks known here), none over an uncertain cell.
+        record.violations = violations(record.facts, template, set(record.uncertain), blank=reading.blank)
     return record
 
 
-def _tables(doc: Document, template: str) -> tuple[dict, dict]:
-    """Facts and raw texts from the grids (when any) with the text rows as the fallback."""
-    from_text = read_tables(text_rows(doc.text), template)
+def _tables(doc: Document, template: str) -> Reading:
+    """What the grids (when any) say, with the text rows as the fallback."""
+    from_text = read_cells(text_rows(doc.text), template)
     if not doc.tables:
         return from_text
-    return merge_sources(read_tables(grid_rows(doc.tables), template), from_text)
+    return merge_sources(read_cells(grid_rows(doc.tables), template), from_text)
 
 
 def parse(data: bytes, name: str = "", *, content_type: str | None = None) -> Record:

@@ -28,7 +28,9 @@ _ORDINAL = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.]|\(?[一二三四五六七八九十]{1,3}\)|\d{1,2}(?:[、)]|\.(?!\d))"
     r"|\(\d{1,2}\)|第[一二三四五六七八九十]{1,3}(?:项|部分|类)?[、.:]?)"
 )
-_GROUP_PREFIX = re.compile(r"^(?:本年度办理结果|办理结果)(?=.)")
+# A group's name printed before its first member's label: 三、本年度办理结果（一）予以公开,
+# （三）不予公开 1.属于国家秘密 (one cell, or one line of extracted text).
+_GROUP_PREFIX = re.compile(r"^(?:本年度办理结果|办理结果)(?=.)|^(?:不予公开|无法提供|不予处理|其他处理)(?=\d{1,2}[.、])")
 _PAREN = re.compile(r"\([^()]*\)")
 _SENTENCE = re.compile(r"[。;!?！？]")
 _DIGIT = re.compile(r"\d")
@@ -39,6 +41,7 @@ def compact(text: str) -> str:
     return _WS.sub("", text).translate(_PUNCT)
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """The matchable core of a label cell (see the module docstring)."""
     s = compact(text)
@@ -162,6 +165,12 @@ def classify(text: str) -> Label | None:
         return Label("active", active)
     if core in REVIEW_ROWS:
         return Label("review", REVIEW_ROWS[core])
+    if core == "行政诉讼" and "(" in (full := compact(text)):
+        # 行政诉讼（未经复议直接起诉）: a heading naming one suit row (split reviews tables).
+        if "直接起诉" in full:
+            return Label("review", "litigation_direct")
+        if "复议后起诉" in full:
+            return Label("review", "litigation_after_review")
     if core in REVIEW_HEADERS:
         return Label("review_header", core)
     if core in TOTAL_LABELS:

@@ -34,6 +34,8 @@ MAX_MULTIPARTS = 20
 """``multipart/*`` containers in an MHT (Word writes one; email's parser recurses into each)."""
 MAX_PDF_PAGES = 2_000
 """Pages of a PDF."""
+MAX_CONVERT_BYTES = 50 * 1024 * 1024
+"""An old Word file handed to LibreOffice (a real report: a few MB)."""
 
 # A start tag, quoted values skipped whole (a ">" or "<" inside quotes does not end it);
 # possessive, so that a tag of megabytes is one linear pass.

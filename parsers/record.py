@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 # Bump when parsing changes what a record holds: the archive re-parses stored snapshots
 # whose versions were made by an older parser (without raising `revised` events).
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 
 
 @dataclass
@@ -20,6 +20,8 @@ class Record:
     facts: dict[str, int | float] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    # Template rows/cells the document should hold and the parser did not read (RECORD.md).
+    missing: list[str] = field(default_factory=list)
     title: str | None = None
     # The extracted body text (paragraphs separated by blank lines). Stored by the
     # archive for search and text diffs; left out of to_dict() unless asked for.

@@ -7,9 +7,13 @@ non-value cell. The values are then fitted to the row's columns:
 
 - exactly as many as columns: in order;
 - more (a stray column): the choice whose row sum holds, else the first n-1 and the last;
-- fewer: by position under the column header when the row is as wide as the header,
-  else right-aligned for a local sub-item (its name occupies the first column) and
-  left-aligned otherwise.
+- fewer: by position under the column header when the row is as wide as the header;
+  otherwise the placement is a guess, so the row's texts go to ``raw`` under the row's
+  ``*`` key (``active/regulations/*``) and none of its cells to ``facts`` (they stay missing).
+
+Every cell placed is remembered as *read*: a number, a text, or a printed blank (a
+blank or placeholder reads 0 in the arithmetic; a row never found reads nothing, and
+no rule is checked over it, see :mod:`parsers.arithmetic`).
 
 Tables are found by their labels, never by their section titles. The reviews table's
 numbers sit on one row under a three-level header: the first run of 15 (or 16) value
@@ -20,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from parsers import align
 from parsers.cells import BLANK as BLANK_CELL, Cell, money_wan, read_cell
 from parsers.keys import (
     ACTIVE_2019,
@@ -35,6 +40,23 @@ from parsers.rows import Row
 
 Facts = dict[str, int | float]
 Raw = dict[str, str]
+
+
+@dataclass
+class Reading:
+    """What the tables of one source say: facts, raw texts, and the cells printed blank."""
+
+    facts: Facts = field(default_factory=dict)
+    raw: Raw = field(default_factory=dict)
+    blank: set[str] = field(default_factory=set)
+    """Keys of cells printed blank or with a placeholder (—, 无): read, and 0 in the arithmetic."""
+
+    def keys(self) -> set[str]:
+        """Every cell key read (a number, a text or a blank)."""
+        return {*self.facts, *self.raw, *self.blank}
+
+# The column of a raw text holding a row's cells that could not be placed (RECORD.md).
+UNPLACED = "*"
 _OTHER_FAMILY = frozenset({"other", "other.no_correction", "other.unpaid_fee", "other.other"})
 _REVIEW_CELLS = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
 
@@ -47,12 +69,14 @@ class _Cells:
     row: list[int] = field(default_factory=list)
     col: list[int] = field(default_factory=list)
     widths: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, rows: list[Row]) -> "_Cells":
         flat = cls()
         for r, cells in enumerate(rows):
             flat.widths.append(len(cells))
+            flat.starts.append(len(flat.texts))
             for c, text in enumerate(cells):
                 flat.texts.append(text)
                 flat.row.append(r)
@@ -72,6 +96,7 @@ class _Reader:
         self.template = template
         self.facts: Facts = {}
         self.raw: Raw = {}
+        self.blank: set[str] = set()
         self.table: str | None = None
         self.active_last: str | None = None
         self.request_context: str | None = None
@@ -81,6 +106,11 @@ class _Reader:
         self.header_width = 0
         self.money_yuan = False
         self.pending: int | None = None  # a text cell that may be the first half of a label
+        self.review_row: str | None = None  # a reviews row named by a heading, its numbers to come
+        # Where each template row was read (the first value cell), and the runs of numbers no
+        # label took: the material of the alignment against the template (parsers.align).
+        self.found: dict[tuple[str, str], int] = {}
+        self.strays: list[list[int]] = []
         self._labels: dict[str, Label | None] = {}
         self._values: dict[str, Cell | None] = {}
         self.origins: dict[str, int] = {}  # fact/raw key -> index of the cell it was read from
@@ -120,12 +150,14 @@ class _Reader:
         return sum(1 for j in idx if self.kind(j) == "number")
 
     # --- the walk ----------------------------------------------------------------------------
-    def run(self) -> tuple[Facts, Raw]:
-        """Walk every cell; return the facts and raw texts found."""
+    def run(self) -> Reading:
+        """Walk every cell; return what was read."""
         i, n = 0, len(self.cells.texts)
         while i < n:
             i = self.step(i)
-        return self.facts, self.raw
+        if self.strays:
+            align.fill_gaps(self)
+        return Reading(self.facts, self.raw, self.blank - set(self.facts))
 
     def step(self, i: int) -> int:
         """Handle the cell at ``i``; return the index of the next cell to look at."""
@@ -159,6 +191,8 @@ class _Reader:
             self.table, self.request_context = "requests", name
             return i + 1
         if kind == "request":
+            if name in ("total", "other.other") and align.is_header_row(self, self.cells.row[i]):
+                return i + 1  # 总计 / 其他 of a column-header line (自然人 … 其他 总计)
             if name == "total" and self.table != "requests":
                 if self.table == "reviews":
                     return i + 1  # 总计, the column header of the reviews table
@@ -181,6 +215,8 @@ class _Reader:
                 return end
             if kind == "review" and 3 <= numbers <= width + 1 and self.assign("reviews", name, REVIEW_COLUMNS, idx):
                 return end
+            if kind == "review" and not numbers:
+                self.review_row = name  # a heading naming the row: its numbers come after a header
         self.reviews_pending = True
         return i + 1
 
@@ -229,17 +265,26 @@ class _Reader:
         return False
 
     def on_values(self, i: int) -> int:
-        """Value cells with no label before them: the reviews row, or stray numbers."""
+        """Value cells with no label before them: the reviews row, one reviews row named by a
+        heading, or stray numbers (kept, row by row, for the alignment)."""
         idx, end = self.run_of_values(i)
+        # Blank cells before the first number in its row belong to the run (blank upheld …).
+        start, row = i, self.cells.row[i]
+        while start > 0 and self.cells.row[start - 1] == row and self.value(start - 1) is BLANK_CELL:
+            start -= 1
+        idx = list(range(start, i)) + idx
         if self.reviews_pending:
-            # Blank cells before the first number in its row belong to the run (blank upheld …).
-            start, row = i, self.cells.row[i]
-            while start > 0 and self.cells.row[start - 1] == row and self.value(start - 1) is BLANK_CELL:
-                start -= 1
-            idx = list(range(start, i)) + idx
             if len(idx) >= _REVIEW_CELLS:
                 self.take_reviews(idx)
                 self.reviews_pending = False
+                return end
+            if self.review_row and self.assign("reviews", self.review_row, REVIEW_COLUMNS, idx, strict=True):
+                self.review_row = None
+                return end
+        by_row: dict[int, list[int]] = {}
+        for j in idx:
+            by_row.setdefault(self.cells.row[j], []).append(j)
+        self.strays += [run for run in by_row.values() if any(self.kind(j) != "blank" for j in run)]
         return end
 
     # --- collecting value cells ------------------------------------------------------------
@@ -256,11 +301,18 @@ class _Reader:
         while j < n and (cross or cells.row[j] == row):
             if self.value(j) is None:
                 break
+            if cross and out and cells.col[j] == 0 and self.row_has_text(cells.row[j]):
+                break  # the next row has a label of its own: its leading blanks are its own
             out.append(j)
             j += 1
             if len(out) > 2 * _REVIEW_CELLS:
                 break
         return out, j
+
+    def row_has_text(self, r: int) -> bool:
+        """Row ``r`` holds a cell that is not a value (a label, a name, text)."""
+        start = self.cells.starts[r]
+        return any(self.value(j) is None for j in range(start, start + self.cells.widths[r]))
 
     def is_label_tail(self, j: int) -> bool:
         """Cell ``j`` starts its row with a few words of text followed by a value cell."""
@@ -291,27 +343,52 @@ class _Reader:
         return i + 1
 
     # --- fitting values to columns -----------------------------------------------------------
-    def assign(self, table: str, row: str, columns: tuple[str, ...], idx: list[int], subitem: bool = False) -> bool:
-        """Fit value cells ``idx`` to ``columns`` (see the module docstring); False if all blank."""
+    def assign(self, table: str, row: str, columns: tuple[str, ...], idx: list[int], subitem: bool = False,
+               strict: bool = False) -> bool:
+        """Fit value cells ``idx`` to ``columns`` (see the module docstring); False if all blank
+        (or, ``strict``, when they do not fit without a guess: then nothing is kept)."""
         if not any(self.kind(j) != "blank" for j in idx):
+            if idx and len(idx) >= len(columns):  # a row printed blank: every column reads 0
+                self.blank.update(key(table, row, c) for c in columns)
+                self.found.setdefault((table, row), idx[0])
             return False
-        pairs = self.by_header(columns, idx) if table == "active" else None
+        pairs = self.place(table, columns, idx)
         if pairs is None:
-            n = len(columns)
-            idx = list(idx)
-            while len(idx) > n and self.kind(idx[0]) == "blank":
-                idx.pop(0)
-            while len(idx) > n and self.kind(idx[-1]) == "blank":
-                idx.pop()
-            if len(idx) == n:
-                pairs = list(zip(columns, idx))
-            elif len(idx) > n:
-                pairs = list(zip(columns, self.choose(table, columns, idx)))
-            else:
-                pairs = self.fit_fewer(columns, idx, subitem)
-        for column, j in pairs:
-            self.put(table, row, column, self.cell(j), j)
+            if strict:
+                return False
+            self.unplaced(table, row, idx)
+        else:
+            for column, j in pairs:
+                self.put(table, row, column, self.cell(j), j)
+        self.found.setdefault((table, row), idx[0])
         return True
+
+    def place(self, table: str, columns: tuple[str, ...], idx: list[int]) -> list[tuple[str, int]] | None:
+        """The columns of value cells ``idx``, or None when any placement would be a guess."""
+        pairs = self.by_header(columns, idx) if table == "active" else None
+        if pairs is not None:
+            return pairs
+        n = len(columns)
+        idx = list(idx)
+        while len(idx) > n and self.kind(idx[0]) == "blank":
+            idx.pop(0)
+        while len(idx) > n and self.kind(idx[-1]) == "blank":
+            idx.pop()
+        if len(idx) == n:
+            return list(zip(columns, idx))
+        if len(idx) > n:
+            printed = [j for j in idx if self.kind(j) != "blank"]
+            if len(printed) == n:  # an empty slot too many (a phantom column): the printed values in order
+                return list(zip(columns, printed))
+            chosen = self.choose(table, columns, idx)
+            return list(zip(columns, chosen)) if chosen else None
+        return None
+
+    def unplaced(self, table: str, row: str, idx: list[int]) -> None:
+        """Cells that cannot be placed without a guess: their texts in raw under ``table/row/*``."""
+        row_key = key(table, row, UNPLACED)
+        if not any(k.startswith(row_key[:-1]) for k in (*self.facts, *self.raw)):
+            self.raw[row_key] = " ".join(self.cells.texts[j] for j in idx if self.kind(j) != "blank")
 
     def by_header(self, columns: tuple[str, ...], idx: list[int]) -> list[tuple[str, int]] | None:
         """Values placed by their column under the header row, when the row is as wide as it.
@@ -340,19 +417,18 @@ class _Reader:
             previous = text
         return pairs or None
 
-    def choose(self, table: str, columns: tuple[str, ...], idx: list[int]) -> list[int]:
-        """Pick n of more value cells: the choice whose row sum holds, else first n-1 + last."""
+    def choose(self, table: str, columns: tuple[str, ...], idx: list[int]) -> list[int] | None:
+        """Pick n of more value cells: the choice whose row sum holds; None when no choice
+        is backed by the arithmetic (a stray cell could be any of them)."""
         n = len(columns)
-        fallback = idx[: n - 1] + idx[-1:]
-        if table == "active":
-            return idx[:n]
-        candidates = [fallback, idx[:n], idx[-n:]]
-        if len(idx) <= n + 3:
-            candidates += [list(c) for c in combinations(idx, n)]
-        for cand in candidates:
-            if self.sums_hold([self.cell(j) for j in cand]):
-                return cand
-        return fallback
+        if table == "active" or len(idx) > n + 3:
+            return None
+        holding = [list(c) for c in combinations(idx, n) if self.sums_hold([self.cell(j) for j in c])]
+        # Several choices add up (zeros): they must agree on every value, or none is taken.
+        if holding and all([self.cell(j).text for j in c] == [self.cell(j).text for j in holding[0]]
+                           for c in holding):
+            return holding[0]
+        return None
 
     def sums_hold(self, cells: list[Cell]) -> bool:
         """The parts (all but the last cell) add up to the last cell; blanks read 0."""
@@ -361,19 +437,17 @@ class _Reader:
         nums = [c.number or 0 for c in cells]
         return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
 
-    def fit_fewer(self, columns: tuple[str, ...], idx: list[int], subitem: bool) -> list[tuple[str, int]]:
-        """Fewer values than columns: right-aligned for a sub-item (its name took the first
-        column), else left-aligned."""
-        if subitem:
-            return list(zip(columns[len(columns) - len(idx):], idx))
-        return list(zip(columns, idx))
-
     def put(self, table: str, row: str, column: str, cell: Cell, index: int) -> None:
         """Store one cell: a number in facts (money in 万元), other text in raw; first one wins."""
         fact_key = key(table, row, column)
-        if fact_key in self.facts or fact_key in self.raw or cell.kind == "blank":
+        if fact_key in self.facts or fact_key in self.raw:
             return
         self.origins[fact_key] = index
+        if cell.kind == "blank":
+            self.blank.add(fact_key)
+            return
+        if cell.kind == "placeholder":
+            self.blank.add(fact_key)
         if cell.kind != "number":
             self.raw[fact_key] = cell.text
         elif column in MONEY_COLUMNS:
@@ -414,18 +488,23 @@ class _Reader:
         need = _REVIEW_CELLS
         idx = self.trim(idx, need)
         if len(idx) > need:
-            chosen = idx[:need]
+            # A stray cell: dropped where the rows then add up, else nothing is placed.
+            chosen = None
             if len(idx) == need + 1:
                 for drop in range(len(idx) - 1, -1, -1):
                     cand = idx[:drop] + idx[drop + 1:]
                     if self.review_sums_hold(cand):
                         chosen = cand
                         break
+            if chosen is None:
+                self.unplaced("reviews", REVIEW_ROWS[0], idx)
+                return
             idx = chosen
         width = len(REVIEW_COLUMNS)
         for r, row in enumerate(REVIEW_ROWS):
             for column, j in zip(REVIEW_COLUMNS, idx[r * width:(r + 1) * width]):
                 self.put("reviews", row, column, self.cell(j), j)
+            self.found.setdefault(("reviews", row), idx[r * width])
 
     def review_sums_hold(self, idx: list[int]) -> bool:
         """Each of the three reviews rows in ``idx`` adds up to its total."""
@@ -436,9 +515,8 @@ class _Reader:
         )
 
 
-def read_tables(rows: list[Row], template: str,
-                origins: dict[str, tuple[int, int]] | None = None) -> tuple[Facts, Raw]:
-    """The facts and raw cell texts of the active, requests and reviews tables in ``rows``.
+def read_cells(rows: list[Row], template: str, origins: dict[str, tuple[int, int]] | None = None) -> Reading:
+    """What the active, requests and reviews tables in ``rows`` say (facts, raw, blanks).
 
     ``template`` (``"2019"`` or ``"2021"``) chooses the active table's columns. ``origins``,
     if given, is filled with the (row, column) in ``rows`` each fact or raw text was read
@@ -452,15 +530,21 @@ def read_tables(rows: list[Row], template: str,
     return found
 
 
-def merge_sources(primary: tuple[Facts, Raw], fallback: tuple[Facts, Raw]) -> tuple[Facts, Raw]:
+def read_tables(rows: list[Row], template: str,
+                origins: dict[str, tuple[int, int]] | None = None) -> tuple[Facts, Raw]:
+    """The facts and raw cell texts of :func:`read_cells`."""
+    reading = read_cells(rows, template, origins)
+    return reading.facts, reading.raw
+
+
+def merge_sources(primary: Reading, fallback: Reading) -> Reading:
     """Per table, the source that read more of its cells; the primary (grids) on a tie."""
-    facts: Facts = {}
-    raw: Raw = {}
+    merged = Reading()
     for table in ("active", "requests", "reviews"):
         prefix = table + "/"
-        counts = [sum(1 for k in (*src[0], *src[1]) if k.startswith(prefix)) for src in (primary, fallback)]
+        counts = [sum(1 for k in src.keys() if k.startswith(prefix)) for src in (primary, fallback)]
         source = primary if counts[0] >= counts[1] else fallback
-        facts.update({k: v for k, v in source[0].items() if k.startswith(prefix)})
-        raw.update({k: v for k, v in source[1].items() if k.startswith(prefix)})
-    return facts, raw
-
+        merged.facts.update({k: v for k, v in source.facts.items() if k.startswith(prefix)})
+        merged.raw.update({k: v for k, v in source.raw.items() if k.startswith(prefix)})
+        merged.blank.update(k for k in source.blank if k.startswith(prefix))
+    return merged

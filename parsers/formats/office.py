@@ -6,7 +6,8 @@ LibreOffice is a separate program (Debian: ``apt-get install libreoffice-writer-
 says what to install. Each conversion runs ``soffice --headless --convert-to docx`` in a
 temporary directory with its own throw-away profile (``-env:UserInstallation``: parallel
 conversions in the parse pool never share, or lock, a profile), under a time limit (the
-whole process group is killed past it) and a size limit on the input. The converted file
+whole process group is killed past it) and a size limit on the input
+(:data:`parsers.limits.MAX_CONVERT_BYTES`). The converted file
 is untrusted like any other: it goes through the ordinary DOCX reader.
 """
 from __future__ import annotations
@@ -18,11 +19,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from parsers import limits
 from parsers.document import Document
 from parsers.errors import CorruptDocument, UnsupportedFormat
 
 INSTALL = "install LibreOffice to read it (Debian: apt-get install libreoffice-writer-nogui)"
-MAX_BYTES = 50 << 20  # reports are a few MB at most; a larger file is not worth a conversion
 TIMEOUT = float(os.environ.get("NIANBAO_SOFFICE_TIMEOUT", "120"))
 
 
@@ -46,8 +47,9 @@ def to_docx(data: bytes, name: str, suffix: str, *, timeout: float = TIMEOUT) ->
     program = soffice()
     if program is None:
         raise UnsupportedFormat(f"{label} is an old Word/WPS document — {INSTALL}")
-    if len(data) > MAX_BYTES:
-        raise CorruptDocument(f"{label} is too large to convert ({len(data) >> 20} MB > {MAX_BYTES >> 20} MB)")
+    if len(data) > limits.MAX_CONVERT_BYTES:
+        raise CorruptDocument(f"{label} is too large to convert ({len(data):,} bytes, "
+                              f"limit {limits.MAX_CONVERT_BYTES:,})")
     with tempfile.TemporaryDirectory(prefix="nianbao-soffice-") as tmp:
         work = Path(tmp)
         source = work / f"report{suffix}"

@@ -226,9 +226,17 @@ def test_interior_blank_cells_stay_in_place():
                      "active/penalties/change": -3}
 
 
-def test_fewer_values_without_a_header_are_left_aligned():
-    facts = facts_of(["规章\t1\t2"])[0]
-    assert facts == {"active/regulations/made": 1, "active/regulations/published": 2}
+def test_fewer_values_without_positions_are_kept_raw_never_guessed():
+    # | 规章 | 22 | 235 | under a four-column header: which column is empty is not printed.
+    facts, raw = facts_of(["信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量", "规章\t22\t235"])
+    assert facts == {} and raw == {"active/regulations/*": "22 235"}
+    rec = parse_text(report(["规章\t22\t235", "规范性文件\t1\t1\t1"]))
+    assert "active/regulations" in rec.missing and "active/normative_documents" not in rec.missing
+
+
+def test_fewer_values_placed_by_the_header_positions():
+    facts, raw = facts_of(["信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量", "规章\t22\t\t235"])
+    assert facts == {"active/regulations/made": 22, "active/regulations/total": 235} and raw == {}
 
 
 def test_placeholders_and_text_go_to_raw():
@@ -252,9 +260,9 @@ def test_stray_column_resolved_by_the_row_sum(cells, natural, total):
     assert sum(applicants) == total
 
 
-def test_stray_column_without_arithmetic_takes_first_six_and_last():
-    facts = facts_of(["2.重复申请\t1\t2\t3\t4\t5\t6\t7\t99"])[0]
-    assert [facts[f"requests/not_processed.duplicate/{c}"] for c in REQUEST_COLUMNS] == [1, 2, 3, 4, 5, 6, 99]
+def test_stray_column_without_arithmetic_places_nothing():
+    facts, raw = facts_of(["2.重复申请\t1\t2\t3\t4\t5\t6\t7\t99"])
+    assert facts == {} and raw == {"requests/not_processed.duplicate/*": "1 2 3 4 5 6 7 99"}
 
 
 def test_money_conversions():

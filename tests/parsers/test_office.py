@@ -75,7 +75,9 @@ def test_the_time_limit_kills_libreoffice(reports):
 
 def test_the_size_limit(monkeypatch, reports):
     _, doc = reports[0]
-    monkeypatch.setattr(office, "MAX_BYTES", 1000)
+    from parsers import limits
+
+    monkeypatch.setattr(limits, "MAX_CONVERT_BYTES", 1000)
     with pytest.raises(CorruptDocument) as info:
         parsers.parse(doc, "big.doc")
     assert "too large" in str(info.value)

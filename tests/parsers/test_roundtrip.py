@@ -135,6 +135,8 @@ def assert_round_trip(report: SourceReport, layout: str) -> None:
                         ("published", report.signed), ("sections", list(SECTIONS))):
         if getattr(record, field) != want:
             problems.append(f"{field} {getattr(record, field)!r} != {want!r}")
+    if record.missing:
+        problems.append(f"missing {record.missing}")
     want_violations = sorted(expected_violations(expected, report.template))
     if sorted(record.violations) != want_violations:
         problems.append(f"violations {sorted(record.violations)} != {want_violations}")
