@@ -7,13 +7,11 @@ diff, checks the phone layout, and that hostile crawled text never runs script.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 
 import pytest
 
-from web_archive import XSS, populate
+from web_archive import XSS, populate, served
 
 pytestmark = pytest.mark.browser
 
@@ -31,34 +29,16 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from archive import db
-    from archive.web import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'nianbao.db'}"
     Session = db.open_archive(url)
     ids = populate(Session)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(Session), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(Session) as base:
+        yield base, ids
     db.engine_for(db.database_url(url)).dispose()
 
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from web_archive import populate
+from web_archive import populate, served
 
 pytestmark = pytest.mark.browser
 
@@ -32,22 +29,15 @@ from selenium.webdriver.common.by import By  # noqa: E402
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The populated archive, followed since mid-2022 (so some years are overdue), served by uvicorn."""
     import sqlalchemy as sa
-    import uvicorn
 
     from archive import db
     from archive.alerts.deadline import check_overdue
     from archive.models import Report
-    from archive.web import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('archive') / 'nianbao.db'}"
     Session = db.open_archive(url)
@@ -56,18 +46,8 @@ def server(tmp_path_factory):
         s.execute(sa.update(Report).values(first_seen=dt.datetime(2022, 6, 1, tzinfo=dt.timezone.utc)))
     with Session.begin() as s:
         assert check_overdue(s)  # the years after 2022 that 北京市公安局 and 上海市财政局 did not publish
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(Session), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(Session) as base:
+        yield base, ids
     db.engine_for(db.database_url(url)).dispose()
 
 

@@ -1,9 +1,14 @@
 """The web tests' archive: filled through archive_document (tests/search/fill.py)."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import socket
+import threading
+import time
 import sys
 from pathlib import Path
+from typing import Iterator
 
 _spec = importlib.util.spec_from_file_location("search_fill", Path(__file__).parent.parent / "search" / "fill.py")
 fill = importlib.util.module_from_spec(_spec)
@@ -39,3 +44,28 @@ def populate(Session) -> dict:
         ids["reports"] = {(r.name, r.year): r.id for r in s.execute(sa.text(
             "SELECT a.name, r.year, r.id FROM reports r JOIN agencies a ON a.id = r.agency_id"))}
     return ids
+
+
+@contextlib.contextmanager
+def served(Session) -> Iterator[str]:
+    """The web app over ``Session`` served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
+    import uvicorn
+
+    from archive.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(Session), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
