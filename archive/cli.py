@@ -104,7 +104,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     Example:
       nianbao db reparse --db sqlite:///nianbao.db
     """
-    from archive import service
+    from archive import reparse
 
     Session = open_or_fail(db_url)
     show = not as_json and sys.stderr.isatty()
@@ -113,7 +113,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
         if show:
             click.echo(f"\r{counts['versions']} versions, {counts['documents']} documents", err=True, nl=False)
 
-    counts = service.reparse(Session, everything=everything, progress=progress)
+    counts = reparse.reparse(Session, everything=everything, progress=progress)
     if show:
         click.echo(err=True)
     if as_json:
@@ -169,7 +169,7 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
     import sqlalchemy as sa
 
     from archive.models import Document
-    from archive.service import archive_document
+    from archive.ingest import archive_document
     from parsers import parse
 
     etag = last_modified = content_type = None
@@ -413,7 +413,7 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
     Example:
       nianbao events --since 2026-01-01 --kind revised --json
     """
-    from archive.queries import list_events
+    from archive.queries import events as list_events
 
     with open_or_fail(db_url, readonly=True)() as session:
         rows = _lookup(list_events, session, since=_since(since), kind=kind, agency=agency)
