@@ -115,7 +115,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     Example:
       nianbao db reparse --db sqlite:///nianbao.db
     """
-    from archive import service
+    from archive import reparse
 
     Session = _open(db_url)
     show = not as_json and sys.stderr.isatty()
@@ -124,7 +124,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
         if show:
             click.echo(f"\r{counts['versions']} versions, {counts['documents']} documents", err=True, nl=False)
 
-    counts = service.reparse(Session, everything=everything, progress=progress)
+    counts = reparse.reparse(Session, everything=everything, progress=progress)
     if show:
         click.echo(err=True)
     if as_json:
@@ -180,7 +180,7 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
     import sqlalchemy as sa
 
     from archive.models import Document
-    from archive.service import archive_document
+    from archive.ingest import archive_document
     from parsers import parse
 
     etag = last_modified = content_type = None

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from archive.changes import version_diff
 from archive.models import Agency, Cell, Document, Event, Report, Version
-from archive.service import EVENT_KINDS, event_dict
+from archive.events import event_dict
+from archive.labels import EVENT_KINDS
 
 
 class NotFound(LookupError):

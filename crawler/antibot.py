@@ -72,6 +72,7 @@ class AntiBotMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self._clearances = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -79,7 +80,12 @@ class AntiBotMiddleware:
 
     @property
     def clearances(self):
-        return getattr(self.crawler, "nianbao_clearances", None)
+        """The crawl's :class:`crawler.challenges.Clearances` extension (``None`` if disabled)."""
+        if self._clearances is None:
+            from crawler.challenges import Clearances
+
+            self._clearances = self.crawler.get_extension(Clearances) or False
+        return self._clearances or None
 
     def process_request(self, request):
         if self.clearances is not None and not request.meta.get("nianbao_render"):
@@ -113,8 +119,15 @@ class AntiBotMiddleware:
                     return self.clearances.retry(request)
                 except Unsolvable as exc:
                     reason = str(exc)
+            elif self.clearances is not None:
+                self.clearances.failed_request(request)
         self._blocked(request, response, kind, reason)
         raise Blocked(kind, request.url)
+
+    def process_exception(self, request, exception):
+        if self.clearances is not None and not request.meta.get("nianbao_render"):
+            self.clearances.failed_request(request)  # its cookies were not tried: not waited for
+        return None
 
     def _blocked(self, request, response, kind: str, reason: str | None) -> None:
         source = request.meta.get("source", "?")

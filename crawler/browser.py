@@ -378,9 +378,14 @@ class BrowserMiddleware:
             method = PageMethod(walk_list, timeout=self.timeout, max_pages=request.meta.get("max_pages", 200),
                                 delay=self.delay, step_timeout=self.step_timeout)
         elif render == RENDER_CHALLENGE:
-            method = PageMethod(solve_challenge, timeout=self.timeout)
+            # A solve gets no more than what is left of the crawl's solving time.
+            timeout = min(self.timeout, request.meta.get("nianbao_render_timeout", self.timeout))
+            method = PageMethod(solve_challenge, timeout=timeout)
         else:
             method = PageMethod(render_page, timeout=self.timeout)
+        goto = {"wait_until": "load"}
+        if request.meta.get("nianbao_navigation_timeout") is not None:
+            goto["timeout"] = max(1.0, request.meta["nianbao_navigation_timeout"] * 1000)
         request.meta.update(
             playwright=True, playwright_context=CONTEXT,
             # The browser says who it is the way the crawler does (cookies bound to the
@@ -389,7 +394,7 @@ class BrowserMiddleware:
                                        "java_script_enabled": True},
             playwright_page_init_callback="crawler.browser.init_page",
             playwright_page_methods=[method],
-            playwright_page_goto_kwargs={"wait_until": "load"},
+            playwright_page_goto_kwargs=goto,
         )
         self.crawler.stats.inc_value(f"nianbao/browser/{render}")
         return None

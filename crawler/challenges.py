@@ -10,12 +10,17 @@ which the browser came through:
 2. the request is sent again, plain, with those cookies and that User-Agent — and so is
    every later request to the host (robots.txt first: it is fetched after the solve and
    obeyed);
-3. when the cookies stop working (a challenge again with the newest cookies) the host is
-   solved again, up to ``NIANBAO_CHALLENGE_MAX_SOLVES`` times a crawl, and one request
-   is sent again at most ``MAX_TRIES`` times;
-4. a challenge the browser cannot pass (or no browser) makes the host unsolvable for
-   the rest of the crawl: its pages are reported blocked, never archived, never taken
-   as withdrawn (:class:`crawler.antibot.Blocked`).
+3. when the cookies stop working (a challenge again with the newest cookies, after they
+   let pages through) the host is solved again, up to ``NIANBAO_CHALLENGE_MAX_SOLVES``
+   times a crawl, and one request is sent again at most ``MAX_TRIES`` times;
+4. a challenge the browser cannot pass (or no browser), or a solve whose cookies let no
+   page through (the challenge comes back at once: solving again would only spend the
+   crawl's time), makes the host unsolvable for the rest of the crawl: its pages are
+   reported blocked, never archived, never taken as withdrawn
+   (:class:`crawler.antibot.Blocked`);
+5. solving is bounded per crawl: all solves together get ``NIANBAO_CHALLENGE_TIME_BUDGET``
+   seconds (each solve at most what is left of it); once it is spent, hosts that need a
+   solve are reported blocked. A crawl of many challenged hosts ends in bounded time.
 """
 from __future__ import annotations
 
@@ -33,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 SOLVABLE = ("ruishu", "jiasule")  # challenges a browser passes; WAF block pages are not
 MAX_TRIES = 4  # plain retries of one request after solves
+# How long a challenge with fresh cookies waits for the other requests sent with them
+# before the solve is judged useless: with cookies good for a few requests, a
+# concurrent request may be challenged before the ones that passed were seen.
+VERDICT_WAIT = 5.0
 
 
 class Unsolvable(Exception):
@@ -48,6 +57,8 @@ class Clearance:
     generation: int
     solved_at: float = field(default_factory=time.monotonic)
     worked: int = 0  # plain responses that came through with these cookies
+    in_flight: int = 0  # plain requests sent with these cookies and not answered yet
+    from_solve: bool = True  # False: learned from a rendered page, never tried plain
 
 
 class Clearances:
@@ -56,11 +67,13 @@ class Clearances:
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_solves = crawler.settings.getint("NIANBAO_CHALLENGE_MAX_SOLVES")
+        self.budget = crawler.settings.getfloat("NIANBAO_CHALLENGE_TIME_BUDGET", 300.0)
+        self.navigation_timeout = crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30_000) / 1000
+        self.spent = 0.0  # seconds spent solving in this crawl (all hosts)
         self.hosts: dict[str, Clearance] = {}
         self.failed: dict[str, str] = {}
         self.solves: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        crawler.nianbao_clearances = self
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
@@ -85,20 +98,36 @@ class Clearances:
         if clearance.user_agent:
             request.headers[b"User-Agent"] = clearance.user_agent
         request.meta["nianbao_clearance"] = clearance.generation
+        request.meta["nianbao_clearance_open"] = True
+        clearance.in_flight += 1
+
+    def _answered(self, request) -> Clearance | None:
+        """The clearance ``request`` carried, if it is still the host's; its answer counted once."""
+        generation = request.meta.get("nianbao_clearance")
+        clearance = self.hosts.get(self.host(request))
+        if generation is None or clearance is None or clearance.generation != generation:
+            return None
+        if request.meta.pop("nianbao_clearance_open", False):
+            clearance.in_flight -= 1
+        return clearance
 
     def passed(self, request) -> None:
         """A plain response that was no challenge: the cookies it carried work."""
-        generation = request.meta.get("nianbao_clearance")
-        clearance = self.hosts.get(self.host(request))
-        if generation is not None and clearance is not None and clearance.generation == generation:
+        clearance = self._answered(request)
+        if clearance is not None:
             clearance.worked += 1
+
+    def failed_request(self, request) -> None:
+        """A plain request that got no response (an error): it says nothing of its cookies."""
+        self._answered(request)
 
     def retry(self, request) -> Request:
         """The request again after a solve: plain, with the new cookies."""
         tries = request.meta.get("nianbao_challenge_tries", 0) + 1
         if tries > MAX_TRIES:
             raise Unsolvable(f"still challenged after {MAX_TRIES} solves")
-        meta = {k: v for k, v in request.meta.items() if k not in ("nianbao_clearance", "download_slot")}
+        meta = {k: v for k, v in request.meta.items()
+                if k not in ("nianbao_clearance", "nianbao_clearance_open", "download_slot")}
         meta["nianbao_challenge_tries"] = tries
         return request.replace(meta=meta, dont_filter=True)
 
@@ -115,26 +144,44 @@ class Clearances:
         host = self.host(request)
         if host in self.failed:
             raise Unsolvable(self.failed[host])
-        used = request.meta.get("nianbao_clearance")
+        used = self._answered(request)
+        if used is not None and used.from_solve and not used.worked:
+            await self._verdict(used)
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
             if host in self.failed:
                 raise Unsolvable(self.failed[host])
             current = self.hosts.get(host)
-            if current is not None and current.generation != used:
+            if current is not None and current.generation != request.meta.get("nianbao_clearance"):
                 return  # solved meanwhile by another request: retry with those cookies
+            if current is not None and current.from_solve and not current.worked:
+                # The challenge came back with the cookies of a solve that let nothing
+                # through: solving again would spend the crawl's time for nothing.
+                raise self._fail(host, f"{kind} challenge came back at once after a solve")
             if self.solves.get(host, 0) >= self.max_solves:
                 raise self._fail(host, f"solved {self.max_solves} times already in this crawl")
-            await self._solve(host, request, kind, (current.generation if current else 0) + 1)
+            left = self.budget - self.spent
+            if left <= 0:
+                raise self._fail(host, f"the crawl's challenge-solving time ({self.budget:g} s) is spent")
+            await self._solve(host, request, kind, (current.generation if current else 0) + 1, left)
 
-    async def _solve(self, host: str, request, kind: str, generation: int) -> None:
+    async def _verdict(self, clearance: Clearance) -> None:
+        """Wait (a little) for the other requests sent with ``clearance`` before it is judged."""
+        end = time.monotonic() + VERDICT_WAIT
+        while clearance.in_flight > 0 and not clearance.worked and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+
+    async def _solve(self, host: str, request, kind: str, generation: int, left: float) -> None:
         from crawler.rendering import BrowserUnavailable
 
         self.solves[host] = self.solves.get(host, 0) + 1
+        # At most what is left of the crawl's solving time, for the navigation and for
+        # the challenge's reloads alike (the browser middleware reads these).
         solve = Request(request.url, dont_filter=True, priority=request.priority + 10,
                         meta={"nianbao_render": RENDER_CHALLENGE, "dont_obey_robotstxt": True,
                               "source": request.meta.get("source"), "handle_httpstatus_all": True,
-                              "dont_retry": True})
+                              "dont_retry": True, "nianbao_render_timeout": left,
+                              "nianbao_navigation_timeout": min(self.navigation_timeout, left)})
         started = time.monotonic()
         try:
             response = await self.crawler.engine.download_async(solve)
@@ -142,6 +189,8 @@ class Clearances:
             raise self._fail(host, f"needs a browser: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a failed solve is a failed solve, whatever broke
             raise self._fail(host, f"{kind} challenge: {type(exc).__name__}: {str(exc)[:160]}") from None
+        finally:
+            self.spent += time.monotonic() - started
         result = response.meta.get("nianbao_browser") or {}
         if not result.get("solved") or not result.get("cookies"):
             raise self._fail(host, f"{kind} challenge not passed in the browser")
@@ -157,9 +206,12 @@ class Clearances:
             host = self.host(request)
             current = self.hosts.get(host)
             self.hosts[host] = Clearance({c["name"]: c["value"] for c in result["cookies"]},
-                                         result.get("user_agent"), (current.generation if current else 0) + 1)
+                                         result.get("user_agent"), (current.generation if current else 0) + 1,
+                                         from_solve=False)
 
     def _closed(self, spider):
         for host, count in sorted(self.solves.items()):
             state = f"not passed ({self.failed[host]})" if host in self.failed else "passed"
             logger.info("challenge at %s: %d solve(s), %s", host, count, state)
+        if self.solves:
+            logger.info("challenges: %.1f s of solving (budget %g s)", self.spent, self.budget)

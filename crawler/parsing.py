@@ -172,7 +172,8 @@ def process_job(job: dict) -> dict:
 
 def _archive(session, job: dict, record, error: str | None, is_report: bool) -> dict:
     """The archiving step of :func:`process_job` (inside the caller's transaction)."""
-    from archive.service import archive_document, document_validators
+    from archive.bookkeeping import document_validators
+    from archive.ingest import archive_document
 
     # A page found by a report title is kept even when it is no report itself (its
     # snapshot tells later crawls, which only get a 304 for it, which attachments it
@@ -203,7 +204,7 @@ def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
     """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
     (a ``restored`` when a withdrawn document answers again)."""
     from archive.db import open_archive
-    from archive.service import mark_not_modified
+    from archive.bookkeeping import mark_not_modified
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []

@@ -3,7 +3,7 @@
 :class:`ParsePipeline` sends each fetched document to the parse pool
 (``crawler.parsing.ParsePool``, size from ``NIANBAO_PARSE_WORKERS``, each job bounded in
 time and memory) where ``crawler.parsing.process_job`` parses it (``parsers.parse``) and
-archives it (``archive.service.archive_document``): the CPU-heavy work runs on every
+archives it (``archive.ingest.archive_document``): the CPU-heavy work runs on every
 core and never blocks the reactor. :class:`ArchivePipeline` counts the
 events, batches 304s into ``mark_not_modified``, turns 404/410 of known reports into
 ``mark_gone`` (one writer thread), and when the spider closes ends each source's crawl
@@ -184,7 +184,7 @@ class ArchivePipeline:
     # --- open / close ----------------------------------------------------------------
 
     def open_spider(self):
-        from archive.service import begin_crawl
+        from archive.bookkeeping import begin_crawl
 
         spider = self.crawler.spider
         with self.factory.begin() as session:
@@ -208,7 +208,7 @@ class ArchivePipeline:
         self.writer.shutdown(wait=True)
 
     def _finish(self, spider, reason) -> list[tuple[str, list[dict]]]:
-        from archive.service import finish_crawl
+        from archive.bookkeeping import finish_crawl
 
         st = spider.crawl_state
         events: list[tuple[str, list[dict]]] = []
@@ -283,7 +283,7 @@ class ArchivePipeline:
                 self.event_sample.append(event)
 
     def _gone(self, item: GoneItem) -> list[dict]:
-        from archive.service import mark_gone
+        from archive.bookkeeping import mark_gone
 
         with self.factory.begin() as session:
             return mark_gone(session, item.url, status=item.status)
@@ -308,7 +308,7 @@ class ArchivePipeline:
         self._note_events(events)
 
     def _mark_not_modified(self, urls: list[str]) -> list[dict]:
-        from archive.service import mark_not_modified
+        from archive.bookkeeping import mark_not_modified
 
         now = dt.datetime.now(dt.timezone.utc)
         events: list[dict] = []

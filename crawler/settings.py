@@ -138,7 +138,10 @@ NIANBAO_BROWSER_TIMEOUT = 30.0
 NIANBAO_BROWSER_STEP_TIMEOUT = 8.0
 NIANBAO_BROWSER_MAX_MEMORY_MB = 1024.0
 NIANBAO_BROWSER_MEMORY_INTERVAL = 5.0
-# Solves of one host's cookie challenge per crawl (its cookies expire: it is solved again).
+# Solves of one host's cookie challenge per crawl (its cookies expire: it is solved again),
+# and seconds of solving per crawl, all hosts together (then hosts that need a solve are
+# reported blocked): a crawl of many challenged hosts ends in bounded time.
 NIANBAO_CHALLENGE_MAX_SOLVES = 20
+NIANBAO_CHALLENGE_TIME_BUDGET = 300.0
 # scrapy-redis: how long (s) an idle worker waits for others' requests before closing.
 NIANBAO_REDIS_IDLE_CLOSE = 30.0

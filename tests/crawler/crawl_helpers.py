@@ -25,7 +25,9 @@ NIANBAO = [sys.executable, "-c", "from crawler.cli import main; main()"]
 # Fast and deterministic for tests: no politeness delays (see settings.py for the real ones).
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "NIANBAO_PARSE_WORKERS=1",
         "-s", "NIANBAO_RETRY_BACKOFF=0.1", "-s", "RETRY_TIMES=2", "-s", "DOWNLOAD_TIMEOUT=10",
-        "-s", "NIANBAO_PROGRESS_INTERVAL=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+        "-s", "NIANBAO_PROGRESS_INTERVAL=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        # Challenge solving bounded well inside the subprocess timeout of crawl() below.
+        "-s", "NIANBAO_CHALLENGE_TIME_BUDGET=60"]
 
 # Paths of the default portals with a simulated behaviour.
 FLAKY = "/trs/zwgk/gknb/202301/t20230120_12.html"  # 503 once, then 200

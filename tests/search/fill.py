@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import random
 
-from archive.service import archive_document
+from archive.ingest import archive_document
 from parsers.keys import template_keys
 from parsers.record import Record
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import db
-from archive.service import archive_document
+from archive.ingest import archive_document
 from crawler.cli import main
 from parsers.formats import ocr
 from web_archive import fill
