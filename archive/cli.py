@@ -426,7 +426,7 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
     Example:
       nianbao events --since 2026-01-01 --kind revised --json
     """
-    from archive.queries import list_events
+    from archive.queries import events as list_events
 
     with _open(db_url, readonly=True)() as session:
         rows = _lookup(list_events, session, since=_since(since), kind=kind, agency=agency)

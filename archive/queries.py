@@ -1,4 +1,5 @@
-"""Reading the archive: report listings, an agency's history, version diffs, events, cell export.
+"""Reading the archive, for the CLI and the web alike: report listings, an agency's history,
+version diffs, events, cell export; :class:`NotFound` for what the archive does not hold.
 
 All reads go through indexes: agencies by name, reports by (agency_id, year), and the
 report's ``latest_version_id`` pointer, so listing never scans versions.
@@ -13,8 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from archive.changes import version_diff
 from archive.models import Agency, Cell, Document, Event, Report, Version
-from archive.events import event_dict
-from archive.labels import EVENT_KINDS
+from archive.events import check_kind, event_dict
 
 
 class NotFound(LookupError):
@@ -140,16 +140,26 @@ def history(session: Session, agency: str) -> dict[str, Any]:
         entry = {"year": report.year, "template": record.get("template"), "published": record.get("published"),
                  **key_figures(facts, record.get("uncertain") or ()), "violations": record.get("violations") or [],
                  "versions": report.version_count, "status": report.status, "url": url, "flags": []}
-        if previous is not None and previous["year"] == report.year - 1:
-            forward, over = previous["carried_forward"], entry["carried_over"]
-            if forward is not None and over is not None and float(forward) != float(over):
-                entry["flags"].append({"check": "carry_over", "previous_carried_forward": forward,
-                                       "carried_over": over,
-                                       "message": f"{report.year - 1} 年结转下年度 {_num(forward)} 件，"
-                                                  f"{report.year} 年上年结转 {_num(over)} 件，两者不一致"})
+        if previous is not None:
+            flag = carry_over_flag(previous["year"], previous["carried_forward"], report.year, entry["carried_over"])
+            if flag:
+                entry["flags"].append(flag)
         years.append(entry)
         previous = entry
     return {"agency": found.name, "agency_id": found.id, "region_code": found.region_code, "years": years}
+
+
+def carry_over_flag(year_before: int, carried_forward: float | None, year: int,
+                    carried_over: float | None) -> dict[str, Any] | None:
+    """The cross-year check: last year's carried-forward requests should be this year's
+    carried-over ones; the flag when two consecutive years disagree, else None."""
+    if year_before != year - 1 or carried_forward is None or carried_over is None:
+        return None
+    if float(carried_forward) == float(carried_over):
+        return None
+    return {"check": "carry_over", "previous_carried_forward": carried_forward, "carried_over": carried_over,
+            "message": f"{year_before} 年结转下年度 {_num(carried_forward)} 件，"
+                       f"{year} 年上年结转 {_num(carried_over)} 件，两者不一致"}
 
 
 def _report(session: Session, agency: str, year: int) -> tuple[Agency, Report]:
@@ -161,10 +171,21 @@ def _report(session: Session, agency: str, year: int) -> tuple[Agency, Report]:
     return found, report
 
 
-def diff(session: Session, agency: str, year: int, *, from_number: int | None = None,
-         to_number: int | None = None) -> dict[str, Any]:
-    """What changed between two versions of a report (default: the last two)."""
-    found, report = _report(session, agency, year)
+def diff(session: Session, agency: str | None = None, year: int | None = None, *, report_id: int | None = None,
+         from_number: int | None = None, to_number: int | None = None) -> dict[str, Any]:
+    """What changed between two versions of a report (default: the latest and the one before).
+
+    The report is ``agency`` (as ``--agency`` means everywhere) and ``year``, or
+    ``report_id`` (the web's address); messages name it the same way.
+    """
+    if report_id is not None:
+        report = session.get(Report, report_id)
+        if report is None or report.latest_version_id is None:
+            raise NotFound(f"no report {report_id}")
+        found, name = report.agency, f"report {report_id}"
+    else:
+        found, report = _report(session, agency or "", year)
+        name = f"{found.name} {year}"
     to_number = to_number or report.version_count
     from_number = from_number or max(to_number - 1, 1)
     versions = {v.number: v for v in session.execute(
@@ -172,19 +193,24 @@ def diff(session: Session, agency: str, year: int, *, from_number: int | None = 
     ).scalars()}
     for n in (to_number, from_number):
         if n not in versions:
-            raise NotFound(f"{found.name} {year} has no version {n} (it has {report.version_count})")
+            raise NotFound(f"{name} has no version {n} (it has {report.version_count})")
     old, new = versions[from_number], versions[to_number]
-    out = {"agency": found.name, "year": year, "from": from_number, "to": to_number,
-           "from_seen": old.first_seen.isoformat(), "to_seen": new.first_seen.isoformat()}
-    out.update(version_diff(old.record, old.text, new.record, new.text))
+    out = {"report_id": report.id, "agency": found.name, "agency_id": found.id, "year": report.year,
+           "from": from_number, "to": to_number, "from_seen": iso(old.first_seen), "to_seen": iso(new.first_seen)}
+    out.update(version_diff(old.record or {}, old.text or "", new.record or {}, new.text or ""))
     return out
 
 
-def list_events(session: Session, *, since: dt.datetime | None = None, kind: str | None = None,
-                agency: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Events oldest first (``since`` inclusive)."""
-    if kind is not None and kind not in EVENT_KINDS:
-        raise ValueError(f"unknown event kind {kind!r} (one of {', '.join(EVENT_KINDS)})")
+def events(session: Session, *, since: dt.datetime | None = None, kind: str | None = None,
+           agency: str | None = None, agency_id: int | None = None, report_ids: list[int] | None = None,
+           before_id: int | None = None, limit: int | None = None, newest_first: bool = False) -> list[dict[str, Any]]:
+    """Events as ``nianbao events --json`` prints them, oldest first (``newest_first``: by id,
+    newest first, ``before_id`` paging back).
+
+    Filters: ``since`` (inclusive), ``kind``, ``agency`` (as ``--agency`` means everywhere)
+    or ``agency_id``, ``report_ids`` (the events of those reports).
+    """
+    check_kind(kind)
     stmt = sa.select(Event, Agency.name).outerjoin(Agency, Agency.id == Event.agency_id)
     if since is not None:
         stmt = stmt.where(Event.at >= since)
@@ -192,8 +218,19 @@ def list_events(session: Session, *, since: dt.datetime | None = None, kind: str
         stmt = stmt.where(Event.kind == kind)
     if agency:
         stmt = stmt.where(Event.agency_id == find_agency(session, agency).id)
-    stmt = stmt.order_by(Event.at, Event.id).limit(limit)
+    if agency_id is not None:
+        stmt = stmt.where(Event.agency_id == agency_id)
+    if report_ids is not None:
+        stmt = stmt.where(Event.report_id.in_(report_ids or [-1]))
+    if before_id is not None:
+        stmt = stmt.where(Event.id < before_id)
+    stmt = stmt.order_by(*((Event.id.desc(),) if newest_first else (Event.at, Event.id))).limit(limit)
     return [event_dict(event, name) for event, name in session.execute(stmt)]
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """A time as ISO 8601, None as None."""
+    return value.isoformat() if value is not None else None
 
 
 #: The export's columns: keys for programs, Chinese headers for people (``--excel``, xlsx).
