@@ -320,8 +320,10 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
     for r in rows:
         facts = r.get("facts") or {}
         template = labels.TEMPLATE_LABELS.get(r.get("template") or "unknown", r.get("template"))
+        requests = labels.UNCERTAIN_MARK if "requests/new/total" in (r.get("uncertain") or {}) else \
+            _num(facts.get("requests/new/total"))
         click.echo(f"{r['agency']}\t{r['year']} 年度\t{template}\t{labels.FIGURE_LABELS['requests']} "
-                   f"{_num(facts.get('requests/new/total'))}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
+                   f"{requests}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
                    f"\t{r['url'] or ''}")
     if not rows:
         click.echo("no reports", err=True)
