@@ -7,7 +7,7 @@ report's ``latest_version_id`` pointer, so listing never scans versions.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -107,18 +107,26 @@ FIGURES: dict[str, str | tuple[str, ...]] = {
 }
 
 
-def key_figures(facts: dict[str, float]) -> dict[str, float | None]:
-    """The history's figures from a record's facts (None where the report gives none)."""
+def key_figures(facts: dict[str, float], uncertain: Iterable[str] = ()) -> dict[str, float | None]:
+    """The history's figures from a record's facts (None where the report gives none).
+
+    ``uncertain``: cells OCR read unsurely (record.uncertain); a figure summed over one of
+    them is None, not the sum of the others (that would state a number the report never printed).
+    """
     out: dict[str, float | None] = {}
+    unsure = set(uncertain)
     for name, spec in FIGURES.items():
         if isinstance(spec, str):
             out[name] = facts.get(spec)
             continue
-        values = [v for k, v in facts.items()
-                  if k.endswith("/total") and any(k.startswith(p) for p in spec)
-                  and not k.startswith("requests/total/")]
-        out[name] = sum(values) if values else None
+        values = [v for k, v in facts.items() if _summed(k, spec)]
+        out[name] = sum(values) if values and not any(_summed(k, spec) for k in unsure) else None
     return out
+
+
+def _summed(key: str, prefixes: tuple[str, ...]) -> bool:
+    """Is ``key`` one of the row totals a summed figure adds up?"""
+    return key.endswith("/total") and key.startswith(prefixes) and not key.startswith("requests/total/")
 
 
 def history(session: Session, agency: str) -> dict[str, Any]:
@@ -130,7 +138,7 @@ def history(session: Session, agency: str) -> dict[str, Any]:
     for report, _name, record, url in _report_rows(session, [Report.agency_id == found.id]):
         facts = record.get("facts") or {}
         entry = {"year": report.year, "template": record.get("template"), "published": record.get("published"),
-                 **key_figures(facts), "violations": record.get("violations") or [],
+                 **key_figures(facts, record.get("uncertain") or ()), "violations": record.get("violations") or [],
                  "versions": report.version_count, "status": report.status, "url": url, "flags": []}
         if previous is not None:
             flag = carry_over_flag(previous["year"], previous["carried_forward"], report.year, entry["carried_over"])
@@ -230,6 +238,8 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("agency", "机关"), ("region_code", "行政区划代码"), ("year", "年度"), ("version", "版本"),
     ("template", "模板"), ("table", "表"), ("row", "行"), ("column", "列"), ("label", "项目"),
     ("value", "数值"), ("text", "原文"), ("url", "网址"), ("report_id", "报告编号"),
+    # Cells of scans: "ocr" when OCR read the cell; an uncertain reading is never a value, only this sentence.
+    ("source", "来源"), ("uncertain", "存疑"),
 ]
 
 
@@ -240,14 +250,16 @@ def export_cells(session: Session, *, table: str | None = None, all_versions: bo
 
     Filters: ``agency`` (as ``--agency`` means everywhere: exact name or a unique part),
     ``region`` (a region-code prefix), ``year``, ``table``. Each row carries the cell's
-    Chinese ``label`` beside its keys, the agency's region and the version's URL.
+    Chinese ``label`` beside its keys, the agency's region and the version's URL; ``source``
+    ``"ocr"`` for a cell read by OCR, and for a cell OCR read unsurely (record.uncertain) an
+    empty ``value`` and ``uncertain`` saying what OCR read and why it is not stated.
     """
-    from archive.labels import fact_label
+    from archive.labels import fact_label, uncertain_label
 
     reports = aliased(Report)
     stmt = (sa.select(Agency.name, Agency.region_code, reports.year, Version.number,
                       Version.record["template"].as_string(), Cell.table_name, Cell.row_key, Cell.column_key,
-                      Cell.value, Cell.text, Document.url, reports.id)
+                      Cell.value, Cell.text, Document.url, reports.id, Cell.version_id)
             .select_from(Cell).join(Version, Version.id == Cell.version_id)
             .join(reports, reports.id == Version.report_id).join(Agency, Agency.id == reports.agency_id)
             .outerjoin(Document, Document.id == sa.func.coalesce(Version.document_id, reports.document_id)))
@@ -262,12 +274,29 @@ def export_cells(session: Session, *, table: str | None = None, all_versions: bo
     if year is not None:
         stmt = stmt.where(reports.year == year)
     stmt = stmt.order_by(Cell.version_id, Cell.table_name, Cell.row_key, Cell.column_key)
+    scans = _ocr_versions(session, latest_only=not all_versions)
     result = session.execute(stmt.execution_options(stream_results=True, yield_per=batch))
-    for name, region_code, year_, number, template, tbl, row, column, value, text, url, report_id in result:
+    for name, region_code, year_, number, template, tbl, row, column, value, text, url, report_id, vid in result:
+        key = f"{tbl}/{row}/{column}"
+        kind, confidence, uncertain = scans.get(vid, (None, {}, {}))
+        # A mixed record: only its cells with an OCR confidence (or uncertain) came from page images.
+        read_by_ocr = kind == "ocr" or key in confidence or key in uncertain
         yield {"agency": name, "region_code": region_code, "year": year_, "version": number,
                "template": template, "table": tbl, "row": row, "column": column,
-               "label": fact_label(f"{tbl}/{row}/{column}"), "value": _num(value), "text": text, "url": url,
-               "report_id": report_id}
+               "label": fact_label(key), "value": _num(value), "text": text, "url": url,
+               "report_id": report_id, "source": "ocr" if read_by_ocr else "",
+               "uncertain": uncertain_label(uncertain[key]) if key in uncertain else ""}
+
+
+def _ocr_versions(session: Session, *, latest_only: bool) -> dict[int, tuple[str, dict, dict]]:
+    """Version id -> (source, confidence, uncertain) of the versions read wholly or partly by OCR:
+    one pass over the versions, not a JSON lookup per exported cell."""
+    source = Version.record["source"].as_string()
+    stmt = sa.select(Version.id, source, Version.record["confidence"], Version.record["uncertain"]).where(
+        source.in_(("ocr", "mixed")))
+    if latest_only:
+        stmt = stmt.join(Report, Report.latest_version_id == Version.id)
+    return {vid: (kind, confidence or {}, uncertain or {}) for vid, kind, confidence, uncertain in session.execute(stmt)}
 
 
 def _num(value):

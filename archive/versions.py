@@ -125,10 +125,14 @@ def insert_version(session: Session, report_id: int, number: int, rec: dict, tex
 
 
 def cell_rows(version_id: int, rec: dict) -> list[dict]:
-    """The record's cells as rows of the ``cells`` table."""
+    """The record's cells as rows of the ``cells`` table.
+
+    A cell OCR read unsurely (``uncertain``) has a row with neither value nor text: the export
+    shows it as such (``queries.export_cells``), its reading stays in the record only.
+    """
     facts, raw = rec.get("facts") or {}, rec.get("raw") or {}
     rows = []
-    for fact_key in facts.keys() | raw.keys():
+    for fact_key in facts.keys() | raw.keys() | (rec.get("uncertain") or {}).keys():
         parts = fact_key.split("/", 2)
         if len(parts) != 3:
             log.warning("skipping malformed fact key %r", fact_key)

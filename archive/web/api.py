@@ -101,6 +101,13 @@ class ReportOut(BaseModel):
     record: dict[str, Any]
     text: str
     versions: list[VersionItem]
+    source: str | None = Field(None, description='Where the record was read from: null (the file\'s own text), '
+                               '"ocr" (a scan: every page read by OCR), "mixed" (some pages were images, read by '
+                               'OCR: see ocr_pages). As record.source (RECORD.md).')
+    ocr_pages: list[int] = Field(default_factory=list, description="Page numbers (1-based) read by OCR.")
+    uncertain: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Cells OCR read but the record does not state as facts (not in "
+        "record.facts): table/row/column -> {read, confidence, why, alternatives?}. As record.uncertain (RECORD.md).")
 
 
 class DiffOut(BaseModel):

@@ -55,7 +55,7 @@ def agency(session: Session, agency_id: int) -> dict[str, Any]:
         record = row.record or {}
         years.append({"report_id": row.id, "year": row.year, "template": record.get("template"),
                       "published": record.get("published"), "title": record.get("title"),
-                      "figures": key_figures(record.get("facts") or {}),
+                      "figures": key_figures(record.get("facts") or {}, record.get("uncertain") or ()),
                       "violations": list(record.get("violations") or []), "versions": row.version_count,
                       "status": "withdrawn" if row.withdrawn_at else "live", "url": row.url,
                       "updated_at": iso(row.updated_at), "flags": []})
@@ -117,12 +117,16 @@ def report(session: Session, report_id: int, number: int | None = None) -> dict[
         raise NotFound(f"report {report_id} has no version {number}")
     url = session.execute(sa.select(Document.url).where(Document.id == found.document_id)).scalar() \
         if found.document_id else None
+    record = version.record or {}
     return {"id": found.id, "agency": found.agency.name, "agency_id": found.agency_id, "region": found.agency.region_code,
             "year": found.year, "status": found.status, "withdrawn_at": iso(found.withdrawn_at),
             "first_seen": iso(found.first_seen), "updated_at": iso(found.updated_at), "url": url,
             "version": version.number, "latest_version": found.version_count,
-            "record": version.record or {}, "text": version.text or "",
-            "versions": _versions(session, report_id)}
+            "record": record, "text": version.text or "",
+            "versions": _versions(session, report_id),
+            # How it was read (a scan by OCR?), and the OCR readings not stated as facts.
+            "source": record.get("source"), "ocr_pages": list(record.get("ocr_pages") or []),
+            "uncertain": dict(record.get("uncertain") or {})}
 
 
 def original(session: Session, report_id: int, number: int) -> tuple[bytes, str | None, str]:

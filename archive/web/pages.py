@@ -17,7 +17,7 @@ from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
 from archive.web.charts import agency_charts
-from archive.web.tables import fact_label, report_tables
+from archive.web.tables import fact_label, report_tables, uncertain_cells
 from parsers.keys import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
@@ -172,7 +172,7 @@ def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), ve
     tables, violations = report_tables(report["record"])
     paragraphs = prose_paragraphs(report["text"])  # the tables are shown above, as tables
     return _render(request, "report.html", report=report, record=report["record"], tables=tables,
-                   violations=violations, paragraphs=paragraphs,
+                   violations=violations, paragraphs=paragraphs, uncertain=uncertain_cells(report["record"]),
                    title=f"{report['agency']} {report['year']} 年度报告")
 
 
