@@ -150,24 +150,51 @@ def process_job(job: dict) -> dict:
     "parse_error", "template"}`` and the seconds spent parsing, waiting for the archive's
     write lock, archiving.
     """
+    return process_batch([job])[0]
+
+
+def process_batch(jobs: list[dict]) -> list[dict]:
+    """:func:`process_job` for several documents: each parsed within the worker's limits,
+    then all archived in one write transaction (one wait for the write lock, one commit).
+
+    Each document is archived inside its own savepoint: one that fails (``"error"`` in
+    its result) is undone alone and the others are kept. A worker killed in the middle
+    loses the whole transaction, never half of it (the pool then tries the batch again,
+    and then its documents one by one).
+    """
     from archive.db import open_archive
 
-    started = time.monotonic()
-    record, error = parse_job(job["body"], job["url"], job["content_type"])
-    parsed = time.monotonic()
-    if record is not None and job["attachments"] and not record.facts and record.template != "unknown":
-        # A stub page ("详见附件") names the report but holds none of its tables: the
-        # report is its attachment, archived on its own; the page is kept as a document.
-        record.template = "unknown"
-    is_report = record is not None and record.template != "unknown"
-    factory = open_archive(job["db"])
-    with factory.begin() as session:
+    parsed = []
+    for job in jobs:
+        started = time.monotonic()
+        record, error = parse_job(job["body"], job["url"], job["content_type"])
+        if record is not None and job["attachments"] and not record.facts and record.template != "unknown":
+            # A stub page ("详见附件") names the report but holds none of its tables: the
+            # report is its attachment, archived on its own; the page is kept as a document.
+            record.template = "unknown"
+        parsed.append((record, error, time.monotonic() - started))
+    results = []
+    waited = time.monotonic()
+    with open_archive(jobs[0]["db"]).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
-        result = _archive(session, job, record, error, is_report)
-    result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
-    return result
+        for job, (record, error, parse_seconds) in zip(jobs, parsed):
+            started = time.monotonic()
+            is_report = record is not None and record.template != "unknown"
+            if len(jobs) == 1:
+                result = _archive(session, job, record, error, is_report)
+            else:
+                try:
+                    with session.begin_nested():
+                        result = _archive(session, job, record, error, is_report)
+                except Exception as exc:  # noqa: BLE001 - this document only; the pipeline reports it
+                    result = {"events": [], "archived": False, "parse_error": error, "template": None,
+                              "error": f"archiving failed: {type(exc).__name__}: {exc}"}
+            result.update(parse_seconds=parse_seconds, lock_seconds=(locked - waited) / len(jobs),
+                          archive_seconds=time.monotonic() - started,
+                          ocr=record is not None and record.source == "ocr")
+            results.append(result)
+    return results
 
 
 def _archive(session, job: dict, record, error: str | None, is_report: bool) -> dict:
@@ -199,18 +226,24 @@ def record_failure(job: dict, reason: str) -> dict:
         return _archive(session, job, None, reason, is_report=False)
 
 
-def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
-    """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
-    (a ``restored`` when a withdrawn document answers again)."""
-    from archive.db import open_archive
+def mark_not_modified_batch(session, urls: list[str]) -> list[dict]:
+    """``mark_not_modified`` for a batch of 304 answers (in the caller's transaction); the
+    events (a ``restored`` when a withdrawn document answers again)."""
     from archive.service import mark_not_modified
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []
-    with open_archive(db_url).begin() as session:
-        for url in urls:
-            events += mark_not_modified(session, url, at=now)
+    for url in urls:
+        events += mark_not_modified(session, url, at=now)
     return events
+
+
+def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
+    """:func:`mark_not_modified_batch` in a worker, in one transaction."""
+    from archive.db import open_archive
+
+    with open_archive(db_url).begin() as session:
+        return mark_not_modified_batch(session, urls)
 
 
 # --- in the crawling process --------------------------------------------------------------------
@@ -248,10 +281,10 @@ class ParsePool:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings, workers: int) -> "ParsePool":
+    def from_settings(cls, settings, workers: int, db_url: str | None = None) -> "ParsePool":
         return cls(workers, parse_timeout=settings.getfloat("NIANBAO_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
                    memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
-                   db_url=settings.get("NIANBAO_DB"),
+                   db_url=db_url,
                    ocr_limits=(settings.getint("NIANBAO_OCR_MAX_PAGES", 30),
                                settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)))
 

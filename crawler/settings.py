@@ -70,7 +70,11 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
     "crawler.challenges.Clearances": 510,
-    "crawler.browser.BrowserMemory": 520,
+    "crawler.browser.Browser": 520,
+    # The archive connection and the crawl's bookkeeping (the pipelines and the archive
+    # middlewares find it with crawler.get_extension, and need it). Last: its summary at
+    # spider_closed reads what the others leave in the stats when they close.
+    "crawler.bookkeeping.Bookkeeping": 900,
 }
 
 # --- the browser (scrapy-playwright), only for the pages that need one ---
