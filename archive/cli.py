@@ -115,7 +115,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     Example:
       nianbao db reparse --db sqlite:///nianbao.db
     """
-    from archive import service
+    from archive import reparse
 
     Session = _open(db_url)
     show = not as_json and sys.stderr.isatty()
@@ -124,7 +124,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
         if show:
             click.echo(f"\r{counts['versions']} versions, {counts['documents']} documents", err=True, nl=False)
 
-    counts = service.reparse(Session, everything=everything, progress=progress)
+    counts = reparse.reparse(Session, everything=everything, progress=progress)
     if show:
         click.echo(err=True)
     if as_json:
@@ -179,8 +179,9 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
     """Archive one file or URL in its own transaction; its events, and why it made no report (if so)."""
     import sqlalchemy as sa
 
+    from archive.fetched import Fetched
+    from archive.ingest import archive_document
     from archive.models import Document
-    from archive.service import archive_document
     from parsers import parse
 
     etag = last_modified = content_type = None
@@ -206,9 +207,9 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
         if year is not None:
             record.year = year
     with Session.begin() as session:
-        events = archive_document(session, url=url, data=data, content_type=content_type, record=record,
-                                  parse_error=parse_error, source=source, agency=agency, year=year,
-                                  etag=etag, last_modified=last_modified)
+        fetched = Fetched(url=url, data=data, content_type=content_type, etag=etag, last_modified=last_modified,
+                          source=source, agency=agency, year=year)
+        events = archive_document(session, fetched, record=record, parse_error=parse_error)
         row = session.execute(sa.select(Document.report_id, Document.parse_error).where(Document.url == url)).one()
     if parse_error:
         raise ParseError(f"{target}: {parse_error} (stored as a document)")
@@ -319,8 +320,10 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
     for r in rows:
         facts = r.get("facts") or {}
         template = labels.TEMPLATE_LABELS.get(r.get("template") or "unknown", r.get("template"))
+        requests = labels.UNCERTAIN_MARK if "requests/new/total" in (r.get("uncertain") or {}) else \
+            _num(facts.get("requests/new/total"))
         click.echo(f"{r['agency']}\t{r['year']} 年度\t{template}\t{labels.FIGURE_LABELS['requests']} "
-                   f"{_num(facts.get('requests/new/total'))}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
+                   f"{requests}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
                    f"\t{r['url'] or ''}")
     if not rows:
         click.echo("no reports", err=True)
@@ -424,7 +427,7 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
     Example:
       nianbao events --since 2026-01-01 --kind revised --json
     """
-    from archive.queries import list_events
+    from archive.queries import events as list_events
 
     with _open(db_url, readonly=True)() as session:
         rows = _lookup(list_events, session, since=_since(since), kind=kind, agency=agency)

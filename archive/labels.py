@@ -53,6 +53,15 @@ VIOLATION_LABELS: dict[str, str] = {
     "reviews.row_sum": "“{target}”：维持、纠正、其他、尚未审结之和不等于总计",
 }
 
+#: Where a record's text came from (the record's ``source``, RECORD.md); None: the file's own text.
+SOURCE_LABELS: dict[str, str] = {"ocr": "扫描件，经 OCR 识别", "mixed": "部分页面为扫描图像，经 OCR 识别"}
+#: Why an OCR reading is not stated as a fact (the ``why`` of an ``uncertain`` cell).
+UNCERTAIN_LABELS: dict[str, str] = {
+    "confidence": "识别置信度低", "unreadable": "有无法辨认的字符", "arithmetic": "与本表勾稽关系不符",
+}
+#: What an uncertain cell shows where its number would be.
+UNCERTAIN_MARK = "存疑"
+
 #: Beijing time (UTC+8 all year): how times are shown to people.
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 ZONE_LABEL = "北京时间"
@@ -114,6 +123,30 @@ def violation_label(violation: str) -> str:
     else:
         name = column_label(table, "", target)
     return sentence.format(target=name)
+
+
+def source_label(source: str | None, ocr_pages: list[int] | None = None) -> str:
+    """``"ocr"`` -> ``扫描件，经 OCR 识别``; ``"mixed"`` names the pages read by OCR; None -> ``""``."""
+    if not source:
+        return ""
+    if source == "mixed" and ocr_pages:
+        return f"第 {'、'.join(str(p) for p in ocr_pages)} 页为扫描图像，经 OCR 识别"
+    return SOURCE_LABELS.get(source, source)
+
+
+def uncertain_label(entry: dict) -> str:
+    """An uncertain OCR cell (``{"read", "confidence", "why", "alternatives"?}``) in one sentence:
+    ``存疑：OCR 读作“38”，置信度 0.99，与本表勾稽关系不符（读作 39 则相符）``. The reading is quoted
+    as what OCR made of the scan, never as the report's number."""
+    parts = [f"{UNCERTAIN_MARK}：OCR 读作“{number(entry.get('read'))}”"]
+    if entry.get("confidence") is not None:
+        parts.append(f"置信度 {entry['confidence']:.2f}")
+    reason = UNCERTAIN_LABELS.get(str(entry.get("why")), str(entry.get("why") or ""))
+    if entry.get("alternatives"):
+        reason += f"（读作 {'、'.join(number(v) for v in entry['alternatives'])} 则相符）"
+    if reason:
+        parts.append(reason)
+    return "，".join(parts)
 
 
 def status_label(status: str | None) -> str:

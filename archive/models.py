@@ -31,6 +31,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def aware(value: dt.datetime | None) -> dt.datetime:
+    """``value`` as timezone-aware UTC (a naive time is taken as UTC); now when None."""
+    if value is None:
+        return utcnow()
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC timestamps on every backend (SQLite stores them naive)."""
 

@@ -77,3 +77,19 @@ def _number(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def without_nul(value):
+    """``value`` with NUL characters removed from every string in it (dicts, lists, tuples).
+
+    PostgreSQL can store no NUL in text or JSONB (``DataError``); a hostile or broken
+    document may hold some. They are dropped from what is stored as text on both backends
+    (the same record either way); the snapshot keeps the bytes as they came.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_nul(v) for v in value)
+    return value

@@ -169,7 +169,7 @@ class Bookkeeping:
     # --- signals -----------------------------------------------------------------------
 
     def _opened(self, spider):
-        from archive.service import begin_crawl
+        from archive.bookkeeping import begin_crawl
 
         self._load()
         self._holds()
@@ -223,7 +223,7 @@ class Bookkeeping:
             self.archive.close()
 
     def _finish(self, session, reason) -> list[tuple[str, list[dict]]]:
-        from archive.service import finish_crawl
+        from archive.bookkeeping import finish_crawl
         from archive.listings import report_document_urls, stored_pages
         from crawler import holds
 

@@ -38,6 +38,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
+from crawler.items import ReportItem
+
 logger = logging.getLogger(__name__)
 
 JOB_GRACE = 60.0  # seconds a job may run past its parse limit (lock wait, archiving) before its worker is killed
@@ -141,95 +143,89 @@ def parse_job(data: bytes, name: str, content_type: str | None = None):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def process_job(job: dict) -> dict:
+def process_job(db_url: str, item: ReportItem) -> dict:
     """Parse one fetched document and archive it; what happened.
 
-    ``job``: ``db``, ``url``, ``body``, ``content_type``, ``source``, ``agency``, ``year``,
-    ``etag``, ``last_modified``, ``crawl_id``, ``attachments`` (URLs the page links to) and
-    ``listed_as_report`` (found by a report title). Returns ``{"events", "archived",
-    "parse_error", "template"}`` and the seconds spent parsing, waiting for the archive's
-    write lock, archiving.
+    ``item``: the spider's item (an :class:`archive.fetched.Fetched`) with its crawl id.
+    Returns ``{"events", "archived", "parse_error", "template"}`` and the seconds spent
+    parsing, waiting for the archive's write lock, archiving.
     """
-    return process_batch([job])[0]
+    return process_batch(db_url, [item])[0]
 
 
-def process_batch(jobs: list[dict]) -> list[dict]:
+def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
     """:func:`process_job` for several documents: each parsed within the worker's limits,
     then all archived in one write transaction (one wait for the write lock, one commit).
 
-    Each document is archived inside its own savepoint: one that fails (``"error"`` in
-    its result) is undone alone and the others are kept. A worker killed in the middle
-    loses the whole transaction, never half of it (the pool then tries the batch again,
-    and then its documents one by one).
+    Each document of a batch is archived inside its own savepoint: one that fails
+    (``"error"`` in its result) is undone alone and the others are kept. A worker killed
+    in the middle loses the whole transaction, never a part of it.
     """
     from archive.db import open_archive
 
     parsed = []
-    for job in jobs:
+    for item in items:
         started = time.monotonic()
-        record, error = parse_job(job["body"], job["url"], job["content_type"])
-        if record is not None and job["attachments"] and not record.facts and record.template != "unknown":
+        record, error = parse_job(item.data, item.url, item.content_type)
+        if record is not None and item.attachments and not record.facts and record.template != "unknown":
             # A stub page ("详见附件") names the report but holds none of its tables: the
             # report is its attachment, archived on its own; the page is kept as a document.
             record.template = "unknown"
         parsed.append((record, error, time.monotonic() - started))
     results = []
     waited = time.monotonic()
-    with open_archive(jobs[0]["db"]).begin() as session:
+    with open_archive(db_url).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
-        for job, (record, error, parse_seconds) in zip(jobs, parsed):
+        for item, (record, error, parse_seconds) in zip(items, parsed):
             started = time.monotonic()
             is_report = record is not None and record.template != "unknown"
-            if len(jobs) == 1:
-                result = _archive(session, job, record, error, is_report)
+            if len(items) == 1:
+                result = _archive(session, item, record, error, is_report)
             else:
                 try:
                     with session.begin_nested():
-                        result = _archive(session, job, record, error, is_report)
+                        result = _archive(session, item, record, error, is_report)
                 except Exception as exc:  # noqa: BLE001 - this document only; the pipeline reports it
                     result = {"events": [], "archived": False, "parse_error": error, "template": None,
                               "error": f"archiving failed: {type(exc).__name__}: {exc}"}
-            result.update(parse_seconds=parse_seconds, lock_seconds=(locked - waited) / len(jobs),
+            result.update(parse_seconds=parse_seconds, lock_seconds=(locked - waited) / len(items),
                           archive_seconds=time.monotonic() - started,
                           ocr=record is not None and record.source == "ocr")
             results.append(result)
     return results
 
 
-def _archive(session, job: dict, record, error: str | None, is_report: bool) -> dict:
+def _archive(session, item: ReportItem, record, error: str | None, is_report: bool) -> dict:
     """The archiving step of :func:`process_job` (inside the caller's transaction)."""
-    from archive.service import archive_document, document_validators
+    from archive.bookkeeping import document_validators
+    from archive.ingest import archive_document
 
     # A page found by a report title is kept even when it is no report itself (its
     # snapshot tells later crawls, which only get a 304 for it, which attachments it
     # lists); an attachment that is no report is kept only if the archive knows it.
-    if not is_report and not job["listed_as_report"] and document_validators(session, job["url"]) is None:
+    if not is_report and not item.listed_as_report and document_validators(session, item.url) is None:
         return {"events": [], "archived": False, "parse_error": error,
                 "template": record.template if record else None}
-    events = archive_document(
-        session, url=job["url"], data=job["body"], content_type=job["content_type"], record=record,
-        parse_error=error, source=job["source"], agency=job["agency"], year=job["year"], etag=job["etag"],
-        last_modified=job["last_modified"], fetched_at=dt.datetime.now(dt.timezone.utc),
-        crawl_id=job["crawl_id"])
+    events = archive_document(session, item, record=record, parse_error=error)
     return {"events": events, "archived": True, "parse_error": error,
             "template": record.template if record else None}
 
 
-def record_failure(job: dict, reason: str) -> dict:
+def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
     """Store a document whose job failed (worker killed, out of time): its snapshot and the
     reason as its parse error, by the same rule as :func:`process_job` (pages listed as
     reports, and documents the archive knows). Runs in the crawling process, no parse."""
     from archive.db import open_archive
 
-    with open_archive(job["db"]).begin() as session:
-        return _archive(session, job, None, reason, is_report=False)
+    with open_archive(db_url).begin() as session:
+        return _archive(session, item, None, reason, is_report=False)
 
 
 def mark_not_modified_batch(session, urls: list[str]) -> list[dict]:
     """``mark_not_modified`` for a batch of 304 answers (in the caller's transaction); the
     events (a ``restored`` when a withdrawn document answers again)."""
-    from archive.service import mark_not_modified
+    from archive.bookkeeping import mark_not_modified
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []

@@ -3,7 +3,7 @@
 :class:`ParsePipeline` sends each fetched document to the parse pool
 (``crawler.parsing.ParsePool``, size from ``NIANBAO_PARSE_WORKERS``, each job bounded in
 time and memory) where ``crawler.parsing.process_job`` parses it (``parsers.parse``) and
-archives it (``archive.service.archive_document``): the CPU-heavy work runs on every
+archives it (``archive.ingest.archive_document``): the CPU-heavy work runs on every
 core and never blocks the reactor. :class:`ArchivePipeline` batches 304s into
 ``mark_not_modified`` and turns 404/410 of known reports into ``mark_gone``. The crawl's
 bookkeeping (each source's crawl begun and finished, the events counted, the summary) is
@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from crawler.bookkeeping import Bookkeeping
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
@@ -55,11 +56,11 @@ class ParsePipeline:
         # Not cancelled: the archive pipeline's last batch of 304s may be queued.
         self.pool.close()
 
-    async def _record_failure(self, job: dict, reason: str) -> dict:
+    async def _record_failure(self, item: ReportItem, reason: str) -> dict:
         try:
-            result = await asyncio.to_thread(record_failure, job, reason)
+            result = await asyncio.to_thread(record_failure, self.book.archive.url, item, reason)
         except Exception as exc:  # noqa: BLE001 - the archive itself failed: counted, reported
-            logger.error("%s: archiving failed: %s", job["url"], exc)
+            logger.error("%s: archiving failed: %s", item.url, exc)
             self.crawler.stats.inc_value("nianbao/errors")
             result = {"events": [], "archived": False, "parse_error": f"{reason}; archiving failed: {exc}"}
         return {**result, "template": None}
@@ -67,38 +68,34 @@ class ParsePipeline:
     async def process_item(self, item):
         if not isinstance(item, ReportItem):
             return item
-        job = {"db": self.book.archive.url, "url": item.url, "body": item.body, "content_type": item.content_type,
-               "source": item.source, "agency": item.agency, "year": item.year, "etag": item.etag,
-               "last_modified": item.last_modified, "crawl_id": self.book.crawl_ids.get(item.source),
-               "attachments": item.attachments, "listed_as_report": item.listed_as_report}
+        item = replace(item, crawl_id=self.book.crawl_ids.get(item.source))
         started = time.monotonic()
         self.pending += 1
         try:
-            item.result = await self.pool.run(process_job, job, timeout=self.pool.timeout_for(item.body))
+            result = await self.pool.run(process_job, self.book.archive.url, item,
+                                         timeout=self.pool.timeout_for(item.data))
         except JobFailed as exc:
             # Killed for its time, or its worker died twice: the document is recorded as
             # failed with the reason (its bytes kept), and the crawl goes on.
             logger.error("%s: %s", item.url, exc)
-            item.result = await self._record_failure(job, str(exc))
+            result = await self._record_failure(item, str(exc))
         except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
             logger.error("%s: archiving failed: %s", item.url, exc)
             self.crawler.stats.inc_value("nianbao/errors")
-            item.result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}",
-                           "template": None}
+            result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}", "template": None}
         finally:
             self.pending -= 1
-        item.body = b""  # the bytes are archived; do not keep them in memory
         stats = self.crawler.stats
         stats.inc_value("nianbao/parsed")
         stats.inc_value("nianbao/process_seconds", time.monotonic() - started)
         for key in ("parse_seconds", "lock_seconds", "archive_seconds"):
-            stats.inc_value(f"nianbao/{key}", item.result.get(key, 0.0))
-        if item.result["parse_error"]:
+            stats.inc_value(f"nianbao/{key}", result.get(key, 0.0))
+        if result["parse_error"]:
             stats.inc_value("nianbao/parse_errors")
-        if item.result.get("ocr"):
+        if result.get("ocr"):
             stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
-        stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
-        return item
+        stats.inc_value("nianbao/archived" if result["archived"] else "nianbao/not_report")
+        return replace(item, data=b"", result=result)  # the bytes are archived: not kept in memory
 
 
 class ArchivePipeline:
@@ -130,7 +127,7 @@ class ArchivePipeline:
             if len(self.not_modified) >= NOT_MODIFIED_BATCH:
                 await self._flush_not_modified()
         elif isinstance(item, GoneItem):
-            from archive.service import mark_gone
+            from archive.bookkeeping import mark_gone
 
             self.crawler.stats.inc_value("nianbao/gone")
             self.book.note_events(await self._write(mark_gone, item.url, status=item.status), item.source)

@@ -41,7 +41,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def lookup(factory, url: str, policy: RecheckPolicy) -> tuple[bool, str | None, str | None]:
     """(due, ETag, Last-Modified) of a report URL; unknown URLs are due with no validators."""
-    from archive.service import documents_due
+    from archive.bookkeeping import documents_due
 
     with factory() as session:
         info = documents_due(session, [url]).get(url)
@@ -53,7 +53,7 @@ def lookup(factory, url: str, policy: RecheckPolicy) -> tuple[bool, str | None, 
 
 def lookup_many(factory, urls: list[str], policy: RecheckPolicy) -> dict[str, tuple[bool, str | None, str | None]]:
     """:func:`lookup` for many URLs in one query (unknown URLs are left out: due, no validators)."""
-    from archive.service import documents_due
+    from archive.bookkeeping import documents_due
 
     with factory() as session:
         infos = documents_due(session, urls)

@@ -46,8 +46,9 @@ def build_record(doc: Document) -> Record:
         text=doc.text,
         format=doc.format,
         warnings=list(doc.warnings),
+        ocr_pages=list(doc.ocr_pages),
     )
-    if doc.source == "ocr":
+    if doc.source in ("ocr", "mixed"):
         from parsers.uncertain import review
 
         review(record, doc)

@@ -41,6 +41,9 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 def _cell(record: Record, fact_key: str) -> str:
+    if fact_key in record.uncertain:
+        # What OCR read, marked: not the report's number (see the uncertain list below the tables).
+        return f"?({record.uncertain[fact_key].get('read')})"
     if fact_key in record.facts:
         value = record.facts[fact_key]
         text = str(value)
@@ -109,6 +112,9 @@ def summary(record: Record) -> str:
         f"  format:    {record.format}",
         "  sections:  " + (" / ".join(record.sections) or "-"),
     ]
+    if record.source:
+        pages = f" (pages {', '.join(map(str, record.ocr_pages))})" if record.ocr_pages else ""
+        out.append(f"  source:    {record.source}{pages}")
     bad = {v.split(":", 1)[1] for v in record.violations}
     if record.facts or record.raw:
         out += ["", click.style(_TABLE_TITLES["active"], bold=True)]
@@ -127,6 +133,14 @@ def summary(record: Record) -> str:
         out += ["", "  (no statistics tables read)"]
         return "\n".join(out)
     out.append("")
+    if record.uncertain:
+        out.append(click.style(f"uncertain ({len(record.uncertain)}): OCR readings not stated as facts, "
+                               "shown ?(reading) above", fg="yellow", bold=True))
+        for fact_key, entry in record.uncertain.items():
+            confidence = f", confidence {entry['confidence']:.2f}" if entry.get("confidence") is not None else ""
+            other = f", would hold as {entry['alternatives']}" if entry.get("alternatives") else ""
+            out.append(click.style(f"  {fact_key}: read {entry.get('read')}{confidence} ({entry.get('why')}{other})",
+                                   fg="yellow"))
     if record.violations:
         out.append(click.style(f"violations ({len(record.violations)}):", fg="red", bold=True))
         out += [click.style(f"  {v}", fg="red") for v in record.violations]

@@ -31,6 +31,9 @@ class Document:
     format: str = "text"
     """``html``, ``text``, ``pdf`` or ``docx`` (``doc``/``wps`` when converted to DOCX first)."""
     source: str | None = None
-    """``"ocr"`` when the text was read from page images (a scan), else None (the file's own text)."""
+    """``"ocr"`` when the text was read from page images (a scan), ``"mixed"`` when some pages
+    were (``ocr_pages``) and the rest had text, else None (the file's own text)."""
+    ocr_pages: list[int] = field(default_factory=list)
+    """The pages (1-based) read by OCR."""
     warnings: list[str] = field(default_factory=list)
     """What had to be repaired to read it (invalid bytes replaced), for the record."""

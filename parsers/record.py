@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 # Bump when parsing changes what a record holds: the archive re-parses stored snapshots
 # whose versions were made by an older parser (without raising `revised` events).
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 
 @dataclass
@@ -27,8 +27,10 @@ class Record:
     # archive for search and text diffs; left out of to_dict() unless asked for.
     text: str = ""
     format: str = "text"
-    # "ocr" when the text was read from page images (a scanned PDF); None: the file's own text.
+    # Where the text came from (RECORD.md): None, the file's own text; "ocr", page images (a
+    # scanned PDF); "mixed", a PDF with text whose image-only pages (``ocr_pages``) were OCR'd.
     source: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based, the pages read by OCR
     # OCR records only: each cell's OCR confidence (0-1), and the cells read too unsurely to
     # be stated as facts (key -> {"read", "confidence", "why", "alternatives"?}), see RECORD.md.
     confidence: dict[str, float] = field(default_factory=dict)

@@ -94,7 +94,7 @@ def _explain(facts: dict, template: str, unread: set[str]) -> dict[str, list[int
 
 def review(record: Record, doc: Document) -> Record:
     """Mark ``record`` (built from the OCR'd ``doc``) as read by OCR; move unsure cells out of its facts."""
-    record.source = "ocr"
+    record.source = doc.source or "ocr"
     scores = cell_confidences(doc, record.template) if record.facts or record.raw else {}
     confidence: dict[str, float] = {}
     uncertain: dict[str, dict] = {}

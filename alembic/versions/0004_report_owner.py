@@ -6,7 +6,7 @@ Create Date: 2026-11-26
 
 Written by hand. Two nullable columns on ``reports``, filled from each report's first
 version: its document's source and its URL's host. A later version may come only from
-that source or host (archive/service.py); a copy from elsewhere is a ``conflict`` event.
+that source or host (archive/ingest.py); a copy from elsewhere is a ``conflict`` event.
 
 ``owner_source_id`` names ``sources.id`` without a foreign key: on SQLite adding one
 rebuilds ``reports``, which drops the search triggers and re-indexes every report; the
@@ -26,7 +26,7 @@ depends_on = None
 
 
 def _host(url: str | None) -> str | None:
-    # The same rule as archive.service.url_host, frozen here: a migration must not change
+    # The same rule as archive.identity.url_host, frozen here: a migration must not change
     # with the application code.
     from urllib.parse import urlsplit
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from archive.alerts.models import OverdueMark
 from archive.coverage import CHINA, Deadlines, agency_years, today_in_china
 from archive.models import Agency, Event, utcnow
-from archive.service import add_event, event_dict
+from archive.events import add_event, event_dict
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from archive.alerts.models import FAILED, PENDING, SENT, Delivery, FannedOut, Ov
 from archive.alerts.send import SendResult, send
 from archive.alerts.settings import AlertSettings
 from archive.alerts.subscriptions import subscription_filters
+from archive.events import event_dict
 from archive.models import Event, Report, Version, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def _latest_version(session: Session, event: Event) -> Version | None:
 def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool = False) -> dict[str, Any]:
     """Add what keyword matching and messages need: report title, overdue deadline; the text if asked.
 
-    (The region code comes with the event's agency: `_event_data`.)
+    (The region code comes with the event's agency: ``event_dict(..., region=True)``.)
     """
     if "title" not in data or (text and "text" not in data):
         version = _latest_version(session, event)
@@ -58,19 +59,6 @@ def _enrich(session: Session, event: Event, data: dict[str, Any], *, text: bool 
         deadline = session.scalar(sa.select(OverdueMark.deadline).where(
             OverdueMark.agency_id == event.agency_id, OverdueMark.year == event.year))
         data["deadline"] = deadline.isoformat() if deadline else None
-    return data
-
-
-def _event_data(event: Event, *, changes: bool = False) -> dict[str, Any]:
-    """The event as matching and messages see it (`nianbao events --json` fields plus the
-    agency's ``region`` code; never the bulky ``detail``, which is not even loaded)."""
-    data: dict[str, Any] = {
-        "id": event.id, "kind": event.kind, "agency": event.agency.name if event.agency else None,
-        "year": event.year, "url": event.url, "at": event.at.isoformat() if event.at else None,
-        "baseline": bool(event.baseline), "region": event.agency.region_code if event.agency else None,
-    }
-    if changes and event.changes:
-        data["changes"] = event.changes
     return data
 
 
@@ -126,7 +114,7 @@ def _matching(session: Session, event: Event, subs: list[tuple[Subscription, flt
     for sub, filters in subs:
         if event.id <= sub.since_event_id:
             continue
-        data = data or _event_data(event)
+        data = data or event_dict(event, detail=False, region=True)
         if not flt.matches_without_text(filters, data):
             continue
         if filters.keyword:
@@ -194,7 +182,7 @@ def claim(session: Session, *, now: dt.datetime, settings: AlertSettings, limit:
         .where(Delivery.id.in_(claimed)).order_by(Delivery.id)).all()
     jobs = []
     for delivery_id, sub_id, attempts, url, event in rows:
-        title, body = format_event(_enrich(session, event, _event_data(event, changes=True)))
+        title, body = format_event(_enrich(session, event, event_dict(event, detail=False, region=True)))
         jobs.append(Job(delivery_id, sub_id, token, attempts, url, title, body, until))
     return jobs
 

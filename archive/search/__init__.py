@@ -13,67 +13,17 @@ candidate's text is read to score it, which keeps common words fast;
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-
 from sqlalchemy.orm import Session
 
 from archive.prose import prose
+from archive.search.hits import Filters, Hit, SearchResult
 from archive.search.query import QueryError, parse_query
-from archive.search.snippet import Snippet, make_snippet
+from archive.search.snippet import make_snippet
 
-__all__ = ["Hit", "QueryError", "SearchResult", "search", "search_result", "parse_query"]
+__all__ = ["Filters", "Hit", "QueryError", "SearchResult", "search", "search_result", "parse_query"]
 
 RANK_CANDIDATES = 300
 MAX_LIMIT = 200
-
-
-@dataclass
-class Filters:
-    """What a search is restricted to (``None`` means no restriction)."""
-
-    agency: str | None = None          # substring of the agency's name (the web form)
-    agency_id: int | None = None       # one agency (the CLI's --agency, resolved as everywhere)
-    region: str | None = None          # prefix of the agency's region code, e.g. "11" or "110105"
-    year: int | None = None
-    template: str | None = None        # "2019", "2021", "legacy", "unknown"
-    has_violations: bool | None = None
-
-
-@dataclass
-class Hit:
-    """One report found: where it is, how it ranked and a snippet of its text."""
-
-    report_id: int
-    agency_id: int
-    agency: str
-    region: str | None
-    year: int
-    template: str | None
-    has_violations: bool
-    url: str | None
-    title: str | None
-    score: float
-    snippet: str
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["highlights"] = [list(h) for h in self.highlights]
-        return data
-
-    @property
-    def snippet_obj(self) -> Snippet:
-        return Snippet(self.snippet, list(self.highlights))
-
-
-@dataclass
-class SearchResult:
-    """Hits plus whether ranking was limited to the first :data:`RANK_CANDIDATES` matches."""
-
-    query: str
-    terms: list[str]
-    hits: list[Hit]
-    truncated: bool
 
 
 def _clean(value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from archive.search.query import like_pattern
 
 if TYPE_CHECKING:
-    from archive.search import Filters
+    from archive.search.hits import Filters
 
 # Joins every search query makes; `rid` is the SQL expression of the report id.
 JOINS = "JOIN reports r ON r.id = {rid} JOIN agencies a ON a.id = r.agency_id"

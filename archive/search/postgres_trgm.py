@@ -18,7 +18,7 @@ from archive.search.common import filter_sql, hit_rows, needs_documents  # noqa:
 from archive.search.query import like_pattern
 
 if TYPE_CHECKING:
-    from archive.search import Filters
+    from archive.search.hits import Filters
 
 
 # Ranking reads (detoasts) every candidate's text, ~35-60 µs each, and a LIKE candidate

@@ -21,7 +21,7 @@ from archive.search.query import fts_phrase, spaced
 from archive.search.snippet import ASCII_LOWER
 
 if TYPE_CHECKING:
-    from archive.search import Filters
+    from archive.search.hits import Filters
 
 
 # Ranking reads every candidate's text (~85 µs each): at most this many, newest first.

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from archive import queries
 from archive.labels import EVENT_KINDS
-from archive.search import QueryError, search_result
+from archive.queries import NotFound
+from archive.search import Hit, QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
 
@@ -22,26 +24,11 @@ class Error(BaseModel):
     detail: str
 
 
-class HitOut(BaseModel):
-    report_id: int
-    agency_id: int
-    agency: str
-    region: str | None
-    year: int
-    template: str | None
-    has_violations: bool
-    url: str | None
-    title: str | None
-    score: float
-    snippet: str
-    highlights: list[list[int]]
-
-
 class SearchOut(BaseModel):
     query: str
     terms: list[str]
     truncated: bool
-    hits: list[HitOut]
+    hits: list[Hit]  # the search's own dataclass: one definition of a hit
 
 
 class AgencyItem(BaseModel):
@@ -113,6 +100,13 @@ class ReportOut(BaseModel):
     record: dict[str, Any]
     text: str
     versions: list[VersionItem]
+    source: str | None = Field(None, description='Where the record was read from: null (the file\'s own text), '
+                               '"ocr" (a scan: every page read by OCR), "mixed" (some pages were images, read by '
+                               'OCR: see ocr_pages). As record.source (RECORD.md).')
+    ocr_pages: list[int] = Field(default_factory=list, description="Page numbers (1-based) read by OCR.")
+    uncertain: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Cells OCR read but the record does not state as facts (not in "
+        "record.facts): table/row/column -> {read, confidence, why, alternatives?}. As record.uncertain (RECORD.md).")
 
 
 class DiffOut(BaseModel):
@@ -149,7 +143,7 @@ class EventOut(BaseModel):
 NOT_FOUND = {404: {"model": Error, "description": "No such agency, report or version"}}
 
 
-def _not_found(exc: data.NotFound) -> HTTPException:
+def _not_found(exc: NotFound) -> HTTPException:
     return HTTPException(status_code=404, detail=str(exc))
 
 
@@ -169,7 +163,7 @@ def api_search(q: str = Query(..., max_length=1000, description="Words to find (
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return SearchOut(query=result.query, terms=result.terms, truncated=result.truncated,
-                     hits=[HitOut(**h.to_dict()) for h in result.hits])
+                     hits=result.hits)
 
 
 @router.get("/agencies", response_model=list[AgencyItem])
@@ -185,7 +179,7 @@ def api_agency(agency_id: int = Path(..., ge=1, le=INT32), session: Session = De
     """An agency's reports year by year with key figures (requests, outcomes, reviews, lawsuits)."""
     try:
         return data.agency(session, agency_id)
-    except data.NotFound as exc:
+    except NotFound as exc:
         raise _not_found(exc) from None
 
 
@@ -195,7 +189,7 @@ def api_report(report_id: int = Path(..., ge=1, le=INT32), version: int | None =
     """A report: the record and text of its latest (or a given) version, and its versions."""
     try:
         return data.report(session, report_id, version)
-    except data.NotFound as exc:
+    except NotFound as exc:
         raise _not_found(exc) from None
 
 
@@ -205,8 +199,8 @@ def api_diff(report_id: int = Path(..., ge=1, le=INT32),
              to: int | None = Query(None, ge=1, le=INT32), session: Session = Depends(get_session)) -> DiffOut:
     """What changed between two versions (default: the latest and the one before)."""
     try:
-        return DiffOut(**data.diff(session, report_id, from_, to))
-    except data.NotFound as exc:
+        return DiffOut(**queries.diff(session, report_id=report_id, from_number=from_, to_number=to))
+    except NotFound as exc:
         raise _not_found(exc) from None
 
 
@@ -215,4 +209,5 @@ def api_events(kind: Kind | None = None, agency_id: int | None = Query(None, ge=
                before_id: int | None = Query(None, ge=1, le=INT32), limit: int = Query(50, ge=1, le=500),
                session: Session = Depends(get_session)) -> list[dict]:
     """Events newest first: new, revised (with changed cells), withdrawn, restored, overdue."""
-    return data.events(session, kind=kind, agency_id=agency_id, before_id=before_id, limit=limit)
+    return queries.events(session, kind=kind, agency_id=agency_id, before_id=before_id, limit=limit,
+                          newest_first=True)

@@ -48,7 +48,8 @@ def templates() -> Jinja2Templates:
                          status_label=labels.status_label, template_label=lambda t: labels.TEMPLATE_LABELS.get(t, t),
                          field_label=lambda k: labels.FIELD_LABELS.get(k, k), figure_label=labels.FIGURE_LABELS.get,
                          violation_label=labels.violation_label)
-    t.env.globals.update(field_value=labels.field_value, region_name=region_name,
+    t.env.globals.update(field_value=labels.field_value, region_name=region_name, source_label=labels.source_label,
+                         uncertain_mark=labels.UNCERTAIN_MARK,
                          level_name=lambda level: labels.level_label(level) or "未知层级")
     return t
 

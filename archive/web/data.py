@@ -1,7 +1,9 @@
-"""What the web pages and the JSON API show, read by id (agencies, reports, versions, events).
+"""What only the web pages and the JSON API show, read by id: the agency list and page, the
+home page's counts, a report page with its versions, a version's original bytes.
 
-Plain dicts so that the API, the HTML templates and the feeds share one reading; every
-function takes an open session and raises :class:`NotFound` for a missing id.
+Plain dicts so that the API and the HTML templates share one reading; every function takes
+an open session and raises :class:`archive.queries.NotFound` for a missing id. Diffs and
+events are :mod:`archive.queries`' (the CLI's reading too).
 """
 from __future__ import annotations
 
@@ -10,18 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from archive.changes import version_diff
-from archive.models import Agency, Document, Event, Report, Version
-from archive.queries import key_figures
-from archive.service import EVENT_KINDS, event_dict
-
-
-class NotFound(LookupError):
-    """No such agency, report, version or snapshot."""
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+from archive.models import Agency, Document, Report, Version
+from archive.queries import NotFound, carry_over_flag, iso, key_figures
 
 
 def _printable(value: str | None) -> str | None:
@@ -63,30 +55,22 @@ def agency(session: Session, agency_id: int) -> dict[str, Any]:
         record = row.record or {}
         years.append({"report_id": row.id, "year": row.year, "template": record.get("template"),
                       "published": record.get("published"), "title": record.get("title"),
-                      "figures": key_figures(record.get("facts") or {}),
+                      "figures": key_figures(record.get("facts") or {}, record.get("uncertain") or ()),
                       "violations": list(record.get("violations") or []), "versions": row.version_count,
                       "status": "withdrawn" if row.withdrawn_at else "live", "url": row.url,
-                      "updated_at": _iso(row.updated_at), "flags": []})
+                      "updated_at": iso(row.updated_at), "flags": []})
     _carry_over_flags(years)
     return {"id": found.id, "name": found.name, "region": found.region_code, "level": found.level,
             "years": years, "publication": publication(session, agency_id)}
 
 
 def _carry_over_flags(years: list[dict[str, Any]]) -> None:
-    """Flag a year whose carried-over requests differ from the year before's carried-forward
-    (the cross-year check of ``nianbao history``)."""
+    """The cross-year check of ``nianbao history`` on the page's years."""
     for before, year in zip(years, years[1:]):
-        if before["year"] != year["year"] - 1:
-            continue
-        forward, over = before["figures"].get("carried_forward"), year["figures"].get("carried_over")
-        if forward is not None and over is not None and float(forward) != float(over):
-            year["flags"].append({"check": "carry_over", "previous_carried_forward": forward, "carried_over": over,
-                                  "message": f"{before['year']} 年结转下年度 {_num(forward)} 件，"
-                                             f"{year['year']} 年上年结转 {_num(over)} 件，两者不一致"})
-
-
-def _num(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+        flag = carry_over_flag(before["year"], before["figures"].get("carried_forward"), year["year"],
+                               year["figures"].get("carried_over"))
+        if flag:
+            year["flags"].append(flag)
 
 
 def publication(session: Session, agency_id: int) -> list[dict[str, Any]]:
@@ -116,7 +100,7 @@ def _versions(session: Session, report_id: int) -> list[dict[str, Any]]:
                       Document.url, Document.content_type)
             .outerjoin(Document, Document.id == Version.document_id)
             .where(Version.report_id == report_id).order_by(Version.number))
-    return [{"number": v.number, "first_seen": _iso(v.first_seen), "parser_version": v.parser_version,
+    return [{"number": v.number, "first_seen": iso(v.first_seen), "parser_version": v.parser_version,
              "sha256": v.sha256, "url": v.url, "content_type": v.content_type}
             for v in session.execute(stmt)]
 
@@ -133,31 +117,16 @@ def report(session: Session, report_id: int, number: int | None = None) -> dict[
         raise NotFound(f"report {report_id} has no version {number}")
     url = session.execute(sa.select(Document.url).where(Document.id == found.document_id)).scalar() \
         if found.document_id else None
+    record = version.record or {}
     return {"id": found.id, "agency": found.agency.name, "agency_id": found.agency_id, "region": found.agency.region_code,
-            "year": found.year, "status": found.status, "withdrawn_at": _iso(found.withdrawn_at),
-            "first_seen": _iso(found.first_seen), "updated_at": _iso(found.updated_at), "url": url,
+            "year": found.year, "status": found.status, "withdrawn_at": iso(found.withdrawn_at),
+            "first_seen": iso(found.first_seen), "updated_at": iso(found.updated_at), "url": url,
             "version": version.number, "latest_version": found.version_count,
-            "record": version.record or {}, "text": version.text or "",
-            "versions": _versions(session, report_id)}
-
-
-def diff(session: Session, report_id: int, from_number: int | None = None, to_number: int | None = None) -> dict:
-    """What changed between two versions (default: the latest and the one before)."""
-    found = session.get(Report, report_id)
-    if found is None or found.latest_version_id is None:
-        raise NotFound(f"no report {report_id}")
-    to_number = to_number or found.version_count
-    from_number = from_number or max(to_number - 1, 1)
-    versions = {v.number: v for v in session.execute(sa.select(Version).where(
-        Version.report_id == report_id, Version.number.in_([from_number, to_number]))).scalars()}
-    for n in (from_number, to_number):
-        if n not in versions:
-            raise NotFound(f"report {report_id} has no version {n} (it has {found.version_count})")
-    old, new = versions[from_number], versions[to_number]
-    out = {"report_id": report_id, "agency": found.agency.name, "agency_id": found.agency_id, "year": found.year,
-           "from": from_number, "to": to_number, "from_seen": _iso(old.first_seen), "to_seen": _iso(new.first_seen)}
-    out.update(version_diff(old.record or {}, old.text or "", new.record or {}, new.text or ""))
-    return out
+            "record": record, "text": version.text or "",
+            "versions": _versions(session, report_id),
+            # How it was read (a scan by OCR?), and the OCR readings not stated as facts.
+            "source": record.get("source"), "ocr_pages": list(record.get("ocr_pages") or []),
+            "uncertain": dict(record.get("uncertain") or {})}
 
 
 def original(session: Session, report_id: int, number: int) -> tuple[bytes, str | None, str]:
@@ -174,24 +143,6 @@ def original(session: Session, report_id: int, number: int) -> tuple[bytes, str 
     except snapshots.SnapshotError as exc:
         raise NotFound(str(exc)) from None
     return data, row.content_type, row.url or ""
-
-
-def events(session: Session, *, kind: str | None = None, agency_id: int | None = None,
-           report_ids: list[int] | None = None, before_id: int | None = None, limit: int = 50) -> list[dict]:
-    """Events newest first (``before_id`` pages back); dicts as ``nianbao events --json``."""
-    if kind is not None and kind not in EVENT_KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
-    stmt = sa.select(Event, Agency.name).outerjoin(Agency, Agency.id == Event.agency_id)
-    if kind:
-        stmt = stmt.where(Event.kind == kind)
-    if agency_id is not None:
-        stmt = stmt.where(Event.agency_id == agency_id)
-    if report_ids is not None:
-        stmt = stmt.where(Event.report_id.in_(report_ids or [-1]))
-    if before_id is not None:
-        stmt = stmt.where(Event.id < before_id)
-    stmt = stmt.order_by(Event.id.desc()).limit(limit)
-    return [event_dict(e, name) for e, name in session.execute(stmt)]
 
 
 def agency_name(session: Session, agency_id: int) -> str:

@@ -8,15 +8,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from archive import feeds
+from archive import feeds, queries
 from archive.labels import EVENT_KINDS, TEMPLATE_LABELS, kind_label
 from archive.prose import prose_paragraphs
 from archive.regions import region_name
+from archive.queries import NotFound
 from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
 from archive.web.charts import agency_charts
-from archive.web.tables import fact_label, report_tables
+from archive.web.tables import fact_label, report_tables, uncertain_cells
 
 router = APIRouter(include_in_schema=False)
 INT32 = 2**31 - 1
@@ -39,7 +40,7 @@ def _render(request: Request, template: str, status: int = 200, **context) -> HT
 
 
 def _chinese_not_found(exc: Exception) -> str:
-    """data.NotFound's English line (``no report 5``, ``report 5 has no version 3 (it has 2)``) in Chinese."""
+    """NotFound's English line (``no report 5``, ``report 5 has no version 3 (it has 2)``) in Chinese."""
     text = str(exc.args[0]) if exc.args else str(exc)
     for pattern, chinese in ((r"no agency (\d+)$", "没有编号为 {0} 的机关"), (r"no report (\d+)$", "没有编号为 {0} 的报告"),
                              (r"report (\d+) has no version (\d+) \(it has (\d+)\)", "报告 {0} 没有版本 {1}（共 {2} 个版本）"),
@@ -101,8 +102,8 @@ def home_page(request: Request, session: Session = Depends(get_session)):
     from archive.coverage import STATUS_LABELS
 
     form = {"q": "", "agency": "", "region": "", "year": "", "template": "", "violations": ""}
-    return _render(request, "home.html", home=data.home(session), events=data.events(session, limit=10),
-                   statuses=STATUS_LABELS, form=form, templates=TEMPLATES, title="政府信息公开工作年度报告档案")
+    return _render(request, "home.html", home=data.home(session),
+                   events=queries.events(session, limit=10, newest_first=True), statuses=STATUS_LABELS, form=form, templates=TEMPLATES, title="政府信息公开工作年度报告档案")
 
 
 def _search_filters(agency, region, year, template, violations, limit) -> dict:
@@ -156,7 +157,7 @@ def agencies_page(request: Request, name: str | None = Query(None, max_length=20
 def agency_page(request: Request, agency_id: int = Path(..., ge=1, le=INT32), session: Session = Depends(get_session)):
     try:
         agency = data.agency(session, agency_id)
-    except data.NotFound as exc:
+    except NotFound as exc:
         return _not_found(request, exc)
     return _render(request, "agency.html", agency=agency, charts=agency_charts(agency["years"]), title=agency["name"])
 
@@ -168,12 +169,12 @@ def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), ve
         report = data.report(session, report_id, _filter_int(version, "版本", 1, INT32))
     except ValueError as exc:
         return _bad_filter(request, str(exc))
-    except data.NotFound as exc:
+    except NotFound as exc:
         return _not_found(request, exc)
     tables, violations = report_tables(report["record"])
     paragraphs = prose_paragraphs(report["text"])  # the tables are shown above, as tables
     return _render(request, "report.html", report=report, record=report["record"], tables=tables,
-                   violations=violations, paragraphs=paragraphs,
+                   violations=violations, paragraphs=paragraphs, uncertain=uncertain_cells(report["record"]),
                    title=f"{report['agency']} {report['year']} 年度报告")
 
 
@@ -181,11 +182,12 @@ def report_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), ve
 def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from_: str | None = _text(12, "from"),
               to: str | None = _text(NUMBER), session: Session = Depends(get_session)):
     try:
-        diff = data.diff(session, report_id, _filter_int(from_, "原版本", 1, INT32), _filter_int(to, "新版本", 1, INT32))
+        diff = queries.diff(session, report_id=report_id, from_number=_filter_int(from_, "原版本", 1, INT32),
+                            to_number=_filter_int(to, "新版本", 1, INT32))
         versions = data.report(session, report_id)["versions"]
     except ValueError as exc:
         return _bad_filter(request, str(exc))
-    except data.NotFound as exc:
+    except NotFound as exc:
         return _not_found(request, exc)
     return _render(request, "diff.html", diff=diff, versions=versions, fact_label=fact_label,
                    title=f"{diff['agency']} {diff['year']} 版本 {diff['from']} → {diff['to']}")
@@ -293,7 +295,7 @@ def original(report_id: int = Path(..., ge=1, le=INT32), number: int = Path(...,
              session: Session = Depends(get_session)):
     try:
         body, content_type, _url = data.original(session, report_id, number)
-    except data.NotFound as exc:
+    except NotFound as exc:
         return _plain_error(_chinese_not_found(exc), 404)
     return original_response(body, content_type, f"report-{report_id}-v{number}")
 
@@ -306,7 +308,7 @@ def events_page(request: Request, kind: str | None = _text(WORD), before_id: str
         before = _filter_int(before_id, "翻页位置", 1, INT32)
     except ValueError as exc:
         return _bad_filter(request, str(exc))
-    rows = data.events(session, kind=kind, before_id=before, limit=51)
+    rows = queries.events(session, kind=kind, before_id=before, limit=51, newest_first=True)
     return _render(request, "events.html", events=rows[:50], more=rows[50]["id"] + 1 if len(rows) > 50 else None,
                    kind=kind or "", kinds=KINDS, title="动态")
 
@@ -332,18 +334,18 @@ def feed_all(request: Request, kind: str | None = _text(WORD), session: Session 
         kind = _filter_kind(kind)
     except ValueError as exc:
         return _plain_error(str(exc), 422)
-    return _atom(request, data.events(session, kind=kind, limit=100), "年报动态：全部", f"events/{kind or 'all'}",
-                 "/events")
+    return _atom(request, queries.events(session, kind=kind, limit=100, newest_first=True), "年报动态：全部",
+                 f"events/{kind or 'all'}", "/events")
 
 
 @router.get("/feeds/agencies/{agency_id}.atom")
 def feed_agency(request: Request, agency_id: int = Path(..., ge=1, le=INT32), session: Session = Depends(get_session)):
     try:
         name = data.agency_name(session, agency_id)
-    except data.NotFound as exc:
+    except NotFound as exc:
         return _plain_error(_chinese_not_found(exc), 404)
-    return _atom(request, data.events(session, agency_id=agency_id, limit=100), f"年报动态：{name}",
-                 f"agency/{agency_id}", f"/agencies/{agency_id}")
+    return _atom(request, queries.events(session, agency_id=agency_id, limit=100, newest_first=True),
+                 f"年报动态：{name}", f"agency/{agency_id}", f"/agencies/{agency_id}")
 
 
 @router.get("/feeds/search.atom")
@@ -362,5 +364,5 @@ def feed_search(request: Request, q: str = Query("", max_length=1000), agency: s
     ids = [h.report_id for h in result.hits]
     query = urlencode({k: v for k, v in {"q": q, "agency": agency, "region": region, "year": year,
                                           "template": template, "violations": violations}.items() if v})
-    return _atom(request, data.events(session, report_ids=ids, limit=100), f"年报动态：搜索“{q}”",
-                 f"search/{query}", f"/search?{query}")
+    return _atom(request, queries.events(session, report_ids=ids, limit=100, newest_first=True),
+                 f"年报动态：搜索“{q}”", f"search/{query}", f"/search?{query}")

@@ -1,13 +1,15 @@
 """The three statistics tables of a report laid out as printed, Chinese labels from parsers.keys.
 
 :func:`report_tables` turns a record into rows of cells for the template to render;
-:func:`violation_marks` says which cells the report's own arithmetic fails on, and why.
+:func:`violation_marks` says which cells the report's own arithmetic fails on, and why;
+:func:`uncertain_cells` lists the cells of a scan that OCR could not read surely (shown as
+存疑 in the tables, never as a figure: RECORD.md, ``uncertain``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.labels import column_label, fact_label, violation_label  # noqa: F401  (fact_label re-exported)
+from archive.labels import UNCERTAIN_MARK, column_label, fact_label, uncertain_label, violation_label  # noqa: F401
 from parsers import keys
 
 REQUEST_GROUPS = {
@@ -21,6 +23,7 @@ class Cell:
     key: str
     text: str
     violation: bool = False
+    uncertain: str | None = None  # an OCR reading not stated as a fact: why, in a sentence
 
 
 @dataclass
@@ -49,6 +52,9 @@ def _fmt(value) -> str:
 
 def _cell(record: dict, key: str, marks: set[str]) -> Cell:
     facts, raw = record.get("facts") or {}, record.get("raw") or {}
+    unsure = (record.get("uncertain") or {}).get(key)
+    if unsure is not None:
+        return Cell(key, UNCERTAIN_MARK, key in marks, uncertain_label(unsure))
     text = _fmt(facts.get(key)) if key in facts else (raw.get(key) or "")
     return Cell(key, text, key in marks)
 
@@ -137,5 +143,11 @@ def report_tables(record: dict) -> tuple[list[Table], list[str]]:
     return [_active(record, template, marks), _requests(record, template, marks), _reviews(record, marks)], messages
 
 
+def uncertain_cells(record: dict) -> list[tuple[str, str, str]]:
+    """``(key, Chinese label, why)`` of each cell OCR read but the record does not state, in key order."""
+    return [(key, fact_label(key), uncertain_label(entry))
+            for key, entry in sorted((record.get("uncertain") or {}).items())]
+
+
 # The cell labels are the archive's vocabulary (archive.labels); re-exported for the templates.
-__all__ = ["fact_label", "report_tables", "violation_marks"]
+__all__ = ["fact_label", "report_tables", "uncertain_cells", "violation_marks"]

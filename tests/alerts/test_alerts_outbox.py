@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from archive import service
+from archive import bookkeeping
 from archive.alerts.models import Delivery, FannedOut
 from archive.alerts.outbox import deliver_pending, enqueue_new_events
 from archive.alerts.subscriptions import list_subscriptions
@@ -71,15 +71,15 @@ def test_keyword_matches_the_latest_text_not_only_the_event(Session, receiver, s
 def test_baseline_events_do_not_alert(Session, receiver, settings):
     with Session.begin() as s:
         subscribe(s, receiver.url("all"))
-        crawl = service.begin_crawl(s, "gov.example")
+        crawl = bookkeeping.begin_crawl(s, "gov.example")
         baseline = publish(s, "重庆市公安局", 2022, crawl_id=crawl)
         baseline += publish(s, "重庆市民政局", 2022, crawl_id=crawl)
-        service.finish_crawl(s, crawl, listed_urls=[], complete=True)
+        bookkeeping.finish_crawl(s, crawl, listed_urls=[], complete=True)
     assert baseline and all(e["baseline"] for e in baseline)
     with Session.begin() as s:
-        crawl = service.begin_crawl(s, "gov.example")
+        crawl = bookkeeping.begin_crawl(s, "gov.example")
         later = publish(s, "重庆市公安局", 2023, crawl_id=crawl)
-        service.finish_crawl(s, crawl, listed_urls=[f"http://gov.example/x/{n}" for n in range(1)], complete=False)
+        bookkeeping.finish_crawl(s, crawl, listed_urls=[f"http://gov.example/x/{n}" for n in range(1)], complete=False)
     assert [e["baseline"] for e in later] == [False]
     counts = deliver_pending(Session, settings=settings, check_deadline=False)
     assert receiver.acked_pairs() == Counter({("all", later[0]["id"]): 1})

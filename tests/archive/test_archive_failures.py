@@ -259,21 +259,21 @@ def test_ingest_dir_goes_on_past_bad_files(Session, db_url, tmp_path, monkeypatc
 def test_postgres_connection_lost_mid_ingest(pg_url, tmp_path, monkeypatch):
     """The server ends the connection inside one document's transaction: that document
     fails in one line, the next ones are archived on a new connection."""
-    from archive import service
+    from archive import ingest
 
     folder = tmp_path / "in"
     folder.mkdir()
     names = ["002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"]
     for name in names:
         (folder / name).write_bytes((SEEDS / name).read_bytes())
-    original = service.archive_document
+    original = ingest.archive_document
 
-    def archive_document(session, **kwargs):
-        if kwargs["url"].endswith(names[1]):
+    def archive_document(session, fetched, **kwargs):
+        if fetched.url.endswith(names[1]):
             session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
-        return original(session, **kwargs)
+        return original(session, fetched, **kwargs)
 
-    monkeypatch.setattr(service, "archive_document", archive_document)
+    monkeypatch.setattr(ingest, "archive_document", archive_document)
     result = CliRunner().invoke(main, ["ingest", str(folder), "--db", pg_url], catch_exceptions=False)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import command
 
-from archive import db, service
+from archive import db, identity, ingest
+from archive.fetched import Fetched
 from archive.models import Document, Report
 from tests.archive.factories import make_record, page
 
@@ -14,7 +15,7 @@ AGENCY, YEAR = "北京市撤回0号局", 2023
 
 def _archive(Session, url, record, source=None, chrome=""):
     with Session.begin() as s:
-        return service.archive_document(s, url=url, data=page(record, chrome), record=record, source=source)
+        return ingest.archive_document(s, Fetched(url=url, data=page(record, chrome), source=source), record=record)
 
 
 def _report(Session):
@@ -75,14 +76,14 @@ def test_host_rule_and_the_users_own_files(Session, tmp_path):
 
 
 def test_may_revise_rules():
-    assert service.may_revise(None, None, 2, "b.cn")  # unowned
-    assert service.may_revise(1, "a.cn", None, None)  # by hand
-    assert service.may_revise(1, "a.cn", 1, "cdn.example")  # the owner's source lists another host
-    assert service.may_revise(1, "a.cn", None, "a.cn")  # the owner's host
-    assert not service.may_revise(1, "a.cn", 2, "b.cn")
-    assert not service.may_revise(1, "a.cn", None, "b.cn")
-    assert service.url_host("https://WWW.A.gov.cn.:8443/x") == "a.gov.cn"
-    assert service.url_host("file:///tmp/x.html") is None and service.url_host("https://[::1") is None
+    assert identity.may_revise(None, None, 2, "b.cn")  # unowned
+    assert identity.may_revise(1, "a.cn", None, None)  # by hand
+    assert identity.may_revise(1, "a.cn", 1, "cdn.example")  # the owner's source lists another host
+    assert identity.may_revise(1, "a.cn", None, "a.cn")  # the owner's host
+    assert not identity.may_revise(1, "a.cn", 2, "b.cn")
+    assert not identity.may_revise(1, "a.cn", None, "b.cn")
+    assert identity.url_host("https://WWW.A.gov.cn.:8443/x") == "a.gov.cn"
+    assert identity.url_host("file:///tmp/x.html") is None and identity.url_host("https://[::1") is None
 
 
 def test_migration_fills_owners_from_the_first_version(Session, db_url):

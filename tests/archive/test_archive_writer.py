@@ -7,7 +7,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from archive import listings, service
+from archive import listings
+from archive.bookkeeping import begin_crawl
+from archive.fetched import Fetched
+from archive.ingest import archive_document
 from archive.db import Archive
 from archive.models import Document
 from tests.archive.factories import make_record, page
@@ -28,8 +31,8 @@ def test_writes_run_one_at_a_time_on_one_thread_and_reads_apart(db_url):
         threads.add(threading.get_ident())
         inside[0] += 1
         overlaps.append(inside[0])
-        service.archive_document(session, url=url, data=b"<html>" + url.encode() + b"</html>",
-                                 parse_error="test: not parsed")
+        archive_document(session, Fetched(url, b"<html>" + url.encode() + b"</html>"),
+                         parse_error="test: not parsed")
         inside[0] -= 1
         return url
 
@@ -50,7 +53,7 @@ def test_a_failed_write_is_rolled_back_and_raised_to_its_caller(db_url):
     archive = Archive(db_url)
 
     def half_then_fail(session):
-        service.archive_document(session, url=PAGE, data=b"<html>x</html>", parse_error="test")
+        archive_document(session, Fetched(PAGE, b"<html>x</html>"), parse_error="test")
         session.flush()
         raise RuntimeError("failed half-way")
 
@@ -60,8 +63,8 @@ def test_a_failed_write_is_rolled_back_and_raised_to_its_caller(db_url):
         with archive.read_sessions() as session:
             assert _urls(session) == set()  # nothing of it kept
         # The writer goes on after a failure.
-        archive.write(lambda s: service.archive_document(s, url=PAGE, data=b"<html>y</html>",
-                                                         parse_error="test")).result(timeout=60)
+        archive.write(lambda s: archive_document(s, Fetched(PAGE, b"<html>y</html>"),
+                                                 parse_error="test")).result(timeout=60)
         with archive.read_sessions() as session:
             assert _urls(session) == {PAGE}
     finally:
@@ -71,12 +74,12 @@ def test_a_failed_write_is_rolled_back_and_raised_to_its_caller(db_url):
 def test_report_documents_of_a_source_and_their_stored_pages(Session):
     record = make_record()
     with Session.begin() as s:
-        service.begin_crawl(s, "city")
-        service.archive_document(s, url=PAGE, data=page(record), record=record, source="city")
-        service.archive_document(s, url="http://gov.example/other.html", data=b"<html>no report</html>",
-                                 parse_error="test: no report", source="city")
-        service.archive_document(s, url="http://elsewhere.example/nb.html", data=page(record), record=record,
-                                 source="county")
+        begin_crawl(s, "city")
+        archive_document(s, Fetched(PAGE, page(record), source="city"), record=record)
+        archive_document(s, Fetched("http://gov.example/other.html", b"<html>no report</html>", source="city"),
+                         parse_error="test: no report")
+        archive_document(s, Fetched("http://elsewhere.example/nb.html", page(record), source="county"),
+                         record=record)
     with Session() as s:
         assert listings.report_document_urls(s, "city") == [PAGE]
         assert listings.report_document_urls(s, "nowhere") == []

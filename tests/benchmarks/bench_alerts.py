@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from archive import db, service  # noqa: E402
+from archive import db# noqa: E402
 from archive.alerts.filters import Filters  # noqa: E402
 from archive.alerts.models import Delivery, FannedOut, Subscription  # noqa: E402
 from archive.alerts.outbox import deliver_pending, enqueue_new_events  # noqa: E402

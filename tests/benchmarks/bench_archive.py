@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from archive import db, queries, service  # noqa: E402
+from archive import db, ingest, queries, versions  # noqa: E402
+from archive.fetched import Fetched  # noqa: E402
 from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
 from parsers.keys import split_key, template_keys  # noqa: E402
 from parsers.record import Record  # noqa: E402
@@ -62,7 +63,7 @@ class ArchiveWriter:
 
     def write(self, i: int, record: Record, data: bytes) -> None:
         with self.Session.begin() as session:
-            service.archive_document(session, url=f"http://bench.example/{i}.html", data=data, record=record)
+            ingest.archive_document(session, Fetched(url=f"http://bench.example/{i}.html", data=data), record=record)
 
 
 class BareWriter:
@@ -86,7 +87,7 @@ class BareWriter:
                 report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
                 fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow())
                 .returning(Version.__table__.c.id)).scalar_one()
-            conn.execute(sa.insert(Cell.__table__), service.cell_rows(version_id, record.to_dict()))
+            conn.execute(sa.insert(Cell.__table__), versions.cell_rows(version_id, record.to_dict()))
 
 
 class RawSQLiteWriter:
@@ -115,7 +116,7 @@ class RawSQLiteWriter:
                            (rid, json.dumps(record.to_dict(), ensure_ascii=False), record.text)).fetchone()[0]
         conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", [
             (vid, r["table_name"], r["row_key"], r["column_key"], r["value"], r["text"])
-            for r in service.cell_rows(vid, record.to_dict())])
+            for r in versions.cell_rows(vid, record.to_dict())])
         conn.execute("COMMIT")
 
 

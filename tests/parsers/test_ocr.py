@@ -161,3 +161,16 @@ def test_ocr_is_deterministic():
     second = parsers.parse(scan, "scan.pdf")
     assert first.to_dict(include_text=True) == second.to_dict(include_text=True)
     assert first.text.strip()
+
+
+def test_parse_summary_marks_uncertain_cells_and_the_source():
+    from parsers.cli import summary
+
+    report = sample_report(12, template="2019")
+    key = _unique_cell(report, "active")
+    record = build_record(_ocr_document(report, scores={_cell(report, key): 0.62}))
+    text = summary(record)
+    assert "source:    ocr" in text
+    read = report.expected_facts()[key]
+    assert f"?({read})" in text  # the reading, marked, where the figure would be
+    assert f"{key}: read {read}, confidence 0.62 (confidence)" in text
