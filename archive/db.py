@@ -404,18 +404,20 @@ def require_existing(url: str) -> None:
 
 
 def open_archive(url: str | None = None, *, readonly: bool = False,
-                 must_exist: bool | None = None) -> sessionmaker[Session]:
+                 must_exist: bool | None = None, migrated: bool = False) -> sessionmaker[Session]:
     """A session factory for the archive at ``url``, upgraded to the newest schema.
 
     The upgrade runs once per process and URL. Use it as ``with Session.begin() as s:``.
     ``readonly=True`` for sessions that only read (on SQLite they do not take the write lock);
     a read-only open also requires the archive to exist (``must_exist``, default ``readonly``).
+    ``migrated=True``: the process that started this one has just upgraded the archive (the
+    crawler's parse workers): no upgrade check, which on SQLite would take the write lock.
     """
     url = database_url(url)
     if readonly if must_exist is None else must_exist:
         require_existing(url)
     with _upgrade_lock:
-        if url not in _upgraded:
+        if url not in _upgraded and not migrated:
             upgrade(url)
             _upgraded.add(url)
     return _session_factory(url, readonly)

@@ -110,7 +110,7 @@ def warm_up(db_url: str | None = None) -> bool:
     if db_url:
         from archive.db import open_archive
 
-        open_archive(db_url)
+        open_archive(db_url, migrated=True)  # the crawling process migrated it
     return True
 
 
@@ -174,7 +174,7 @@ def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
         parsed.append((record, error, time.monotonic() - started))
     results = []
     waited = time.monotonic()
-    with open_archive(db_url).begin() as session:
+    with open_archive(db_url, migrated=True).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
         for item, (record, error, parse_seconds) in zip(items, parsed):
@@ -238,7 +238,7 @@ def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
     """:func:`mark_not_modified_batch` in a worker, in one transaction."""
     from archive.db import open_archive
 
-    with open_archive(db_url).begin() as session:
+    with open_archive(db_url, migrated=True).begin() as session:
         return mark_not_modified_batch(session, urls)
 
 
@@ -289,6 +289,12 @@ class ParsePool:
         if self.job_timeout and self.ocr_limits and b"%PDF-" in body[:1024]:
             return self.job_timeout + self.ocr_limits[1]
         return self.job_timeout
+
+    def timeout_for_batch(self, bodies: list[bytes]) -> float | None:
+        """The time limit of a batch: each document's parse limit, and one grace for them all."""
+        if not self.job_timeout:
+            return None
+        return sum(self.timeout_for(body) - JOB_GRACE for body in bodies) + JOB_GRACE
 
     def start(self) -> None:
         # spawn, not fork: the crawling process has a reactor and threads running.

@@ -22,7 +22,7 @@ from dataclasses import replace
 from crawler.bookkeeping import Bookkeeping
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.parsing import (
-    JobFailed, ParsePool, mark_not_modified_batch, not_modified_job, process_job, record_failure,
+    JobFailed, ParsePool, mark_not_modified_batch, not_modified_job, process_batch, process_job, record_failure,
 )
 
 logger = logging.getLogger(__name__)
@@ -32,18 +32,29 @@ NOT_MODIFIED_BATCH = 200
 
 
 class ParsePipeline:
-    """Parse and archive fetched documents in worker processes (``crawler.parsing.process_job``)."""
+    """Parse and archive fetched documents in worker processes (``crawler.parsing``), in
+    batches: up to ``NIANBAO_ARCHIVE_BATCH`` documents, or those that came within
+    ``NIANBAO_ARCHIVE_BATCH_WAIT`` seconds, go to one worker that parses each and archives
+    them all in one write transaction (``process_batch``). A batch that fails as a whole
+    (its worker died twice, its time ran out, the database refused it) is done again one
+    document at a time, so that one hostile document fails alone."""
 
     def __init__(self, crawler, book: Bookkeeping):
+        settings = crawler.settings
         self.crawler = crawler
         self.book = book
-        self.workers = crawler.settings.getint("NIANBAO_PARSE_WORKERS") or os.cpu_count() or 1
-        self.pool = ParsePool.from_settings(crawler.settings, self.workers, db_url=book.archive.url)
+        self.workers = settings.getint("NIANBAO_PARSE_WORKERS") or os.cpu_count() or 1
+        self.pool = ParsePool.from_settings(settings, self.workers, db_url=book.archive.url)
+        self.batch_size = max(1, settings.getint("NIANBAO_ARCHIVE_BATCH", 1))
+        self.batch_wait = settings.getfloat("NIANBAO_ARCHIVE_BATCH_WAIT", 0.25)
         # Documents handed to the pool and not done yet. The conditional-request
         # middleware holds new document requests back while this is at the limit, so
-        # that downloads never run far ahead of parsing (memory stays flat).
+        # that downloads never run far ahead of parsing (memory stays flat); room for
+        # two batches a worker, so that a worker never waits for its next batch to fill.
         self.pending = 0
-        self.backlog = crawler.settings.getint("NIANBAO_PARSE_BACKLOG") or 4 * self.workers
+        self.backlog = settings.getint("NIANBAO_PARSE_BACKLOG") or max(4, 2 * self.batch_size) * self.workers
+        self._batch: list[tuple[ReportItem, asyncio.Future]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -53,17 +64,9 @@ class ParsePipeline:
         self.pool.start()  # the archive was migrated when the bookkeeping opened it
 
     def close_spider(self):
+        self._flush()
         # Not cancelled: the archive pipeline's last batch of 304s may be queued.
         self.pool.close()
-
-    async def _record_failure(self, item: ReportItem, reason: str) -> dict:
-        try:
-            result = await asyncio.to_thread(record_failure, self.book.archive.url, item, reason)
-        except Exception as exc:  # noqa: BLE001 - the archive itself failed: counted, reported
-            logger.error("%s: archiving failed: %s", item.url, exc)
-            self.crawler.stats.inc_value("nianbao/errors")
-            result = {"events": [], "archived": False, "parse_error": f"{reason}; archiving failed: {exc}"}
-        return {**result, "template": None}
 
     async def process_item(self, item):
         if not isinstance(item, ReportItem):
@@ -72,17 +75,7 @@ class ParsePipeline:
         started = time.monotonic()
         self.pending += 1
         try:
-            result = await self.pool.run(process_job, self.book.archive.url, item,
-                                         timeout=self.pool.timeout_for(item.data))
-        except JobFailed as exc:
-            # Killed for its time, or its worker died twice: the document is recorded as
-            # failed with the reason (its bytes kept), and the crawl goes on.
-            logger.error("%s: %s", item.url, exc)
-            result = await self._record_failure(item, str(exc))
-        except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
-            logger.error("%s: archiving failed: %s", item.url, exc)
-            self.crawler.stats.inc_value("nianbao/errors")
-            result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}", "template": None}
+            result = await self._archived(item)
         finally:
             self.pending -= 1
         stats = self.crawler.stats
@@ -96,6 +89,73 @@ class ParsePipeline:
             stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
         stats.inc_value("nianbao/archived" if result["archived"] else "nianbao/not_report")
         return replace(item, data=b"", result=result)  # the bytes are archived: not kept in memory
+
+    # --- batches -----------------------------------------------------------------------
+
+    async def _archived(self, item: ReportItem) -> dict:
+        """``item`` parsed and archived, in the next batch; what happened."""
+        if self.batch_size == 1:
+            return await self._alone(item)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._batch.append((item, future))
+        if len(self._batch) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.batch_wait, self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch = self._batch, []
+        if batch:
+            asyncio.ensure_future(self._run_batch(batch))
+
+    async def _run_batch(self, batch: list[tuple[ReportItem, asyncio.Future]]) -> None:
+        items = [item for item, _ in batch]
+        try:
+            try:
+                results = await self.pool.run(process_batch, self.book.archive.url, items,
+                                              timeout=self.pool.timeout_for_batch([i.data for i in items]))
+            except Exception as exc:  # noqa: BLE001 - JobFailed, or the database: each document on its own
+                logger.warning("a batch of %d documents failed (%s); archiving them one at a time", len(items), exc)
+                results = await asyncio.gather(*(self._alone(item) for item in items))
+            for (item, future), result in zip(batch, results):
+                if "error" in result:  # this document's archiving failed in the batch: alone, it says why
+                    result = await self._alone(item)
+                if not future.done():
+                    future.set_result(result)
+        except BaseException as exc:  # a bug here must not leave the items waiting for ever
+            for _item, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            raise
+
+    async def _alone(self, item: ReportItem) -> dict:
+        """One document in one job (and, if it fails, recorded as failed with the reason)."""
+        try:
+            return await self.pool.run(process_job, self.book.archive.url, item,
+                                       timeout=self.pool.timeout_for(item.data))
+        except JobFailed as exc:
+            # Killed for its time, or its worker died twice: the document is recorded as
+            # failed with the reason (its bytes kept), and the crawl goes on.
+            logger.error("%s: %s", item.url, exc)
+            return await self._record_failure(item, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
+            logger.error("%s: archiving failed: %s", item.url, exc)
+            self.crawler.stats.inc_value("nianbao/errors")
+            return {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}", "template": None}
+
+    async def _record_failure(self, item: ReportItem, reason: str) -> dict:
+        try:
+            result = await asyncio.to_thread(record_failure, self.book.archive.url, item, reason)
+        except Exception as exc:  # noqa: BLE001 - the archive itself failed: counted, reported
+            logger.error("%s: archiving failed: %s", item.url, exc)
+            self.crawler.stats.inc_value("nianbao/errors")
+            result = {"events": [], "archived": False, "parse_error": f"{reason}; archiving failed: {exc}"}
+        return {**result, "template": None}
 
 
 class ArchivePipeline:
