@@ -37,7 +37,7 @@ from archive import db, ingest, queries, versions  # noqa: E402
 from archive.fetched import Fetched  # noqa: E402
 from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
 from archive.search import schema  # noqa: E402
-from parsers.keys import split_key, template_keys  # noqa: E402
+from parsers.keys import template_keys  # noqa: E402
 from parsers.record import Record  # noqa: E402
 
 PG_ADMIN = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
