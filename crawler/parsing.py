@@ -166,7 +166,10 @@ def process_job(job: dict) -> dict:
         locked = time.monotonic()
         result = _archive(session, job, record, error, is_report)
     result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
+                  archive_seconds=time.monotonic() - locked,
+                  # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
+                  ocr=record is not None and record.source in ("ocr", "mixed"),
+                  ocr_pages=len(record.ocr_pages) if record is not None else 0)
     return result
 
 

@@ -149,6 +149,7 @@ class ParsePipeline:
             stats.inc_value("nianbao/parse_errors")
         if item.result.get("ocr"):
             stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
+            stats.inc_value("nianbao/ocr_pages", item.result.get("ocr_pages", 0))
         stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
         return item
 
@@ -344,6 +345,7 @@ class ArchivePipeline:
             "not_due": stats.get_value("nianbao/not_due", 0),
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
             "ocr_documents": stats.get_value("nianbao/ocr_documents", 0),
+            "ocr_pages": stats.get_value("nianbao/ocr_pages", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             # Requests refused by the origin guard (private addresses, other schemes).
