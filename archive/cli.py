@@ -179,8 +179,9 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
     """Archive one file or URL in its own transaction; its events, and why it made no report (if so)."""
     import sqlalchemy as sa
 
-    from archive.models import Document
+    from archive.fetched import Fetched
     from archive.ingest import archive_document
+    from archive.models import Document
     from parsers import parse
 
     etag = last_modified = content_type = None
@@ -206,9 +207,9 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
         if year is not None:
             record.year = year
     with Session.begin() as session:
-        events = archive_document(session, url=url, data=data, content_type=content_type, record=record,
-                                  parse_error=parse_error, source=source, agency=agency, year=year,
-                                  etag=etag, last_modified=last_modified)
+        fetched = Fetched(url=url, data=data, content_type=content_type, etag=etag, last_modified=last_modified,
+                          source=source, agency=agency, year=year)
+        events = archive_document(session, fetched, record=record, parse_error=parse_error)
         row = session.execute(sa.select(Document.report_id, Document.parse_error).where(Document.url == url)).one()
     if parse_error:
         raise ParseError(f"{target}: {parse_error} (stored as a document)")

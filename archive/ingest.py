@@ -1,7 +1,7 @@
 """Ingest: archiving one fetched document, the one code path for `nianbao ingest` and the crawler.
 
 Every function takes an open session and never commits: the caller owns the transaction
-(``with Session.begin() as session: archive_document(session, ...)``), so one document
+(``with Session.begin() as session: archive_document(session, Fetched(url, data))``), so one document
 is archived completely or not at all.
 
 Change detection, in short (docs/archive.md has the details):
@@ -33,6 +33,7 @@ from archive import snapshots
 from archive.bookkeeping import locked_document, restore_report, revive
 from archive.changes import version_diff
 from archive.events import insert_event
+from archive.fetched import Fetched
 from archive.identity import agency_id as _agency_id, may_revise, source_id as _source_id, url_host
 from archive.models import Crawl, Document, DocumentSnapshot, Source, Version, VersionSnapshot, aware
 from archive.normalize import fingerprint, without_nul
@@ -50,37 +51,33 @@ MAX_URL = 2000
 MAX_AGENCY = 200  # agencies.name
 
 
-def archive_document(session: Session, *, url: str, data: bytes, content_type: str | None = None,
-                     record: Record | None = None, parse_error: str | None = None, source: str | None = None,
-                     agency: str | None = None, year: int | None = None, etag: str | None = None,
-                     last_modified: str | None = None, fetched_at: dt.datetime | None = None,
-                     crawl_id: int | None = None) -> list[dict]:
+def archive_document(session: Session, fetched: Fetched, *, record: Record | None = None,
+                     parse_error: str | None = None) -> list[dict]:
     """Archive one fetched document; the events it made (dicts as ``nianbao events --json``).
 
-    ``record=None`` parses ``data`` here; ``parse_error`` given stores the snapshot and the
-    document only. ``agency``/``year`` fill the record's when it lacks them. A record of
-    template ``unknown`` (or without agency or year) is stored as a document, no report.
+    ``record=None`` parses the bytes here; ``parse_error`` given stores the snapshot and the
+    document only. The fetched ``agency``/``year`` hints fill the record's when it lacks
+    them. A record of template ``unknown`` (or without agency or year) is stored as a
+    document, no report.
     """
-    at = aware(fetched_at)
+    at = aware(fetched.fetched_at)
     with session.no_autoflush:  # one UPDATE of the document at the end, not one per statement
-        events = _archive(session, url=url, data=data, content_type=content_type, record=record,
-                          parse_error=parse_error, source=source, agency=agency, year=year, etag=etag,
-                          last_modified=last_modified, at=at, crawl_id=crawl_id)
+        events = _archive(session, fetched, record, parse_error, at)
     session.flush()
     return events
 
 
-def _archive(session: Session, *, url: str, data: bytes, content_type: str | None, record: Record | None,
-             parse_error: str | None, source: str | None, agency: str | None, year: int | None,
-             etag: str | None, last_modified: str | None, at: dt.datetime, crawl_id: int | None) -> list[dict]:
+def _archive(session: Session, fetched: Fetched, record: Record | None, parse_error: str | None,
+             at: dt.datetime) -> list[dict]:
+    url, data, year, crawl_id = fetched.url, fetched.data, fetched.year, fetched.crawl_id
     if len(url) > MAX_URL:
         # PostgreSQL's unique index cannot hold much more (about 2,700 bytes a key).
         raise ValueError(f"URL longer than {MAX_URL} characters: {url[:80]}…")
     digest = snapshots.sha256(data)
     parse_error, content_type, etag, last_modified, agency = without_nul(
-        (parse_error, content_type, etag, last_modified, agency))
+        (parse_error, fetched.content_type, fetched.etag, fetched.last_modified, fetched.agency))
     crawl = session.get(Crawl, crawl_id) if crawl_id is not None else None
-    source_id = _source_id(session, source) if source else (crawl.source_id if crawl else None)
+    source_id = _source_id(session, fetched.source) if fetched.source else (crawl.source_id if crawl else None)
 
     doc = _document_for_update(session, url, at)
     previous_sha = doc.sha256

@@ -3,26 +3,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.fetched import Fetched
 
-@dataclass
-class ReportItem:
-    """A fetched report page or attachment, to be parsed and archived."""
 
-    url: str
-    body: bytes
-    source: str
-    content_type: str | None = None
+@dataclass(frozen=True)
+class ReportItem(Fetched):
+    """A fetched report page or attachment, to be parsed and archived: the archive's
+    :class:`~archive.fetched.Fetched` itself (``source``, the ``agency``/``year`` hints from
+    the link's title or the source), plus what the crawl knows of where it was found."""
+
     title: str | None = None  # the link text it was found by
-    agency: str | None = None  # from the title (multi-agency columns) or the source
-    year: int | None = None  # from the title
-    etag: str | None = None
-    last_modified: str | None = None
     parent: str | None = None  # the report page an attachment hangs from
-    attachments: list[str] = field(default_factory=list)  # attachment URLs of a report page
+    attachments: tuple[str, ...] = ()  # attachment URLs of a report page
     region: str | None = None
     listed_as_report: bool = True  # found by a report title (not only as a page's attachment)
-    # Filled by the parse pipeline: {"events", "archived", "parse_error", "template"}.
-    result: dict | None = None
+    # Filled by the parse pipeline (a new item, the bytes dropped):
+    # {"events", "archived", "parse_error", "template"}.
+    result: dict | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -38,6 +38,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
+from crawler.items import ReportItem
+
 logger = logging.getLogger(__name__)
 
 JOB_GRACE = 60.0  # seconds a job may run past its parse limit (lock wait, archiving) before its worker is killed
@@ -141,30 +143,28 @@ def parse_job(data: bytes, name: str, content_type: str | None = None):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def process_job(job: dict) -> dict:
+def process_job(db_url: str, item: ReportItem) -> dict:
     """Parse one fetched document and archive it; what happened.
 
-    ``job``: ``db``, ``url``, ``body``, ``content_type``, ``source``, ``agency``, ``year``,
-    ``etag``, ``last_modified``, ``crawl_id``, ``attachments`` (URLs the page links to) and
-    ``listed_as_report`` (found by a report title). Returns ``{"events", "archived",
-    "parse_error", "template"}`` and the seconds spent parsing, waiting for the archive's
-    write lock, archiving.
+    ``item``: the spider's item (an :class:`archive.fetched.Fetched`) with its crawl id.
+    Returns ``{"events", "archived", "parse_error", "template"}`` and the seconds spent
+    parsing, waiting for the archive's write lock, archiving.
     """
     from archive.db import open_archive
 
     started = time.monotonic()
-    record, error = parse_job(job["body"], job["url"], job["content_type"])
+    record, error = parse_job(item.data, item.url, item.content_type)
     parsed = time.monotonic()
-    if record is not None and job["attachments"] and not record.facts and record.template != "unknown":
+    if record is not None and item.attachments and not record.facts and record.template != "unknown":
         # A stub page ("详见附件") names the report but holds none of its tables: the
         # report is its attachment, archived on its own; the page is kept as a document.
         record.template = "unknown"
     is_report = record is not None and record.template != "unknown"
-    factory = open_archive(job["db"])
+    factory = open_archive(db_url)
     with factory.begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
-        result = _archive(session, job, record, error, is_report)
+        result = _archive(session, item, record, error, is_report)
     result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
                   archive_seconds=time.monotonic() - locked,
                   # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
@@ -173,7 +173,7 @@ def process_job(job: dict) -> dict:
     return result
 
 
-def _archive(session, job: dict, record, error: str | None, is_report: bool) -> dict:
+def _archive(session, item: ReportItem, record, error: str | None, is_report: bool) -> dict:
     """The archiving step of :func:`process_job` (inside the caller's transaction)."""
     from archive.bookkeeping import document_validators
     from archive.ingest import archive_document
@@ -181,26 +181,22 @@ def _archive(session, job: dict, record, error: str | None, is_report: bool) -> 
     # A page found by a report title is kept even when it is no report itself (its
     # snapshot tells later crawls, which only get a 304 for it, which attachments it
     # lists); an attachment that is no report is kept only if the archive knows it.
-    if not is_report and not job["listed_as_report"] and document_validators(session, job["url"]) is None:
+    if not is_report and not item.listed_as_report and document_validators(session, item.url) is None:
         return {"events": [], "archived": False, "parse_error": error,
                 "template": record.template if record else None}
-    events = archive_document(
-        session, url=job["url"], data=job["body"], content_type=job["content_type"], record=record,
-        parse_error=error, source=job["source"], agency=job["agency"], year=job["year"], etag=job["etag"],
-        last_modified=job["last_modified"], fetched_at=dt.datetime.now(dt.timezone.utc),
-        crawl_id=job["crawl_id"])
+    events = archive_document(session, item, record=record, parse_error=error)
     return {"events": events, "archived": True, "parse_error": error,
             "template": record.template if record else None}
 
 
-def record_failure(job: dict, reason: str) -> dict:
+def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
     """Store a document whose job failed (worker killed, out of time): its snapshot and the
     reason as its parse error, by the same rule as :func:`process_job` (pages listed as
     reports, and documents the archive knows). Runs in the crawling process, no parse."""
     from archive.db import open_archive
 
-    with open_archive(job["db"]).begin() as session:
-        return _archive(session, job, None, reason, is_report=False)
+    with open_archive(db_url).begin() as session:
+        return _archive(session, item, None, reason, is_report=False)
 
 
 def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:

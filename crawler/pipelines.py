@@ -20,6 +20,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from urllib.parse import urldefrag, urljoin
 
@@ -106,11 +107,11 @@ class ParsePipeline:
         # Not cancelled: the archive pipeline's last batch of 304s may be queued.
         self.pool.close()
 
-    async def _record_failure(self, job: dict, reason: str) -> dict:
+    async def _record_failure(self, item: ReportItem, reason: str) -> dict:
         try:
-            result = await asyncio.to_thread(record_failure, job, reason)
+            result = await asyncio.to_thread(record_failure, self.db_url, item, reason)
         except Exception as exc:  # noqa: BLE001 - the archive itself failed: counted, reported
-            logger.error("%s: archiving failed: %s", job["url"], exc)
+            logger.error("%s: archiving failed: %s", item.url, exc)
             self.crawler.stats.inc_value("nianbao/errors")
             result = {"events": [], "archived": False, "parse_error": f"{reason}; archiving failed: {exc}"}
         return {**result, "template": None}
@@ -119,39 +120,34 @@ class ParsePipeline:
         if not isinstance(item, ReportItem):
             return item
         archive = self.crawler.nianbao_archive_pipeline
-        job = {"db": self.db_url, "url": item.url, "body": item.body, "content_type": item.content_type,
-               "source": item.source, "agency": item.agency, "year": item.year, "etag": item.etag,
-               "last_modified": item.last_modified, "crawl_id": archive.crawl_ids.get(item.source),
-               "attachments": item.attachments, "listed_as_report": item.listed_as_report}
+        item = replace(item, crawl_id=archive.crawl_ids.get(item.source))
         started = time.monotonic()
         self.pending += 1
         try:
-            item.result = await self.pool.run(process_job, job, timeout=self.pool.timeout_for(item.body))
+            result = await self.pool.run(process_job, self.db_url, item, timeout=self.pool.timeout_for(item.data))
         except JobFailed as exc:
             # Killed for its time, or its worker died twice: the document is recorded as
             # failed with the reason (its bytes kept), and the crawl goes on.
             logger.error("%s: %s", item.url, exc)
-            item.result = await self._record_failure(job, str(exc))
+            result = await self._record_failure(item, str(exc))
         except Exception as exc:  # noqa: BLE001 - one document's failure (e.g. the database) is reported
             logger.error("%s: archiving failed: %s", item.url, exc)
             self.crawler.stats.inc_value("nianbao/errors")
-            item.result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}",
-                           "template": None}
+            result = {"events": [], "archived": False, "parse_error": f"archiving failed: {exc}", "template": None}
         finally:
             self.pending -= 1
-        item.body = b""  # the bytes are archived; do not keep them in memory
         stats = self.crawler.stats
         stats.inc_value("nianbao/parsed")
         stats.inc_value("nianbao/process_seconds", time.monotonic() - started)
         for key in ("parse_seconds", "lock_seconds", "archive_seconds"):
-            stats.inc_value(f"nianbao/{key}", item.result.get(key, 0.0))
-        if item.result["parse_error"]:
+            stats.inc_value(f"nianbao/{key}", result.get(key, 0.0))
+        if result["parse_error"]:
             stats.inc_value("nianbao/parse_errors")
-        if item.result.get("ocr"):
+        if result.get("ocr"):
             stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
-            stats.inc_value("nianbao/ocr_pages", item.result.get("ocr_pages", 0))
-        stats.inc_value("nianbao/archived" if item.result["archived"] else "nianbao/not_report")
-        return item
+            stats.inc_value("nianbao/ocr_pages", result.get("ocr_pages", 0))
+        stats.inc_value("nianbao/archived" if result["archived"] else "nianbao/not_report")
+        return replace(item, data=b"", result=result)  # the bytes are archived: not kept in memory
 
 
 class ArchivePipeline:

@@ -364,12 +364,12 @@ class ReportsSpider(scrapy.Spider):
         meta = response.meta
         header = response.headers.get
         return ReportItem(
-            url=response.url, body=response.body, source=source.name,
+            url=response.url, data=response.body, source=source.name,
             content_type=(header(b"Content-Type") or b"").decode("latin-1") or None,
             title=meta.get("title"), agency=meta.get("agency") or source.agency, year=meta.get("year"),
             etag=(header(b"ETag") or b"").decode("latin-1") or None,
             last_modified=(header(b"Last-Modified") or b"").decode("latin-1") or None,
-            parent=meta.get("parent"), attachments=attachments or [], region=source.region,
+            parent=meta.get("parent"), attachments=tuple(attachments or ()), region=source.region,
             listed_as_report=meta.get("listed_as_report", False),
         )
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from archive import ingest
+from archive.fetched import Fetched
 from archive.alerts.filters import Filters
 from archive.alerts.subscriptions import add_subscription
 from archive.models import Agency
@@ -21,8 +22,9 @@ def publish(session, agency: str, year: int, *, region: str | None = None, text:
                     facts={"requests/new/total": 10 + revision}, sections=["总体情况"])
     url = f"http://gov.example/{quote(agency)}/{year}.html"
     data = f"<html><body><p>{body}</p><p>{revision}</p></body></html>".encode()
-    events = ingest.archive_document(session, url=url, data=data, record=record, content_type="text/html",
-                                      crawl_id=crawl_id)
+    events = ingest.archive_document(session,
+                                     Fetched(url=url, data=data, content_type="text/html", crawl_id=crawl_id),
+                                     record=record)
     if region is not None:
         session.execute(sa.update(Agency).where(Agency.name == agency).values(region_code=region))
     return events

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import ingest
+from archive.fetched import Fetched
 from crawler.cli import main
 from tests.archive.factories import make_record, page
 
@@ -39,11 +40,11 @@ def archive(Session, db_url):
     y2021b.facts.update({"requests/denied.state_secret/total": 2, "requests/denied.third_party/total": 3})
     other = make_record("另一县人民政府", 2021)
     with Session.begin() as s:
-        ingest.archive_document(s, url="http://a.example/2020.html", data=page(y2020), record=y2020)
-        ingest.archive_document(s, url="http://a.example/2021.html", data=page(y2021), record=y2021)
-        ingest.archive_document(s, url="http://b.example/2021.html", data=page(other), record=other)
+        ingest.archive_document(s, Fetched(url="http://a.example/2020.html", data=page(y2020)), record=y2020)
+        ingest.archive_document(s, Fetched(url="http://a.example/2021.html", data=page(y2021)), record=y2021)
+        ingest.archive_document(s, Fetched(url="http://b.example/2021.html", data=page(other)), record=other)
     with Session.begin() as s:
-        ingest.archive_document(s, url="http://a.example/2021.html", data=page(y2021b), record=y2021b)
+        ingest.archive_document(s, Fetched(url="http://a.example/2021.html", data=page(y2021b)), record=y2021b)
     return db_url
 
 
@@ -116,8 +117,8 @@ def test_ambiguous_agency_lists_the_candidates(Session, db_url):
     with Session.begin() as s:
         for name in ("甲市公安局", "乙市公安局", "甲市公安局交通管理支队"):
             record = make_record(name, 2021)
-            ingest.archive_document(s, url=f"http://c.example/{len(name)}{name}.html", data=page(record),
-                                     record=record)
+            ingest.archive_document(s, Fetched(url=f"http://c.example/{len(name)}{name}.html", data=page(record)),
+                                    record=record)
     for args in (["reports", "--agency", "公安局"], ["history", "公安局"], ["diff", "公安局", "2021"],
                  ["events", "--agency", "公安局"], ["export", "--agency", "公安局"]):
         out = fail(*args, "--db", db_url)

@@ -268,10 +268,10 @@ def test_postgres_connection_lost_mid_ingest(pg_url, tmp_path, monkeypatch):
         (folder / name).write_bytes((SEEDS / name).read_bytes())
     original = ingest.archive_document
 
-    def archive_document(session, **kwargs):
-        if kwargs["url"].endswith(names[1]):
+    def archive_document(session, fetched, **kwargs):
+        if fetched.url.endswith(names[1]):
             session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
-        return original(session, **kwargs)
+        return original(session, fetched, **kwargs)
 
     monkeypatch.setattr(ingest, "archive_document", archive_document)
     result = CliRunner().invoke(main, ["ingest", str(folder), "--db", pg_url], catch_exceptions=False)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from archive import db, identity, ingest
+from archive.fetched import Fetched
 from archive.models import Document, Report
 from tests.archive.factories import make_record, page
 
@@ -14,7 +15,7 @@ AGENCY, YEAR = "北京市撤回0号局", 2023
 
 def _archive(Session, url, record, source=None, chrome=""):
     with Session.begin() as s:
-        return ingest.archive_document(s, url=url, data=page(record, chrome), record=record, source=source)
+        return ingest.archive_document(s, Fetched(url=url, data=page(record, chrome), source=source), record=record)
 
 
 def _report(Session):

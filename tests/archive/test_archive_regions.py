@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from archive import ingest
+from archive.fetched import Fetched
 from archive.events import add_event
 from archive.models import Agency
 from archive.regions import infer_region, region_name
@@ -52,7 +53,7 @@ def test_region_names(code, name):
 def test_archived_agency_carries_its_region(Session):
     record = make_record(agency="西安市公安局")
     with Session.begin() as s:
-        ingest.archive_document(s, url="http://xa.example/nb.html", data=page(record), record=record)
+        ingest.archive_document(s, Fetched(url="http://xa.example/nb.html", data=page(record)), record=record)
         add_event(s, kind="overdue", agency="北京市公安局", year=2022)
     with Session() as s:
         rows = dict(s.execute(sa.select(Agency.name, Agency.region_code)).all())

@@ -109,13 +109,14 @@ def test_two_writers_revising_the_same_reports_diff_against_the_latest(db_url):
 def test_sqlite_reader_does_not_block_a_writer(sqlite_url):
     """A long read (an export streaming) must not hold SQLite's write lock."""
     from archive import ingest
+    from archive.fetched import Fetched
     from tests.archive.factories import make_record, page
 
     writer = db.open_archive(sqlite_url)
     reader = db.open_archive(sqlite_url, readonly=True)
     first, second = make_record("甲局"), make_record("乙局")
     with writer.begin() as s:
-        ingest.archive_document(s, url="http://r.example/1", data=page(first), record=first)
+        ingest.archive_document(s, Fetched(url="http://r.example/1", data=page(first)), record=first)
     with reader.begin() as read:
         assert read.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == 1
         # Another process's writer, which gives up after half a second if the lock is held.
@@ -124,7 +125,7 @@ def test_sqlite_reader_does_not_block_a_writer(sqlite_url):
         raw.execute("ROLLBACK")
         raw.close()
         with writer.begin() as s:
-            ingest.archive_document(s, url="http://r.example/2", data=page(second), record=second)
+            ingest.archive_document(s, Fetched(url="http://r.example/2", data=page(second)), record=second)
         # The reader's snapshot is stable while the writer commits.
         assert read.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == 1
     db.dispose(sqlite_url)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from archive import ingest
+from archive.fetched import Fetched
 from archive.models import Cell, Event, Version
 from crawler.cli import main
 from parsers.record import PARSER_VERSION
@@ -25,7 +26,7 @@ def test_reparse_updates_old_versions_without_events(Session, db_url, data_dir):
     # What an older, buggier parser made of the same bytes.
     old = dataclasses.replace(good, parser_version="0.0.1", facts={**good.facts, "requests/new/total": 1})
     with Session.begin() as s:
-        assert [e["kind"] for e in ingest.archive_document(s, url=URL, data=data, record=old)] == ["new"]
+        assert [e["kind"] for e in ingest.archive_document(s, Fetched(url=URL, data=data), record=old)] == ["new"]
 
     result = CliRunner().invoke(main, ["db", "reparse", "--db", db_url, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -43,7 +44,7 @@ def test_reparse_updates_old_versions_without_events(Session, db_url, data_dir):
     # Parsed here (record=None), same content with page chrome: still no new version.
     with Session.begin() as s:
         chrome = b"\xe6\xb5\x8f\xe8\xa7\x88\xe6\xac\xa1\xe6\x95\xb0\xef\xbc\x9a99\n" + data  # 浏览次数：99
-        assert ingest.archive_document(s, url=URL, data=chrome) == []
+        assert ingest.archive_document(s, Fetched(url=URL, data=chrome)) == []
     with Session() as s:
         assert s.execute(sa.select(sa.func.count()).select_from(Version)).scalar_one() == 1
 
@@ -53,10 +54,10 @@ def test_newer_parser_meeting_an_old_version_reparses_it_before_comparing(Sessio
     good = parse(data, URL)
     old = dataclasses.replace(good, parser_version="0.0.1", sections=["总体情况"])
     with Session.begin() as s:
-        ingest.archive_document(s, url=URL, data=data, record=old)
+        ingest.archive_document(s, Fetched(url=URL, data=data), record=old)
     # The same report fetched again with the current parser (other bytes: a trailing newline).
     with Session.begin() as s:
-        assert ingest.archive_document(s, url=URL, data=data + b"\n") == []
+        assert ingest.archive_document(s, Fetched(url=URL, data=data + b"\n")) == []
     with Session() as s:
         version = s.execute(sa.select(Version)).scalar_one()
         assert version.parser_version == PARSER_VERSION and version.record["sections"] == good.sections

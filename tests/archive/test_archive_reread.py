@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from archive import ingest
+from archive.fetched import Fetched
 from archive.models import Document, Event, Report, Version
 from crawler.cli import main
 
@@ -36,7 +37,7 @@ def _archive_unread(Session, monkeypatch, url: str, data: bytes, error: str) -> 
         m.setattr(ocr, "available", lambda: False)
         m.setattr(office, "soffice", lambda: None)
         with Session.begin() as s:
-            assert ingest.archive_document(s, url=url, data=data) == []
+            assert ingest.archive_document(s, Fetched(url=url, data=data)) == []
     with Session() as s:
         doc = s.execute(sa.select(Document)).scalar_one()
         assert doc.report_id is None and doc.parse_error.startswith(error)

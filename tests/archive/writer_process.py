@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from archive import db, ingest# noqa: E402
+from archive import db, ingest  # noqa: E402
+from archive.fetched import Fetched  # noqa: E402
 from tests.archive.factories import make_record, page  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def main() -> None:
         time.sleep(0.005)
     for i, (url, record) in enumerate(batch(args.count, args.variant)):
         with Session.begin() as session:
-            ingest.archive_document(session, url=url, data=page(record), record=record)
+            ingest.archive_document(session, Fetched(url=url, data=page(record)), record=record)
             if args.hold:
                 time.sleep(args.hold)  # widen the window in which the other writer arrives
             if i == args.pause_in:

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from archive import db, ingest, queries, versions# noqa: E402
+from archive import db, ingest, queries, versions  # noqa: E402
+from archive.fetched import Fetched  # noqa: E402
 from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
 from parsers.keys import split_key, template_keys  # noqa: E402
 from parsers.record import Record  # noqa: E402
@@ -62,7 +63,7 @@ class ArchiveWriter:
 
     def write(self, i: int, record: Record, data: bytes) -> None:
         with self.Session.begin() as session:
-            ingest.archive_document(session, url=f"http://bench.example/{i}.html", data=data, record=record)
+            ingest.archive_document(session, Fetched(url=f"http://bench.example/{i}.html", data=data), record=record)
 
 
 class BareWriter:

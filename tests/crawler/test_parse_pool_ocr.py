@@ -76,7 +76,7 @@ def _counted(result: dict) -> dict:
     from crawler.pipelines import ParsePipeline
 
     class Pool:
-        async def run(self, fn, job, timeout=None):
+        async def run(self, fn, db_url, item, timeout=None):
             return dict(result)
 
         def timeout_for(self, body):
@@ -86,7 +86,7 @@ def _counted(result: dict) -> dict:
     crawler.stats = MemoryStatsCollector(SimpleNamespace(settings=SimpleNamespace(getbool=lambda *a: False)))
     pipeline = ParsePipeline.__new__(ParsePipeline)
     pipeline.crawler, pipeline.pool, pipeline.pending, pipeline.db_url = crawler, Pool(), 0, None
-    asyncio.run(pipeline.process_item(ReportItem(url="http://gov.example/a.pdf", body=b"%PDF", source="s")))
+    asyncio.run(pipeline.process_item(ReportItem(url="http://gov.example/a.pdf", data=b"%PDF", source="s")))
     return crawler.stats.get_stats()
 
 
@@ -103,10 +103,10 @@ def test_a_scans_ocr_pages_are_counted_in_the_crawl_stats(monkeypatch, sqlite_ur
         pytest.skip("the OCR extra is not installed")
     scan, record = misprinted_scan()
     monkeypatch.setattr(parsing, "parse_job", lambda body, url, content_type=None: (record, None))
-    result = parsing.process_job({"db": sqlite_url, "url": "http://gov.example/scan.pdf", "body": scan,
-                                  "content_type": "application/pdf", "source": "s", "agency": None, "year": None,
-                                  "etag": None, "last_modified": None, "crawl_id": None, "attachments": [],
-                                  "listed_as_report": True})
+    from crawler.items import ReportItem
+
+    result = parsing.process_job(sqlite_url, ReportItem(url="http://gov.example/scan.pdf", data=scan,
+                                                        content_type="application/pdf", source="s"))
     assert result["archived"] and (result["ocr"], result["ocr_pages"]) == (True, 1)
     stats = _counted(result)
     assert (stats["nianbao/ocr_documents"], stats["nianbao/ocr_pages"]) == (1, 1)

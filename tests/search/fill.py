@@ -5,6 +5,7 @@ import contextlib
 import random
 
 from archive.ingest import archive_document
+from archive.fetched import Fetched
 from parsers.keys import template_keys
 from parsers.record import Record
 
@@ -27,7 +28,7 @@ def add(session, agency: str, year: int, text: str, *, url: str | None = None, r
     rec = record(agency, year, text, **kwargs)
     url = url or f"http://gov.test/{abs(hash((agency, year))) % 10**8}/{year}.html"
     data = f"<html><body><p>{text}</p></body></html>".encode()
-    events = archive_document(session, url=url, data=data, content_type="text/html", record=rec)
+    events = archive_document(session, Fetched(url=url, data=data, content_type="text/html"), record=rec)
     if region is not None:
         from archive.models import Agency
         session.query(Agency).filter(Agency.name == agency).update({"region_code": region})

@@ -63,6 +63,7 @@ def test_agency_page_flags_carry_over(Session):
     from fastapi.testclient import TestClient
 
     from archive import ingest
+    from archive.fetched import Fetched
     from archive.web import create_app
     from tests.archive.factories import make_record, page
 
@@ -71,7 +72,7 @@ def test_agency_page_flags_carry_over(Session):
     y2.facts["requests/carried_over/total"] = 18
     with Session.begin() as s:
         for i, record in enumerate((y1, y2)):
-            ingest.archive_document(s, url=f"http://a.example/{i}.html", data=page(record), record=record)
+            ingest.archive_document(s, Fetched(url=f"http://a.example/{i}.html", data=page(record)), record=record)
         agency_id = s.execute(__import__("sqlalchemy").text("SELECT id FROM agencies")).scalar()
     with TestClient(create_app(Session)) as client:
         r = client.get(f"/agencies/{agency_id}")

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import db
+from archive.fetched import Fetched
 from archive.ingest import archive_document
 from crawler.cli import main
 from parsers.formats import ocr
@@ -42,7 +43,7 @@ def scanned(request, tmp_path_factory):
     with fill.fresh_database(request.param, tmp_path_factory.mktemp("scan")) as url:
         Session = db.open_archive(url)
         with Session.begin() as s:
-            archive_document(s, url=URL, data=scan, content_type="application/pdf", record=record)
+            archive_document(s, Fetched(url=URL, data=scan, content_type="application/pdf"), record=record)
         with Session() as s:
             report_id = s.query(Report.id).scalar()
         with TestClient(create_app(Session)) as client:
