@@ -143,3 +143,29 @@ def test_cli_reports_do_not_state_uncertain_figures(scanned):
     assert f"本年新收申请 {record.facts['requests/new/total']}" in listing
     history = json.loads(_run("history", record.agency, "--db", url, "--json"))
     assert history["years"][0]["granted"] is None
+
+
+def test_a_mixed_record_marks_only_its_ocr_cells(tmp_path):
+    """A text PDF with a scanned page: the page says which pages OCR read, and the export
+    marks as ``ocr`` only the cells read from them (those with a confidence, or uncertain)."""
+    from fastapi.testclient import TestClient
+
+    from archive.models import Report
+    from archive.web import create_app
+
+    scan, record = misprinted_scan()
+    record.source, record.ocr_pages = "mixed", [2]
+    record.confidence = {k: v for k, v in record.confidence.items() if k.startswith("requests/")}
+    url = f"sqlite:///{tmp_path / 'mixed.db'}"
+    Session = db.open_archive(url)
+    with Session.begin() as s:
+        archive_document(s, Fetched(url=URL, data=scan, content_type="application/pdf"), record=record)
+    with Session() as s:
+        report_id = s.query(Report.id).scalar()
+    with TestClient(create_app(Session)) as client:
+        html = client.get(f"/reports/{report_id}").text
+    assert "第 2 页为扫描图像，经 OCR 识别" in html
+    rows = list(csv.DictReader(io.StringIO(_run("export", "--db", url, "--format", "csv"))))
+    ocr_read = {f"{r['table']}/{r['row']}/{r['column']}" for r in rows if r["source"] == "ocr"}
+    assert ocr_read == set(record.confidence) | set(record.uncertain)
+    assert any(r["table"] == "active" and r["source"] == "" and r["value"] for r in rows)
