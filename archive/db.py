@@ -72,6 +72,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+    # The search triggers call Python (revision 0005): every connection must offer it.
+    from archive.search.schema import register_functions
+
+    register_functions(dbapi_connection)
 
 
 class WriterLock:
