@@ -75,17 +75,19 @@ def _counted(result: dict) -> dict:
     from crawler.items import ReportItem
     from crawler.pipelines import ParsePipeline
 
-    class Pool:
-        async def run(self, fn, db_url, item, timeout=None):
+    from scrapy.settings import Settings
+
+    class Pool:  # the worker's answer, without a worker
+        async def run(self, fn, *args, timeout=None):
             return dict(result)
 
         def timeout_for(self, body):
             return None
 
-    crawler = SimpleNamespace(nianbao_archive_pipeline=SimpleNamespace(crawl_ids={}))
-    crawler.stats = MemoryStatsCollector(SimpleNamespace(settings=SimpleNamespace(getbool=lambda *a: False)))
-    pipeline = ParsePipeline.__new__(ParsePipeline)
-    pipeline.crawler, pipeline.pool, pipeline.pending, pipeline.db_url = crawler, Pool(), 0, None
+    crawler = SimpleNamespace(settings=Settings({"NIANBAO_PARSE_WORKERS": 1}))
+    crawler.stats = MemoryStatsCollector(SimpleNamespace(settings=crawler.settings))
+    pipeline = ParsePipeline(crawler, SimpleNamespace(crawl_ids={}, archive=SimpleNamespace(url="sqlite://")))
+    pipeline.pool = Pool()
     asyncio.run(pipeline.process_item(ReportItem(url="http://gov.example/a.pdf", data=b"%PDF", source="s")))
     return crawler.stats.get_stats()
 
