@@ -105,8 +105,10 @@ def test_a_scans_ocr_pages_are_counted_in_the_crawl_stats(monkeypatch, sqlite_ur
         pytest.skip("the OCR extra is not installed")
     scan, record = misprinted_scan()
     monkeypatch.setattr(parsing, "parse_job", lambda body, url, content_type=None: (record, None))
+    from archive.db import open_archive
     from crawler.items import ReportItem
 
+    open_archive(sqlite_url)  # migrated, as the crawl's bookkeeping does before the workers start
     result = parsing.process_job(sqlite_url, ReportItem(url="http://gov.example/scan.pdf", data=scan,
                                                         content_type="application/pdf", source="s"))
     assert result["archived"] and (result["ocr"], result["ocr_pages"]) == (True, 1)
