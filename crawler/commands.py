@@ -171,7 +171,8 @@ def print_summary(summary: dict, as_json: bool) -> None:
     click.echo(f"crawl {summary.get('finish_reason') or 'ended'}: {summary['pages']} pages, "
                f"{summary['archived']} documents archived, {summary['not_modified']} not modified (304), "
                f"{summary['not_due']} not due, {summary['parse_errors']} parse errors, {summary['errors']} errors"
-               + (f", {summary['ocr_documents']} scans read by OCR" if summary.get("ocr_documents") else ""))
+               + (f", {summary['ocr_documents']} scans read by OCR ({summary.get('ocr_pages', 0)} pages)"
+                  if summary.get("ocr_documents") else ""))
     click.echo("events: " + (", ".join(f"{k} {v}" for k, v in sorted(ev.items())) or "none"))
     for name, src in summary["sources"].items():
         if src["blocked"]:

@@ -178,7 +178,9 @@ def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
                        for item, (record, error, _seconds) in zip(items, parsed)]
     for result, (record, _error, seconds) in zip(results, parsed):
         result.update(parse_seconds=seconds, lock_seconds=lock_seconds,
-                      ocr=record is not None and record.source == "ocr")
+                      # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
+                      ocr=record is not None and record.source in ("ocr", "mixed"),
+                      ocr_pages=len(record.ocr_pages) if record is not None else 0)
     return results
 
 
