@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -34,13 +34,14 @@ from archive.bookkeeping import locked_document, restore_report, revive
 from archive.changes import version_diff
 from archive.events import insert_event
 from archive.fetched import Fetched
+from archive.first_versions import archive_first_versions, candidates
 from archive.identity import agency_id as _agency_id, may_revise, source_id as _source_id, url_host
 from archive.models import Crawl, Document, DocumentSnapshot, Source, Version, VersionSnapshot, aware
-from archive.normalize import fingerprint, without_nul
+from archive.normalize import without_nul
 from archive.sql import insert_ignore, insert_returning_id
 from archive.versions import (
     UPDATE_REPORT_DOCUMENT, UPDATE_REPORT_OWNER, LockedReport, insert_version, parse, refingerprint, report_for_update,
-    reparse_version, update_report,
+    reparse_version, update_report, version_record,
 )
 from parsers.errors import ParseError
 from parsers.record import PARSER_VERSION, Record
@@ -48,7 +49,6 @@ from parsers.record import PARSER_VERSION, Record
 log = logging.getLogger(__name__)
 
 MAX_URL = 2000
-MAX_AGENCY = 200  # agencies.name
 
 
 def archive_document(session: Session, fetched: Fetched, *, record: Record | None = None,
@@ -65,6 +65,23 @@ def archive_document(session: Session, fetched: Fetched, *, record: Record | Non
         events = _archive(session, fetched, record, parse_error, at)
     session.flush()
     return events
+
+
+def archive_documents(session: Session, batch: Sequence[tuple[Fetched, Record | None]]) -> list[list[dict]]:
+    """Archive many fetched documents (with their records, or None to parse here) in the
+    caller's transaction; the events of each, in order.
+
+    The archive ends as :func:`archive_document` on each in turn leaves it. Documents never
+    seen that make a report's first version are written together
+    (:mod:`archive.first_versions`: a first crawl, a bulk ingest); the others one at a time.
+    """
+    batch = list(batch)
+    made: dict[int, list[dict]] = {}
+    if len(batch) > 1:  # a batch of one goes faster one statement at a time (no look-ahead queries)
+        with session.no_autoflush:
+            made = archive_first_versions(session, batch, candidates(session, batch, MAX_URL))
+    return [made[i] if i in made else archive_document(session, fetched, record=record)
+            for i, (fetched, record) in enumerate(batch)]
 
 
 def _archive(session: Session, fetched: Fetched, record: Record | None, parse_error: str | None,
@@ -118,11 +135,6 @@ def _archive(session: Session, fetched: Fetched, record: Record | None, parse_er
     return events
 
 
-def record_dict(record: Record) -> dict[str, Any]:
-    """``record.to_dict()`` without the deep copy (the archive only replaces top-level keys)."""
-    return {name: getattr(record, name) for name in Record.__dataclass_fields__ if name != "text"}
-
-
 def _document_for_update(session: Session, url: str, at: dt.datetime) -> Document:
     doc = locked_document(session, url)
     if doc is not None:
@@ -148,21 +160,11 @@ def apply_record(session: Session, doc: Document, record: Record, *, agency: str
                  events: list[dict]) -> None:
     """Archive a parsed record of ``doc`` (locked): its report, a version and an event when
     its content is new, or a ``conflict`` when it copies another portal's report."""
-    rec = without_nul(record_dict(record))
-    if not rec.get("agency") and agency:
-        rec["agency"] = agency
-    if rec.get("year") is None and year is not None:
-        rec["year"] = int(year)
-    if rec.get("agency") and len(rec["agency"]) > MAX_AGENCY:
-        rec["agency"] = None  # not an agency's name: a parsing accident
-    if rec.get("template") == "unknown" or not rec.get("agency") or rec.get("year") is None:
-        missing = "template unknown" if rec.get("template") == "unknown" else (
-            "no agency" if not rec.get("agency") else "no year")
-        doc.parse_error = f"not a report ({missing})"
+    rec, text, fp, not_a_report = version_record(record, agency, year)
+    if not_a_report:
+        doc.parse_error = not_a_report
         doc.fingerprint, doc.parser_version = None, record.parser_version
         return
-    text = without_nul(record.text or "")
-    fp = fingerprint(rec, text)
     previous_fp = doc.fingerprint
     if previous_fp is not None and doc.parser_version != record.parser_version:
         previous_fp = refingerprint(session, previous_sha, doc.url, record.parser_version)

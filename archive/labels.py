@@ -64,7 +64,7 @@ VIOLATION_LABELS: dict[str, str] = {
 SOURCE_LABELS: dict[str, str] = {"ocr": "扫描件，经 OCR 识别", "mixed": "部分页面为扫描图像，经 OCR 识别"}
 #: Why an OCR reading is not stated as a fact (the ``why`` of an ``uncertain`` cell).
 UNCERTAIN_LABELS: dict[str, str] = {
-    "confidence": "识别置信度低", "unreadable": "有无法辨认的字符", "arithmetic": "与本表勾稽关系不符",
+    "confidence": "识别置信度低", "arithmetic": "与本表勾稽关系不符",
 }
 #: What an uncertain cell shows where its number would be.
 UNCERTAIN_MARK = "存疑"

@@ -88,6 +88,9 @@ def without_nul(value):
     """
     if isinstance(value, str):
         return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, (dict, list, tuple)) and "\\x00" not in repr(value):
+        # repr() writes a NUL as \x00, in C: a record without one (nearly all) is not walked.
+        return value
     if isinstance(value, dict):
         return {without_nul(k): without_nul(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -23,11 +23,15 @@ def sha256(data: bytes) -> str:
 def store(session: Session, data: bytes, at: dt.datetime, digest: str | None = None) -> str:
     """Store ``data`` once (a no-op when the same bytes are stored already); its SHA-256."""
     digest = digest or sha256(data)
-    insert_ignore(session, Snapshot, [{
-        "sha256": digest, "size": len(data), "compression": "zlib",
-        "data": zlib.compress(data, 6), "created_at": at,
-    }], ["sha256"])
+    store_many(session, [(data, at, digest)])
     return digest
+
+
+def store_many(session: Session, snapshots: list[tuple[bytes, dt.datetime, str]]) -> None:
+    """Store each (bytes, time, SHA-256) once, in one statement."""
+    rows = {digest: {"sha256": digest, "size": len(data), "compression": "zlib",
+                     "data": zlib.compress(data, 6), "created_at": at} for data, at, digest in snapshots}
+    insert_ignore(session, Snapshot, list(rows.values()), ["sha256"])
 
 
 def load(session: Session, digest: str) -> bytes:

@@ -52,6 +52,21 @@ def insert_returning_id(session: Session, model, values: dict[str, Any], conflic
     return session.execute(_insert_ignore_stmt(session, model.__table__, conflict, True), values).scalar()
 
 
+def insert_ignore_returning(session: Session, model, rows: list[dict[str, Any]], conflict: list[str],
+                            returning: tuple[str, ...]) -> list[sa.Row]:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning`` for many rows, in
+    one statement (SQLAlchemy's "insertmanyvalues"); the rows inserted (a clash returns none)."""
+    if not rows:
+        return []
+    table = model.__table__
+    key = (session.get_bind().dialect.name, table, tuple(conflict), returning)
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _statements[key] = _insert(session, table).on_conflict_do_nothing(index_elements=conflict).returning(
+            *(table.c[name] for name in returning))
+    return session.connection().execute(stmt, rows).all()
+
+
 def get_or_create(session: Session, model, key: dict[str, Any], values: dict[str, Any] | None = None) -> int:
     """The id of the row of ``model`` with ``key`` (unique), inserted first if missing."""
     names = tuple(key)

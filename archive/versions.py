@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +23,33 @@ from parsers.errors import ParseError
 from parsers.record import PARSER_VERSION, Record
 
 log = logging.getLogger(__name__)
+
+
+MAX_AGENCY = 200  # agencies.name
+
+
+def record_dict(record: Record) -> dict[str, Any]:
+    """``record.to_dict()`` without the deep copy (the archive only replaces top-level keys)."""
+    return {name: getattr(record, name) for name in Record.__dataclass_fields__ if name != "text"}
+
+
+def version_record(record: Record, agency: str | None, year: int | None) -> tuple[dict, str, str | None, str | None]:
+    """What a version of ``record`` stores: (record dict, text, fingerprint, None), the
+    ``agency``/``year`` hints filling what the record lacks; or (…, None, why) when it is
+    not a report (template unknown, no agency, no year)."""
+    rec = without_nul(record_dict(record))
+    if not rec.get("agency") and agency:
+        rec["agency"] = agency
+    if rec.get("year") is None and year is not None:
+        rec["year"] = int(year)
+    if rec.get("agency") and len(rec["agency"]) > MAX_AGENCY:
+        rec["agency"] = None  # not an agency's name: a parsing accident
+    if rec.get("template") == "unknown" or not rec.get("agency") or rec.get("year") is None:
+        missing = "template unknown" if rec.get("template") == "unknown" else (
+            "no agency" if not rec.get("agency") else "no year")
+        return rec, "", None, f"not a report ({missing})"
+    text = without_nul(record.text or "")
+    return rec, text, fingerprint(rec, text), None
 
 
 def parse(data: bytes, name: str) -> Record:
@@ -124,8 +151,11 @@ def insert_version(session: Session, report_id: int, number: int, rec: dict, tex
     return number, version_id
 
 
-def cell_rows(version_id: int, rec: dict) -> list[dict]:
-    """The record's cells as rows of the ``cells`` table.
+CELL_COLUMNS = ("version_id", "table_name", "row_key", "column_key", "value", "text")
+
+
+def cell_tuples(version_id: int, rec: dict) -> list[tuple]:
+    """The record's cells as rows of the ``cells`` table, values in :data:`CELL_COLUMNS` order.
 
     A cell OCR read unsurely (``uncertain``) has a row with neither value nor text: the export
     shows it as such (``queries.export_cells``), its reading stays in the record only.
@@ -138,26 +168,33 @@ def cell_rows(version_id: int, rec: dict) -> list[dict]:
             log.warning("skipping malformed fact key %r", fact_key)
             continue
         value = facts.get(fact_key)
-        rows.append({"version_id": version_id, "table_name": parts[0], "row_key": parts[1][:255],
-                     "column_key": parts[2][:64], "value": float(value) if value is not None else None,
-                     "text": raw.get(fact_key)})
+        rows.append((version_id, parts[0], parts[1][:255], parts[2][:64],
+                     float(value) if value is not None else None, raw.get(fact_key)))
     return rows
 
 
-_CELLS_INSERT = ("INSERT INTO cells (version_id, table_name, row_key, column_key, value, text) "
-                 "VALUES ({0}, {0}, {0}, {0}, {0}, {0})")
+def cell_rows(version_id: int, rec: dict) -> list[dict]:
+    """The record's cells as rows (dicts) of the ``cells`` table."""
+    return [dict(zip(CELL_COLUMNS, row)) for row in cell_tuples(version_id, rec)]
+
+
+_CELLS_INSERT = f"INSERT INTO cells ({', '.join(CELL_COLUMNS)}) VALUES ({{0}}, {{0}}, {{0}}, {{0}}, {{0}}, {{0}})"
 
 
 def insert_cells(session: Session, version_id: int, rec: dict) -> None:
-    """A new version's cells, straight to the driver's executemany: a record has some 250
-    cells, and SQLAlchemy's per-row parameter handling was a fifth of the ingest time."""
-    rows = cell_rows(version_id, rec)
+    """A new version's cells."""
+    insert_cell_rows(session, cell_tuples(version_id, rec))
+
+
+def insert_cell_rows(session: Session, rows: list[tuple]) -> None:
+    """Rows of ``cells`` (:func:`cell_tuples`), straight to the driver's executemany: a
+    record has some 250 cells, and SQLAlchemy's per-row parameter handling was a fifth of
+    the ingest time."""
     if not rows:
         return
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(_CELLS_INSERT.format(marker), [
-        (r["version_id"], r["table_name"], r["row_key"], r["column_key"], r["value"], r["text"]) for r in rows])
+    conn.exec_driver_sql(_CELLS_INSERT.format(marker), rows)
 
 
 def refingerprint(session: Session, digest: str | None, url: str, parser_version: str) -> str | None:

@@ -110,7 +110,7 @@ def warm_up(db_url: str | None = None) -> bool:
     if db_url:
         from archive.db import open_archive
 
-        open_archive(db_url)
+        open_archive(db_url, migrated=True)  # the crawling process migrated it
     return True
 
 
@@ -150,40 +150,112 @@ def process_job(db_url: str, item: ReportItem) -> dict:
     Returns ``{"events", "archived", "parse_error", "template"}`` and the seconds spent
     parsing, waiting for the archive's write lock, archiving.
     """
+    return process_batch(db_url, [item])[0]
+
+
+def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
+    """:func:`process_job` for several documents: each parsed within the worker's limits,
+    then all archived in one write transaction (one wait for the write lock, one commit).
+
+    When every document parsed, they are archived together
+    (:func:`archive.ingest.archive_documents`: the first versions of new reports written
+    at once); otherwise one at a time, each in its own savepoint. Either way a failure
+    (``"error"`` in a result) undoes only what it covers — the batch, or one document — and
+    the pipeline does those documents again one at a time. A worker killed in the middle
+    loses the whole transaction, never a part of it.
+    """
     from archive.db import open_archive
 
+    parsed = [_parse(item) for item in items]
+    waited = time.monotonic()
+    with open_archive(db_url, migrated=True).begin() as session:
+        session.connection()  # begins: on SQLite, waits for the write lock
+        lock_seconds = (time.monotonic() - waited) / len(items)
+        if len(items) > 1 and all(error is None for _record, error, _seconds in parsed):
+            results = _archive_together(session, items, parsed)
+        else:
+            results = [_archive_alone(session, item, record, error, savepoint=len(items) > 1)
+                       for item, (record, error, _seconds) in zip(items, parsed)]
+    for result, (record, _error, seconds) in zip(results, parsed):
+        result.update(parse_seconds=seconds, lock_seconds=lock_seconds,
+                      # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
+                      ocr=record is not None and record.source in ("ocr", "mixed"),
+                      ocr_pages=len(record.ocr_pages) if record is not None else 0)
+    return results
+
+
+def _parse(item: ReportItem):
+    """(record, error, seconds) of one document, parsed within the worker's limits."""
     started = time.monotonic()
     record, error = parse_job(item.data, item.url, item.content_type)
-    parsed = time.monotonic()
     if record is not None and item.attachments and not record.facts and record.template != "unknown":
         # A stub page ("详见附件") names the report but holds none of its tables: the
         # report is its attachment, archived on its own; the page is kept as a document.
         record.template = "unknown"
+    return record, error, time.monotonic() - started
+
+
+def _kept(session, item: ReportItem, record) -> bool:
+    """Whether the archive keeps this document.
+
+    A page found by a report title is kept even when it is no report itself (its snapshot
+    tells later crawls, which only get a 304 for it, which attachments it lists); an
+    attachment that is no report is kept only if the archive knows it."""
+    from archive.bookkeeping import document_validators
+
     is_report = record is not None and record.template != "unknown"
-    factory = open_archive(db_url)
-    with factory.begin() as session:
-        session.connection()  # begins: on SQLite, waits for the write lock
-        locked = time.monotonic()
-        result = _archive(session, item, record, error, is_report)
-    result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
+    return is_report or item.listed_as_report or document_validators(session, item.url) is not None
+
+
+def _result(events: list[dict] | None, record, parse_error: str | None, *, failure: str | None = None,
+            archive_seconds: float = 0.0) -> dict:
+    """What happened to one document (``events`` None: not archived; ``failure``: its
+    archiving failed, and the pipeline does it again alone)."""
+    result = {"events": events or [], "archived": events is not None, "parse_error": parse_error,
+              "template": record.template if record else None, "archive_seconds": archive_seconds}
+    if failure:
+        result["error"] = failure
     return result
 
 
-def _archive(session, item: ReportItem, record, error: str | None, is_report: bool) -> dict:
-    """The archiving step of :func:`process_job` (inside the caller's transaction)."""
-    from archive.bookkeeping import document_validators
+def _archive_alone(session, item: ReportItem, record, error: str | None, savepoint: bool = False) -> dict:
+    """One document archived (inside the caller's transaction; in a savepoint of its own
+    within a batch, its failure then reported in the result instead of raised)."""
     from archive.ingest import archive_document
 
-    # A page found by a report title is kept even when it is no report itself (its
-    # snapshot tells later crawls, which only get a 304 for it, which attachments it
-    # lists); an attachment that is no report is kept only if the archive knows it.
-    if not is_report and not item.listed_as_report and document_validators(session, item.url) is None:
-        return {"events": [], "archived": False, "parse_error": error,
-                "template": record.template if record else None}
-    events = archive_document(session, item, record=record, parse_error=error)
-    return {"events": events, "archived": True, "parse_error": error,
-            "template": record.template if record else None}
+    started = time.monotonic()
+    if not _kept(session, item, record):
+        return _result(None, record, error, archive_seconds=0.0)
+    if not savepoint:
+        events = archive_document(session, item, record=record, parse_error=error)
+        return _result(events, record, error, archive_seconds=time.monotonic() - started)
+    try:
+        with session.begin_nested():
+            events = archive_document(session, item, record=record, parse_error=error)
+    except Exception as exc:  # noqa: BLE001 - this document only; the pipeline does it again alone
+        return _result(None, record, error, failure=f"archiving failed: {type(exc).__name__}: {exc}")
+    return _result(events, record, error, archive_seconds=time.monotonic() - started)
+
+
+def _archive_together(session, items: list[ReportItem], parsed: list) -> list[dict]:
+    """Documents that all parsed, archived with one ``archive_documents`` in a savepoint."""
+    from archive.ingest import archive_documents
+
+    started = time.monotonic()
+    kept = [i for i, (item, (record, _e, _s)) in enumerate(zip(items, parsed)) if _kept(session, item, record)]
+    results = [_result(None, record, None, archive_seconds=0.0) for record, _e, _s in parsed]
+    try:
+        with session.begin_nested():
+            made = archive_documents(session, [(items[i], parsed[i][0]) for i in kept])
+    except Exception as exc:  # noqa: BLE001 - undone together; the pipeline does them again alone
+        failure = f"archiving failed: {type(exc).__name__}: {exc}"
+        for i in kept:
+            results[i] = _result(None, parsed[i][0], None, failure=failure)
+        return results
+    seconds = (time.monotonic() - started) / max(1, len(kept))
+    for i, events in zip(kept, made):
+        results[i] = _result(events, parsed[i][0], None, archive_seconds=seconds)
+    return results
 
 
 def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
@@ -193,21 +265,27 @@ def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
     from archive.db import open_archive
 
     with open_archive(db_url).begin() as session:
-        return _archive(session, item, None, reason, is_report=False)
+        return _archive_alone(session, item, None, reason)
 
 
-def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
-    """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
-    (a ``restored`` when a withdrawn document answers again)."""
-    from archive.db import open_archive
+def mark_not_modified_batch(session, urls: list[str]) -> list[dict]:
+    """``mark_not_modified`` for a batch of 304 answers (in the caller's transaction); the
+    events (a ``restored`` when a withdrawn document answers again)."""
     from archive.bookkeeping import mark_not_modified
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []
-    with open_archive(db_url).begin() as session:
-        for url in urls:
-            events += mark_not_modified(session, url, at=now)
+    for url in urls:
+        events += mark_not_modified(session, url, at=now)
     return events
+
+
+def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
+    """:func:`mark_not_modified_batch` in a worker, in one transaction."""
+    from archive.db import open_archive
+
+    with open_archive(db_url, migrated=True).begin() as session:
+        return mark_not_modified_batch(session, urls)
 
 
 # --- in the crawling process --------------------------------------------------------------------
@@ -245,10 +323,10 @@ class ParsePool:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings, workers: int) -> "ParsePool":
+    def from_settings(cls, settings, workers: int, db_url: str | None = None) -> "ParsePool":
         return cls(workers, parse_timeout=settings.getfloat("NIANBAO_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
                    memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
-                   db_url=settings.get("NIANBAO_DB"),
+                   db_url=db_url,
                    ocr_limits=(settings.getint("NIANBAO_OCR_MAX_PAGES", 30),
                                settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)))
 
@@ -257,6 +335,12 @@ class ParsePool:
         if self.job_timeout and self.ocr_limits and b"%PDF-" in body[:1024]:
             return self.job_timeout + self.ocr_limits[1]
         return self.job_timeout
+
+    def timeout_for_batch(self, bodies: list[bytes]) -> float | None:
+        """The time limit of a batch: each document's parse limit, and one grace for them all."""
+        if not self.job_timeout:
+            return None
+        return sum(self.timeout_for(body) - JOB_GRACE for body in bodies) + JOB_GRACE
 
     def start(self) -> None:
         # spawn, not fork: the crawling process has a reactor and threads running.

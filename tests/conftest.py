@@ -1,6 +1,7 @@
 """Shared test fixtures: real PostgreSQL and Redis when reachable, skipped with a reason otherwise."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -34,6 +35,13 @@ def pg_url():
     """URL of a fresh, empty PostgreSQL database (created for the test, dropped after)."""
     if not _reachable(PG_ADMIN_URL, 5432):
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set NIANBAO_TEST_PG)")
+    with pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def pg_database():
+    """URL of a fresh, empty PostgreSQL database, dropped when the block ends."""
     import sqlalchemy as sa
 
     name = f"nianbao_t_{uuid.uuid4().hex[:12]}"

@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("report_id", name=op.f("pk_search_documents")),
     )
     op.create_index("ix_search_documents_filters", "search_documents", ["report_id", "template", "has_violations"])
-    schema.upgrade(op.get_bind())
+    schema.upgrade(op.get_bind(), sqlite_spaced=schema.SQL_SPACED)  # as at this revision (0005 changed it)
 
 
 def downgrade() -> None:

@@ -1,11 +1,16 @@
 """Archive benchmark (a script, not collected by pytest).
 
-    .venv/bin/python tests/benchmarks/bench_archive.py [--records 1000] [--reports 100000] [--no-pg]
+    .venv/bin/python tests/benchmarks/bench_archive.py [--records 1000] [--batch 100] [--reports 100000]
+        [--no-pg] [--no-reads]
 
-1. Ingest throughput: pre-parsed records (about 250 cells and 3,000 characters of text
-   each, generated from the canonical keys) through ``archive_document``, one transaction
-   each, into SQLite and PostgreSQL. Baseline in the same run: the bare inserts of the same
-   rows (record JSON + cells) without any archive logic.
+1. Ingest throughput: pre-parsed records (about 250 cells and 2,000 characters of text
+   each, generated from the canonical keys), new documents of new reports, into SQLite and
+   PostgreSQL: ``archive_document`` one transaction a record, and ``archive_documents`` in
+   transactions of ``--batch`` records (the search index maintained by its triggers in the
+   same transaction). Baselines in the same run, in interleaved rounds: the raw ``sqlite3``
+   inserts of the same rows (report, version with its record JSON, cells; no search index),
+   one transaction a record (the floor) and in batches; the bare Core inserts. Then
+   PostgreSQL with 1, 2 and 4 ingest processes writing at once.
 2. Reads on an archive of 100,000 reports (bulk-inserted): ``history`` and
    ``reports --agency`` (``archive.queries``), median and p95 over random agencies.
    Baseline: a primary-key lookup of one report in the same database.
@@ -31,7 +36,8 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 from archive import db, ingest, queries, versions  # noqa: E402
 from archive.fetched import Fetched  # noqa: E402
 from archive.models import Agency, Cell, Document, Report, Snapshot, Version, utcnow  # noqa: E402
-from parsers.keys import split_key, template_keys  # noqa: E402
+from archive.search import schema  # noqa: E402
+from parsers.keys import template_keys  # noqa: E402
 from parsers.record import Record  # noqa: E402
 
 PG_ADMIN = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -53,17 +59,35 @@ def page(record: Record) -> bytes:
     return ("<html><body>" + "".join(f"<p>{p}</p>" for p in record.text.split("\n\n")) + "</body></html>").encode()
 
 
+Doc = tuple[int, Record, bytes]  # (index, pre-parsed record, page bytes)
+
+
+def _fetched(i: int, data: bytes) -> Fetched:
+    return Fetched(url=f"http://bench.example/{i}.html", data=data)
+
+
 class ArchiveWriter:
-    """``archive_document``, one transaction a record, on a fresh archive migrated to ``revision``
-    (``0001_initial``: the archive alone; ``head``: with the search index's triggers)."""
+    """The archive's ingest on a fresh archive at head: ``archive_document`` one transaction a
+    record (``batch=1``), or ``archive_documents`` in transactions of ``batch`` records;
+    ``search=False`` drops the search index's triggers (the archive alone)."""
 
-    def __init__(self, url: str, revision: str):
-        db.upgrade(url, revision)
+    def __init__(self, url: str, batch: int = 1, search: bool = True):
+        db.upgrade(url, "head")
+        if not search:
+            with db.engine_for(url).begin() as conn:
+                schema.drop_triggers(conn)
         self.Session = sessionmaker(db.engine_for(url), expire_on_commit=False)
+        self.batch = batch
 
-    def write(self, i: int, record: Record, data: bytes) -> None:
-        with self.Session.begin() as session:
-            ingest.archive_document(session, Fetched(url=f"http://bench.example/{i}.html", data=data), record=record)
+    def write(self, docs: list[Doc]) -> None:
+        for start in range(0, len(docs), self.batch):
+            part = docs[start:start + self.batch]
+            with self.Session.begin() as session:
+                if self.batch == 1:
+                    for i, record, data in part:
+                        ingest.archive_document(session, _fetched(i, data), record=record)
+                else:
+                    ingest.archive_documents(session, [(_fetched(i, data), record) for i, record, data in part])
 
 
 class BareWriter:
@@ -78,22 +102,24 @@ class BareWriter:
             self.agency_id = conn.execute(sa.insert(Agency.__table__).values(name="基线局", created_at=utcnow())
                                           .returning(Agency.__table__.c.id)).scalar_one()
 
-    def write(self, i: int, record: Record, data: bytes) -> None:
-        with self.engine.begin() as conn:
-            report_id = conn.execute(sa.insert(Report.__table__).values(
-                agency_id=self.agency_id, year=10_000 + i, version_count=1, first_seen=utcnow(),
-                updated_at=utcnow()).returning(Report.__table__.c.id)).scalar_one()
-            version_id = conn.execute(sa.insert(Version.__table__).values(
-                report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
-                fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow())
-                .returning(Version.__table__.c.id)).scalar_one()
-            conn.execute(sa.insert(Cell.__table__), versions.cell_rows(version_id, record.to_dict()))
+    def write(self, docs: list[Doc]) -> None:
+        for i, record, _data in docs:
+            with self.engine.begin() as conn:
+                report_id = conn.execute(sa.insert(Report.__table__).values(
+                    agency_id=self.agency_id, year=10_000 + i, version_count=1, first_seen=utcnow(),
+                    updated_at=utcnow()).returning(Report.__table__.c.id)).scalar_one()
+                version_id = conn.execute(sa.insert(Version.__table__).values(
+                    report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
+                    fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow())
+                    .returning(Version.__table__.c.id)).scalar_one()
+                conn.execute(sa.insert(Cell.__table__), versions.cell_rows(version_id, record.to_dict()))
 
 
 class RawSQLiteWriter:
-    """Floor: the same version row and cells through the bare sqlite3 driver."""
+    """Floor: the same report, version row and cells through the bare sqlite3 driver (no
+    search index), one transaction a record, or a transaction of ``batch`` records."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, batch: int = 1):
         import sqlite3
 
         db.upgrade(f"sqlite:///{path}", "0001_initial")
@@ -103,21 +129,24 @@ class RawSQLiteWriter:
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.execute("INSERT INTO snapshots VALUES ('0', 0, 'zlib', x'', '2020-01-01')")
         self.conn.execute("INSERT INTO agencies (name, created_at) VALUES ('基线局', '2020-01-01')")
+        self.batch = batch
 
-    def write(self, i: int, record: Record, data: bytes) -> None:
+    def write(self, docs: list[Doc]) -> None:
         import json
 
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        rid = conn.execute("INSERT INTO reports (agency_id, year, version_count, first_seen, updated_at) "
-                           "VALUES (1, ?, 1, '2020-01-01', '2020-01-01') RETURNING id", (i,)).fetchone()[0]
-        vid = conn.execute("INSERT INTO versions (report_id, number, record, text, parser_version, fingerprint, "
-                           "sha256, first_seen) VALUES (?, 1, ?, ?, 'b', '0', '0', '2020-01-01') RETURNING id",
-                           (rid, json.dumps(record.to_dict(), ensure_ascii=False), record.text)).fetchone()[0]
-        conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", [
-            (vid, r["table_name"], r["row_key"], r["column_key"], r["value"], r["text"])
-            for r in versions.cell_rows(vid, record.to_dict())])
-        conn.execute("COMMIT")
+        for start in range(0, len(docs), self.batch):
+            conn.execute("BEGIN IMMEDIATE")
+            for i, record, _data in docs[start:start + self.batch]:
+                rid = conn.execute("INSERT INTO reports (agency_id, year, version_count, first_seen, updated_at) "
+                                   "VALUES (1, ?, 1, '2020-01-01', '2020-01-01') RETURNING id", (i,)).fetchone()[0]
+                vid = conn.execute(
+                    "INSERT INTO versions (report_id, number, record, text, parser_version, fingerprint, "
+                    "sha256, first_seen) VALUES (?, 1, ?, ?, 'b', '0', '0', '2020-01-01') RETURNING id",
+                    (rid, json.dumps(record.to_dict(), ensure_ascii=False), record.text)).fetchone()[0]
+                conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)",
+                                 versions.cell_tuples(vid, record.to_dict()))
+            conn.execute("COMMIT")
 
 
 def bench_ingest(writers: dict[str, object], records: list[Record], rounds: int = 10) -> dict[str, float]:
@@ -130,10 +159,36 @@ def bench_ingest(writers: dict[str, object], records: list[Record], rounds: int 
         chunk = docs[start:start + size]
         for name, writer in writers.items():
             t0 = time.perf_counter()
-            for i, record, data in chunk:
-                writer.write(i, record, data)
+            writer.write(chunk)
             spent[name] += time.perf_counter() - t0
     return {name: len(docs) / seconds for name, seconds in spent.items()}
+
+
+def _pg_worker(url: str, docs: list[Doc], batch: int, start, out) -> None:
+    """One ingest process: open the archive, wait for the others, ingest its share."""
+    writer = ArchiveWriter(url, batch)
+    start.wait()
+    t0 = time.time()
+    writer.write(docs)
+    out.put((t0, time.time()))
+
+
+def bench_pg_workers(url: str, records: list[Record], workers: int, batch: int) -> float:
+    """Records/s of ``workers`` processes ingesting disjoint documents into one PostgreSQL
+    archive at once (each in transactions of ``batch``), from the first start to the last end."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    db.upgrade(url, "head")
+    docs = [(i, r, page(r)) for i, r in enumerate(records)]
+    start, out = ctx.Barrier(workers), ctx.Queue()
+    procs = [ctx.Process(target=_pg_worker, args=(url, docs[k::workers], batch, start, out)) for k in range(workers)]
+    for proc in procs:
+        proc.start()
+    spans = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    return len(docs) / (max(end for _, end in spans) - min(begin for begin, _ in spans))
 
 
 def bulk_archive(url: str, n_reports: int, years: int = 5) -> list[str]:
@@ -238,40 +293,57 @@ def drop_pg(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1000, help="records to ingest per backend")
+    parser.add_argument("--batch", type=int, default=100, help="records a transaction for archive_documents")
     parser.add_argument("--reports", type=int, default=100_000, help="reports in the read benchmark")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-reads", action="store_true", help="only the ingest benchmarks")
     args = parser.parse_args()
 
     rnd = random.Random(1)
     records = [make_record(i, rnd) for i in range(args.records)]
     cells = sum(len(r.facts) for r in records) / len(records)
     print(f"ingest: {args.records} pre-parsed records, {cells:.0f} cells and "
-          f"{sum(len(r.text) for r in records) / len(records):.0f} characters each, one transaction each")
+          f"{sum(len(r.text) for r in records) / len(records):.0f} characters each; batches of {args.batch}")
     with tempfile.TemporaryDirectory() as tmp:
         pg_urls = []
         if not args.no_pg:
-            pg_urls = [u for u in (pg_database() for _ in range(4)) if u]
+            pg_urls = [u for u in (pg_database() for _ in range(8)) if u]
         try:
+            n = args.batch
             writers = {
-                "SQLite raw sqlite3 (floor)": RawSQLiteWriter(f"{tmp}/raw.db"),
-                "SQLite bare Core inserts": BareWriter(f"sqlite:///{tmp}/bare.db"),
-                "SQLite archive_document": ArchiveWriter(f"sqlite:///{tmp}/archive.db", "0001_initial"),
-                "SQLite archive + search index": ArchiveWriter(f"sqlite:///{tmp}/head.db", "head"),
+                "SQLite raw sqlite3, 1/txn (floor)": RawSQLiteWriter(f"{tmp}/raw.db"),
+                f"SQLite raw sqlite3, {n}/txn": RawSQLiteWriter(f"{tmp}/raw_batch.db", n),
+                "SQLite bare Core inserts, 1/txn": BareWriter(f"sqlite:///{tmp}/bare.db"),
+                "SQLite archive_document, no search": ArchiveWriter(f"sqlite:///{tmp}/alone.db", search=False),
+                "SQLite archive_document + search": ArchiveWriter(f"sqlite:///{tmp}/one.db"),
+                f"SQLite archive_documents {n}/txn + search": ArchiveWriter(f"sqlite:///{tmp}/many.db", n),
             }
-            if len(pg_urls) == 4:
+            if len(pg_urls) == 8:
                 writers.update({
-                    "PostgreSQL bare Core inserts": BareWriter(pg_urls[0]),
-                    "PostgreSQL archive_document": ArchiveWriter(pg_urls[1], "0001_initial"),
-                    "PostgreSQL archive + search index": ArchiveWriter(pg_urls[2], "head"),
+                    "PostgreSQL bare Core inserts, 1/txn": BareWriter(pg_urls[0]),
+                    "PostgreSQL archive_document + search": ArchiveWriter(pg_urls[1]),
+                    f"PostgreSQL archive_documents {n}/txn + search": ArchiveWriter(pg_urls[2], n),
                 })
             rates = bench_ingest(writers, records)
-            floor, base = rates["SQLite raw sqlite3 (floor)"], rates["SQLite archive_document"]
+            floor = rates["SQLite raw sqlite3, 1/txn (floor)"]
+            batched_floor = rates[f"SQLite raw sqlite3, {n}/txn"]
             for name, rate in rates.items():
-                print(f"  {name:<36} {rate:7.0f} records/s   /raw sqlite3 {rate / floor:5.2f}"
-                      f"   /SQLite archive {rate / base:5.2f}")
+                print(f"  {name:<44} {rate:7.0f} records/s   /raw floor {rate / floor:5.2f}"
+                      f"   /raw {n}/txn {rate / batched_floor:5.2f}")
+            if len(pg_urls) == 8:
+                print(f"PostgreSQL, parallel ingest processes (archive_documents, {n}/txn, search index), "
+                      f"{args.records} records each run:")
+                single = None
+                for workers, url in zip((1, 2, 4), pg_urls[4:7]):
+                    rate = bench_pg_workers(url, records, workers, n)
+                    single = single or rate
+                    print(f"  {workers} worker{'s' if workers > 1 else ' '}  {rate:7.0f} records/s   "
+                          f"x{rate / single:4.2f} of 1 worker   /SQLite raw floor {rate / floor:5.2f}")
+            if args.no_reads:
+                return
             backends = [("SQLite", f"sqlite:///{tmp}/reads.db")]
-            if len(pg_urls) == 4:
+            if len(pg_urls) == 8:
                 backends.append(("PostgreSQL", pg_urls[3]))
             for name, reads_url in backends:
                 print(f"reads on {name} ({args.samples} samples each, ms):")
