@@ -1,11 +1,14 @@
 """What every command that reads or writes the archive shares: its ``--db`` option and
 opening the archive, an :class:`~archive.db.ArchiveError` (no server, a foreign file, a
-schema too old) shown as one line and exit status 1 instead of a traceback.
+schema too old) shown as one line and exit status 1 instead of a traceback, and the line
+the ``nianbao`` group shows for the archive's failures met later (:func:`failure_line`).
 
 The archive's commands, the search, alerts and web commands and the crawler's all take
 these, so the option reads the same everywhere and no command opens the archive its own way.
 """
 from __future__ import annotations
+
+import errno
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +38,19 @@ def fail_on_archive_error(action, *args, **kwargs):
         return action(*args, **kwargs)
     except db.ArchiveError as exc:
         raise _one_line(exc) from None
+
+
+def failure_line(exc: BaseException) -> str | None:
+    """The one line a command shows for an archive failure it met (a database that cannot be
+    opened or is from a newer nianbao, a lost connection, a full disk); None for anything
+    else, which is a bug and keeps its traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, db.ArchiveError):
+        return str(exc)
+    if isinstance(exc, DBAPIError) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        return f"archive: {db.error_line(exc)}"
+    return None
 
 
 def _one_line(exc: db.ArchiveError) -> click.ClickException:
