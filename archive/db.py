@@ -2,11 +2,18 @@
 
 SQLite is the embedded default (WAL, foreign keys, ``BEGIN IMMEDIATE`` so that two
 writers queue on the lock instead of failing on a read-to-write upgrade); PostgreSQL is
-the production target. The single-writer policy of SQLite lives here alone: every write
-transaction first takes an ``flock`` on ``<database>.lock`` (:class:`WriterLock`), a lock
-the kernel frees with its holder, so a writer that dies (out of memory, a crashing PDF
-library, SIGKILL) can never wedge the others. Nothing here is a module-level singleton: engines and session
-factories are cached per URL inside :func:`engine_for` / :func:`open_archive`.
+the production target. The single-writer policy of SQLite lives here alone:
+
+- between processes, every write transaction first takes an ``flock`` on
+  ``<database>.lock`` (:class:`WriterLock`), a lock the kernel frees with its holder, so
+  a writer that dies (out of memory, a crashing PDF library, SIGKILL) can never wedge the
+  others;
+- inside a process that writes from an event loop (the crawler), :class:`Archive` runs
+  the write functions one at a time on one writer thread, and its reads on read-only
+  sessions apart (datasette's ``Database.execute_write_fn``: one writer, reads apart).
+
+Nothing here is a module-level singleton: engines and session factories are cached per
+URL inside :func:`engine_for` / :func:`open_archive`.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import json
 import logging
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -408,18 +416,20 @@ def require_existing(url: str) -> None:
 
 
 def open_archive(url: str | None = None, *, readonly: bool = False,
-                 must_exist: bool | None = None) -> sessionmaker[Session]:
+                 must_exist: bool | None = None, migrated: bool = False) -> sessionmaker[Session]:
     """A session factory for the archive at ``url``, upgraded to the newest schema.
 
     The upgrade runs once per process and URL. Use it as ``with Session.begin() as s:``.
     ``readonly=True`` for sessions that only read (on SQLite they do not take the write lock);
     a read-only open also requires the archive to exist (``must_exist``, default ``readonly``).
+    ``migrated=True``: the process that started this one has just upgraded the archive (the
+    crawler's parse workers): no upgrade check, which on SQLite would take the write lock.
     """
     url = database_url(url)
     if readonly if must_exist is None else must_exist:
         require_existing(url)
     with _upgrade_lock:
-        if url not in _upgraded:
+        if url not in _upgraded and not migrated:
             upgrade(url)
             _upgraded.add(url)
     return _session_factory(url, readonly)
@@ -428,6 +438,44 @@ def open_archive(url: str | None = None, *, readonly: bool = False,
 @lru_cache(maxsize=None)
 def _session_factory(url: str, readonly: bool = False) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url, readonly), expire_on_commit=False)
+
+
+class Archive:
+    """One archive as a long-running process uses it: reads apart, writes one at a time.
+
+    ``read_sessions`` are read-only sessions (on SQLite: ``query_only``, deferred, never
+    waiting for the writers: WAL lets them read beside them), for any thread.
+    :meth:`write` runs a write function on the one writer thread, inside its own
+    transaction, and gives its result as a future: an event loop hands its writes over
+    and awaits them without blocking, and the writes of the process never queue on the
+    SQLite lock against each other (only against other processes', on the
+    :class:`WriterLock`).
+    """
+
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        self.sessions = open_archive(self.url)  # migrated here, once per process
+        self._read_sessions: sessionmaker[Session] | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-writer")
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        if self._read_sessions is None:
+            self._read_sessions = open_archive(self.url, readonly=True, must_exist=False)
+        return self._read_sessions
+
+    def write(self, fn, /, *args, **kwargs) -> Future:
+        """``fn(session, *args, **kwargs)`` on the writer thread in one transaction (committed
+        when it returns, rolled back when it raises); its result, as a future."""
+        return self._writer.submit(self._transaction, fn, args, kwargs)
+
+    def _transaction(self, fn, args, kwargs):
+        with self.sessions.begin() as session:
+            return fn(session, *args, **kwargs)
+
+    def close(self) -> None:
+        """Let the queued writes finish, then stop the writer thread."""
+        self._writer.shutdown(wait=True)
 
 
 def dispose(url: str | None = None) -> None:

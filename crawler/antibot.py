@@ -133,8 +133,10 @@ class AntiBotMiddleware:
         source = request.meta.get("source", "?")
         self.crawler.stats.inc_value(f"nianbao/blocked/{source}")
         self.crawler.stats.inc_value("nianbao/blocked")
-        spider = self.crawler.spider
-        if spider is not None and hasattr(spider, "note_blocked"):
-            spider.note_blocked(source, kind, request.url + (f" ({reason})" if reason else ""))
+        from crawler.bookkeeping import Bookkeeping
+
+        book = self.crawler.get_extension(Bookkeeping)
+        if book is not None:
+            book.blocked(source, kind, request.url + (f" ({reason})" if reason else ""))
         logger.warning("%s: %s challenge at %s (HTTP %s)%s: not content, source marked blocked",
                        source, kind, request.url, response.status, f": {reason}" if reason else "")

@@ -24,7 +24,10 @@ import logging
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
+from crawler.bookkeeping import Bookkeeping
+
 logger = logging.getLogger(__name__)
+
 
 
 class SourceStopped(IgnoreRequest):
@@ -34,22 +37,22 @@ class SourceStopped(IgnoreRequest):
 class CrawlBounds:
     """Spider middleware: depth limit and page budget per source (see the module doc)."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, book: Bookkeeping):
         self.crawler = crawler
+        self.book = book
         self.default_depth = crawler.settings.getint("NIANBAO_MAX_DEPTH")
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, Bookkeeping.of(crawler))
 
     def _admit(self, response, request: Request) -> Request | None:
-        spider = self.crawler.spider
         name = request.meta.get("source")
-        source = getattr(spider, "sources", {}).get(name)
+        source = self.book.sources.get(name)
         if source is None:
             return request
         stats = self.crawler.stats
-        if name in spider.crawl_state["stopped"]:
+        if self.book.stopped(name):
             stats.inc_value(f"nianbao/bounds/stopped/{name}")
             return None
         kind = request.meta.get("kind")
@@ -65,14 +68,14 @@ class CrawlBounds:
         limit = source.max_depth or self.default_depth
         if depth > limit:
             stats.inc_value(f"nianbao/bounds/depth/{name}")
-            spider.note_incomplete(name, f"depth limit {limit} reached (at {request.url})")
+            self.book.incomplete(name, f"depth limit {limit} reached (at {request.url})")
             return None
         if kind in ("start", "listing"):
-            budget = spider.crawl_state["budget"].setdefault(name, set())
+            budget = self.book.listing_budget(name)
             if request.url not in budget:
                 if len(budget) >= source.max_pages:
                     stats.inc_value(f"nianbao/bounds/pages/{name}")
-                    spider.note_incomplete(name, f"page budget of {source.max_pages} listing pages spent")
+                    self.book.incomplete(name, f"page budget of {source.max_pages} listing pages spent")
                     return None
                 budget.add(request.url)
         return request
@@ -102,33 +105,32 @@ class CrawlBounds:
 class NewReportBound:
     """Downloader middleware: stop a source that adds too many new reports in one crawl."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, book: Bookkeeping):
         self.crawler = crawler
+        self.book = book
         self.default = crawler.settings.getint("NIANBAO_MAX_NEW_REPORTS")
         self.counts: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, Bookkeeping.of(crawler))
 
     def process_request(self, request):
-        spider = self.crawler.spider
         name = request.meta.get("source")
-        if name is None or spider is None or not hasattr(spider, "crawl_state"):
+        if name is None:
             return None
-        if name in spider.crawl_state["stopped"]:
+        if self.book.stopped(name):
             raise SourceStopped(f"source {name} stopped: {request.url}")
         if (request.meta.get("kind") not in ("report", "attachment") or not request.meta.get("listed_as_report")
                 or request.meta.get("nianbao_known") is not False or request.meta.get("nianbao_counted")):
             return None
         request.meta["nianbao_counted"] = True
-        source = spider.sources.get(name)
-        bound = getattr(spider, "unbounded", set())
-        limit = None if name in bound else (source.max_new_reports if source and source.max_new_reports
-                                             else self.default)
+        source = self.book.sources.get(name)
+        limit = None if name in self.book.unbounded else (
+            source.max_new_reports if source and source.max_new_reports else self.default)
         self.counts[name] = self.counts.get(name, 0) + 1
         if limit is not None and self.counts[name] > limit:
-            spider.stop_source(name, f"more than {limit} new reports in one crawl: stopped and put on hold, "
+            self.book.stop(name, f"more than {limit} new reports in one crawl: stopped and put on hold, "
                                      f"no events until a person confirms (`nianbao sources confirm {name}`)")
             raise SourceStopped(f"source {name} stopped: {request.url}")
         return None

@@ -9,9 +9,9 @@
   scrapy-playwright's meta (one browser context for the crawl, a page function per kind),
   then gives the spider a response with the final document's status and headers, the
   rendered DOM, and for a script-built list the DOM of every page its pager showed.
-- :class:`BrowserMemory` (extension): sums the memory of the Chromium processes (RSS,
-  and PSS: shared pages once), keeps the peaks in the stats, and has the browser context
-  recycled when it grows past a limit.
+- :class:`Browser` (extension): keeps the crawl's one handler (hence one Chromium),
+  sums the memory of the Chromium processes (RSS, and PSS: shared pages once), keeps the
+  peaks in the stats, and has the browser context recycled when it grows past a limit.
 
 The page functions run inside the browser page: each first waits until the document is
 no longer a cookie challenge (:func:`settle`: the challenge's script sets its cookie and
@@ -27,7 +27,6 @@ import shutil
 import time
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy_playwright._utils import _maybe_await
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -68,7 +67,6 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        crawler.nianbao_browser = self
         self.nianbao_crawler = crawler
         self._abort_resources = self.abort_request  # PLAYWRIGHT_ABORT_REQUEST (pictures, media, fonts)
         self.abort_request = self._guard
@@ -88,9 +86,13 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     @classmethod
     def from_crawler(cls, crawler):
         # One handler (hence one browser) per crawl for http and https alike: Scrapy builds
-        # one handler per scheme.
-        existing = getattr(crawler, "nianbao_browser", None)
-        return existing if isinstance(existing, cls) else cls(crawler)
+        # one handler per scheme, and the Browser extension keeps the crawl's.
+        browser = crawler.get_extension(Browser)
+        if browser is None:
+            return cls(crawler)  # without the extension: one browser per scheme
+        if not isinstance(browser.handler, cls):
+            browser.handler = cls(crawler)
+        return browser.handler
 
     async def close(self) -> None:
         if not self._closing:  # shared by the schemes: closed once
@@ -453,27 +455,30 @@ def chromium_memory(root_pid: int | None = None) -> tuple[int, int]:
     return rss, pss
 
 
-class BrowserMemory:
-    """Extension: the browser's memory, sampled; its peak in the stats; recycled past a limit."""
+class Browser:
+    """Extension: the crawl's one browser (its download handler, shared by http and https)
+    and its memory — sampled every ``NIANBAO_BROWSER_MEMORY_INTERVAL`` seconds (0: not
+    watched; nor without psutil), the peak kept in the stats, the context recycled past
+    ``NIANBAO_BROWSER_MAX_MEMORY_MB``."""
 
     def __init__(self, crawler, interval: float, limit_mb: float):
         self.crawler = crawler
+        self.handler: BrowserDownloadHandler | None = None  # built on the first request of a scheme
         self.interval = interval
         self.limit = limit_mb * 1024 * 1024
         self.peak = 0
         self.loop = None
-        crawler.signals.connect(self._opened, signal=signals.spider_opened)
-        crawler.signals.connect(self._closed, signal=signals.spider_closed)
+        if interval > 0:
+            crawler.signals.connect(self._opened, signal=signals.spider_opened)
+            crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         interval = crawler.settings.getfloat("NIANBAO_BROWSER_MEMORY_INTERVAL")
-        if interval <= 0:
-            raise NotConfigured
         try:
             import psutil  # noqa: F401
-        except ImportError as exc:
-            raise NotConfigured("psutil is not installed") from exc
+        except ImportError:
+            interval = 0.0  # no memory watch without psutil
         return cls(crawler, interval, crawler.settings.getfloat("NIANBAO_BROWSER_MAX_MEMORY_MB"))
 
     def _opened(self, spider):
@@ -481,7 +486,7 @@ class BrowserMemory:
         self.loop.start(self.interval, now=False)
 
     def sample(self) -> None:
-        handler = getattr(self.crawler, "nianbao_browser", None)
+        handler = self.handler
         if handler is None or not handler.launched:
             return
         rss, pss = chromium_memory()

@@ -188,7 +188,8 @@ class Clearances:
         except BrowserUnavailable as exc:
             raise self._fail(host, f"needs a browser: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a failed solve is a failed solve, whatever broke
-            raise self._fail(host, f"{kind} challenge: {type(exc).__name__}: {str(exc)[:160]}") from None
+            first = (str(exc).strip().splitlines() or [""])[0]  # Playwright appends its call log
+            raise self._fail(host, f"{kind} challenge: {type(exc).__name__}: {first[:160]}") from None
         finally:
             self.spent += time.monotonic() - started
         result = response.meta.get("nianbao_browser") or {}

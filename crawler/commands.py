@@ -149,7 +149,13 @@ def run_crawl(settings) -> dict:
     for handler in logging.getLogger().handlers:
         handler.addFilter(NetworkTracebackFilter())
     process.start()
-    summary = getattr(crawler, "nianbao_summary", None)
+    from crawler.bookkeeping import Bookkeeping
+
+    try:
+        book = crawler.get_extension(Bookkeeping)
+    except RuntimeError:  # the crawl did not even start
+        book = None
+    summary = book.summary if book is not None else None
     if summary is None:
         raise click.ClickException("the crawl did not run to its end (run with -v to see its log)")
     summary["finish_reason"] = crawler.stats.get_value("finish_reason")
@@ -494,19 +500,14 @@ def demo(db, as_json):
 
 def _show_reports(db: str) -> None:
     """The reports now in the demo archive."""
-    import sqlalchemy as sa
-
     from archive.db import open_archive
-    from archive.models import Agency, Report, Version
+    from archive.queries import list_reports
 
-    factory = open_archive(db)
-    with factory() as session:
-        rows = session.execute(
-            sa.select(Agency.name, Report.year, Version.record)
-            .join(Report, Report.agency_id == Agency.id)
-            .join(Version, Version.id == Report.latest_version_id).order_by(Agency.name, Report.year)).all()
-    click.echo(f"\nreports in the archive ({len(rows)}):")
-    for agency, year, record in rows:
+    with open_archive(db, readonly=True)() as session:
+        reports = list_reports(session)
+    click.echo(f"\nreports in the archive ({len(reports)}):")
+    for record in reports:
+        agency, year = record["agency"], record["year"]
         facts = record.get("facts", {})
         violations = record.get("violations", [])
         click.echo(f"  {agency} {year}: template {record.get('template')}, {len(facts)} figures, "

@@ -21,6 +21,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, TextResponse
 
 from crawler import state
+from crawler.bookkeeping import Bookkeeping
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +56,22 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 class _ArchiveLookups:
     """Base of the middlewares that ask the archive what it knows of a URL: the re-check
-    policy from settings and a thread pool for the (blocking) database look-ups."""
+    policy from settings, the archive's read-only sessions (from the bookkeeping
+    extension) and a thread pool for the (blocking) database look-ups."""
 
     lookup_threads = 1
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, book: Bookkeeping):
         self.crawler = crawler
         self.policy = state.RecheckPolicy.from_settings(crawler.settings)
+        self.reads = book.archive.read_sessions
         self.executor = ThreadPoolExecutor(max_workers=self.lookup_threads,
                                            thread_name_prefix=f"nianbao-{type(self).__name__}")
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, Bookkeeping.of(crawler))
 
     def _closed(self, spider):
         self.executor.shutdown(wait=False)
@@ -78,20 +81,28 @@ class ConditionalRequestMiddleware(_ArchiveLookups):
     """Skip report pages that are not due; ask for the others conditionally."""
 
     lookup_threads = 2
+    _parse = None
+
+    def _parse_pipeline(self):
+        """The parse pipeline, whose backlog holds document requests back (None: not enabled)."""
+        if self._parse is None:
+            from crawler.pipelines import ParsePipeline
+
+            self._parse = self.crawler.get_item_pipeline(ParsePipeline) or False
+        return self._parse or None
 
     async def process_request(self, request):
         if request.meta.get("kind") not in DOCUMENT_KINDS or request.meta.get("nianbao_checked"):
             return None
         request.meta["nianbao_checked"] = True  # retries and redirects do not ask again
-        parse = getattr(self.crawler, "nianbao_parse_pipeline", None)
+        parse = self._parse_pipeline()
         while parse is not None and parse.pending >= parse.backlog:
             # Backpressure: the parse workers are behind; this request (and, with the
             # downloader's slots full, the frontier behind it) waits instead of filling memory.
             await asyncio.sleep(0.05)
         known = request.meta.pop("nianbao_doc", False)
         if known is False:  # not looked up in a batch by ArchiveLookupSpiderMiddleware
-            factory = state.read_session_factory(self.crawler)
-            future = self.executor.submit(state.lookup, factory, request.url, self.policy)
+            future = self.executor.submit(state.lookup, self.reads, request.url, self.policy)
             known = await asyncio.wrap_future(future)
         # Whether the archive knows the URL (the new-report bound counts the unknown ones).
         request.meta["nianbao_known"] = known is not None
@@ -175,8 +186,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            factory = state.read_session_factory(self.crawler)
-            held = self._annotate(held, state.lookup_many(factory, [r.url for r in held], self.policy))
+            held = self._annotate(held, state.lookup_many(self.reads, [r.url for r in held], self.policy))
         yield from held
 
     async def process_spider_output_async(self, response, result):
@@ -187,8 +197,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            factory = state.read_session_factory(self.crawler)
-            future = self.executor.submit(state.lookup_many, factory, [r.url for r in held], self.policy)
+            future = self.executor.submit(state.lookup_many, self.reads, [r.url for r in held], self.policy)
             held = self._annotate(held, await asyncio.wrap_future(future))
         for request in held:
             yield request

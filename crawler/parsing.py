@@ -110,7 +110,7 @@ def warm_up(db_url: str | None = None) -> bool:
     if db_url:
         from archive.db import open_archive
 
-        open_archive(db_url)
+        open_archive(db_url, migrated=True)  # the crawling process migrated it
     return True
 
 
@@ -150,24 +150,50 @@ def process_job(db_url: str, item: ReportItem) -> dict:
     Returns ``{"events", "archived", "parse_error", "template"}`` and the seconds spent
     parsing, waiting for the archive's write lock, archiving.
     """
+    return process_batch(db_url, [item])[0]
+
+
+def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
+    """:func:`process_job` for several documents: each parsed within the worker's limits,
+    then all archived in one write transaction (one wait for the write lock, one commit).
+
+    Each document of a batch is archived inside its own savepoint: one that fails
+    (``"error"`` in its result) is undone alone and the others are kept. A worker killed
+    in the middle loses the whole transaction, never a part of it.
+    """
     from archive.db import open_archive
 
-    started = time.monotonic()
-    record, error = parse_job(item.data, item.url, item.content_type)
-    parsed = time.monotonic()
-    if record is not None and item.attachments and not record.facts and record.template != "unknown":
-        # A stub page ("详见附件") names the report but holds none of its tables: the
-        # report is its attachment, archived on its own; the page is kept as a document.
-        record.template = "unknown"
-    is_report = record is not None and record.template != "unknown"
-    factory = open_archive(db_url)
-    with factory.begin() as session:
+    parsed = []
+    for item in items:
+        started = time.monotonic()
+        record, error = parse_job(item.data, item.url, item.content_type)
+        if record is not None and item.attachments and not record.facts and record.template != "unknown":
+            # A stub page ("详见附件") names the report but holds none of its tables: the
+            # report is its attachment, archived on its own; the page is kept as a document.
+            record.template = "unknown"
+        parsed.append((record, error, time.monotonic() - started))
+    results = []
+    waited = time.monotonic()
+    with open_archive(db_url, migrated=True).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
         locked = time.monotonic()
-        result = _archive(session, item, record, error, is_report)
-    result.update(parse_seconds=parsed - started, lock_seconds=locked - parsed,
-                  archive_seconds=time.monotonic() - locked, ocr=record is not None and record.source == "ocr")
-    return result
+        for item, (record, error, parse_seconds) in zip(items, parsed):
+            started = time.monotonic()
+            is_report = record is not None and record.template != "unknown"
+            if len(items) == 1:
+                result = _archive(session, item, record, error, is_report)
+            else:
+                try:
+                    with session.begin_nested():
+                        result = _archive(session, item, record, error, is_report)
+                except Exception as exc:  # noqa: BLE001 - this document only; the pipeline reports it
+                    result = {"events": [], "archived": False, "parse_error": error, "template": None,
+                              "error": f"archiving failed: {type(exc).__name__}: {exc}"}
+            result.update(parse_seconds=parse_seconds, lock_seconds=(locked - waited) / len(items),
+                          archive_seconds=time.monotonic() - started,
+                          ocr=record is not None and record.source == "ocr")
+            results.append(result)
+    return results
 
 
 def _archive(session, item: ReportItem, record, error: str | None, is_report: bool) -> dict:
@@ -196,18 +222,24 @@ def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
         return _archive(session, item, None, reason, is_report=False)
 
 
-def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
-    """``mark_not_modified`` for a batch of 304 answers, in one transaction; the events
-    (a ``restored`` when a withdrawn document answers again)."""
-    from archive.db import open_archive
+def mark_not_modified_batch(session, urls: list[str]) -> list[dict]:
+    """``mark_not_modified`` for a batch of 304 answers (in the caller's transaction); the
+    events (a ``restored`` when a withdrawn document answers again)."""
     from archive.bookkeeping import mark_not_modified
 
     now = dt.datetime.now(dt.timezone.utc)
     events: list[dict] = []
-    with open_archive(db_url).begin() as session:
-        for url in urls:
-            events += mark_not_modified(session, url, at=now)
+    for url in urls:
+        events += mark_not_modified(session, url, at=now)
     return events
+
+
+def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
+    """:func:`mark_not_modified_batch` in a worker, in one transaction."""
+    from archive.db import open_archive
+
+    with open_archive(db_url, migrated=True).begin() as session:
+        return mark_not_modified_batch(session, urls)
 
 
 # --- in the crawling process --------------------------------------------------------------------
@@ -245,10 +277,10 @@ class ParsePool:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings, workers: int) -> "ParsePool":
+    def from_settings(cls, settings, workers: int, db_url: str | None = None) -> "ParsePool":
         return cls(workers, parse_timeout=settings.getfloat("NIANBAO_PARSE_TIMEOUT", DEFAULT_TIMEOUT),
                    memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
-                   db_url=settings.get("NIANBAO_DB"),
+                   db_url=db_url,
                    ocr_limits=(settings.getint("NIANBAO_OCR_MAX_PAGES", 30),
                                settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)))
 
@@ -257,6 +289,12 @@ class ParsePool:
         if self.job_timeout and self.ocr_limits and b"%PDF-" in body[:1024]:
             return self.job_timeout + self.ocr_limits[1]
         return self.job_timeout
+
+    def timeout_for_batch(self, bodies: list[bytes]) -> float | None:
+        """The time limit of a batch: each document's parse limit, and one grace for them all."""
+        if not self.job_timeout:
+            return None
+        return sum(self.timeout_for(body) - JOB_GRACE for body in bodies) + JOB_GRACE
 
     def start(self) -> None:
         # spawn, not fork: the crawling process has a reactor and threads running.

@@ -70,7 +70,11 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
     "crawler.challenges.Clearances": 510,
-    "crawler.browser.BrowserMemory": 520,
+    "crawler.browser.Browser": 520,
+    # The archive connection and the crawl's bookkeeping (the pipelines and the archive
+    # middlewares find it with crawler.get_extension, and need it). Last: its summary at
+    # spider_closed reads what the others leave in the stats when they close.
+    "crawler.bookkeeping.Bookkeeping": 900,
 }
 
 # --- the browser (scrapy-playwright), only for the pages that need one ---
@@ -104,8 +108,14 @@ NIANBAO_SOURCES_FILE = None
 NIANBAO_SOURCE_NAMES = []
 # Parsing runs in a process pool, off the reactor thread (0: one worker per CPU core).
 NIANBAO_PARSE_WORKERS = 0
-# Documents waiting for the parse pool before new document downloads wait (0: 4 per worker).
+# Documents waiting for the parse pool before new document downloads wait (0: two batches
+# per worker, at least 4).
 NIANBAO_PARSE_BACKLOG = 0
+# Parsed documents are archived in batches, each in one write transaction (one wait for
+# the SQLite write lock, one commit): up to NIANBAO_ARCHIVE_BATCH documents, or those that
+# came within NIANBAO_ARCHIVE_BATCH_WAIT seconds. 1: one transaction a document.
+NIANBAO_ARCHIVE_BATCH = 8
+NIANBAO_ARCHIVE_BATCH_WAIT = 0.25
 # Limits of one parse job (crawled documents are hostile): seconds of parsing (a job still
 # running a minute past it has its worker replaced) and the worker's address space in MB.
 # Either 0: no limit. Over a limit, the document is recorded as failed with the reason.

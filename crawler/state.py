@@ -1,46 +1,13 @@
-"""The crawler's view of the archive: where the middlewares and pipelines get their sessions.
+"""The re-check policy of known documents, and the look-ups that apply it.
 
-One session factory per crawl, opened from settings (``NIANBAO_DB``) when a component is
-built in ``from_crawler`` and kept on the crawler object, so that the middlewares and the
-pipelines share it without a module-level singleton.
+The look-ups read through the session factory they are given (the bookkeeping
+extension's read-only sessions, :class:`crawler.bookkeeping.Bookkeeping`): the crawler
+opens no engine of its own.
 """
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
-
-logger = logging.getLogger(__name__)
-
-
-def session_factory(crawler):
-    """The archive's session factory for this crawl (opened, and upgraded, on first use)."""
-    factory = getattr(crawler, "_nianbao_sessions", None)
-    if factory is None:
-        from archive.db import database_url, open_archive
-
-        url = database_url(crawler.settings.get("NIANBAO_DB"))
-        factory = open_archive(url)
-        crawler._nianbao_sessions = factory
-        crawler._nianbao_db_url = url
-    return factory
-
-
-def read_session_factory(crawler):
-    """Sessions for the crawler's look-ups, which only read.
-
-    On SQLite they are ``query_only`` connections with plain deferred transactions
-    (``archive.db.open_archive(readonly=True)``): they never take the write lock, and WAL
-    lets them read beside the writer.
-    """
-    factory = getattr(crawler, "_nianbao_read_sessions", None)
-    if factory is None:
-        from archive.db import open_archive
-
-        session_factory(crawler)
-        factory = open_archive(crawler._nianbao_db_url, readonly=True)
-        crawler._nianbao_read_sessions = factory
-    return factory
 
 
 @dataclass

@@ -3,16 +3,18 @@
 It only navigates (discovery in :mod:`crawler.discovery`, pagination in
 :mod:`crawler.cms`) and yields items; parsing and archiving are pipeline steps.
 
-Per source it remembers (in ``self.state``, persisted with JOBDIR) the report URLs its
-listings showed, and whether its crawl was complete: a listing page that failed, a
-challenge page, or a listing cut at ``max_pages`` makes it incomplete, and an
-incomplete crawl never withdraws anything.
+What it sees of each source it tells the crawl's bookkeeping
+(:class:`crawler.bookkeeping.Bookkeeping`, kept in JOBDIR): the report URLs its listings
+showed, and whether its crawl was complete — a listing page that failed, a challenge
+page, or a listing cut at ``max_pages`` makes it incomplete, and an incomplete crawl
+never withdraws anything.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import time
+from functools import cached_property
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +26,7 @@ from crawler import cms, list_apis, rendering
 from crawler.failures import reason as failure_reason
 from crawler.netguard import Refused
 from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
+from crawler.bookkeeping import Bookkeeping
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
 
@@ -62,67 +65,13 @@ class ReportsSpider(scrapy.Spider):
         spider.redis_mode = bool(settings.get("NIANBAO_REDIS"))
         spider.idle_close = settings.getfloat("NIANBAO_REDIS_IDLE_CLOSE")
         spider.max_hops = settings.getint("NIANBAO_DISCOVERY_HOPS")
-        from archive.db import database_url
-
-        spider.db_url = database_url(settings.get("NIANBAO_DB"))
-        spider.unbounded = set()  # sources confirmed after a hold: no bound on new reports this once
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
         return spider
 
-    # --- crawl state (per source) ---------------------------------------------------
-
-    @property
-    def crawl_state(self) -> dict:
-        """``listed``/``incomplete``/``failed``/``blocked``/``errors``/``pages``/``reports`` per source
-        (``self.state``, persisted with JOBDIR)."""
-        st = getattr(self, "state", None)
-        if st is None:
-            self.state = st = {}
-        for key in ("listed", "incomplete", "failed", "blocked", "errors", "pages", "reports", "budget", "stopped"):
-            st.setdefault(key, {})
-        return st
-
-    def note_listed(self, source: str, url: str) -> None:
-        self.crawl_state["listed"].setdefault(source, set()).add(url)
-
-    def note_incomplete(self, source: str, reason: str) -> None:
-        self.crawl_state["incomplete"].setdefault(source, reason)
-
-    def note_failed(self, source: str, reason: str) -> None:
-        """The source could not be crawled (the first reason is kept): its crawl is
-        incomplete and ``nianbao crawl`` reports it in one line and exits 1."""
-        self.crawl_state["failed"].setdefault(source, reason)
-        self.note_incomplete(source, reason)
-
-    def stop_source(self, source: str, reason: str) -> None:
-        """Stop crawling a source (over its bound of new reports) and put it on hold."""
-        from crawler import holds
-
-        if source in self.crawl_state["stopped"]:
-            return
-        self.crawl_state["stopped"][source] = reason
-        self.note_failed(source, reason)
-        holds.hold(self.db_url, source, reason)
-        logger.warning("%s: %s", source, reason)
-
-    def note_blocked(self, source: str, kind: str, url: str) -> None:
-        """Called by the anti-bot middleware: the source was answered with a challenge page."""
-        self.crawl_state["blocked"].setdefault(source, f"{kind} at {url}")
-        self.note_failed(source, f"answered with a {kind} challenge page at {url}")
-
-    def note_error(self, source: str) -> None:
-        errors = self.crawl_state["errors"]
-        errors[source] = errors.get(source, 0) + 1
-
-    def _on_spider_error(self, failure, response, spider):
-        # A bug met on one page (Scrapy logs its traceback, shown with -v): the source is
-        # reported, the rest of the crawl goes on.
-        source = response.meta.get("source", "?") if response is not None else "?"
-        self.note_error(source)
-        self.crawler.stats.inc_value("nianbao/errors")
-        self.note_failed(source, f"internal error on {response.url if response is not None else '?'}: "
-                                 f"{failure.type.__name__} (details with -v)")
+    @cached_property
+    def book(self) -> Bookkeeping:
+        """Where the spider reports what it saw of each source (listed URLs, failures)."""
+        return Bookkeeping.of(self.crawler)
 
     def _on_idle(self, spider):
         # With scrapy-redis, other workers may still add requests to the shared queue.
@@ -152,24 +101,9 @@ class ReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"nianbao/needs_browser/{render}")
         return scrapy.Request(response.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
 
-    def _holds(self) -> None:
-        """Sources on hold are left out (and fail, in one line); confirmed ones go unbounded once."""
-        from crawler import holds
-
-        for name, entry in holds.load(self.db_url).items():
-            if name not in self.sources:
-                continue
-            if entry.get("confirmed"):
-                self.unbounded.add(name)
-            else:
-                self.crawl_state["stopped"][name] = entry.get("reason", "on hold")
-                self.note_failed(name, f"on hold since {entry.get('since', '?')} ({entry.get('reason', '?')}); "
-                                       f"look at the portal, then: nianbao sources confirm {name}")
-
     async def start(self):
-        self._holds()
         for source in self.sources.values():
-            if source.name in self.crawl_state["stopped"]:
+            if self.book.stopped(source.name):  # on hold
                 continue
             for url in source.start_urls:
                 render = {"nianbao_render": rendering.RENDER_LIST} if source.render else {}
@@ -183,9 +117,8 @@ class ReportsSpider(scrapy.Spider):
         the further pages a script pager showed in the browser), how many records, its tree."""
         self.last_activity = time.monotonic()
         source = response.meta.get("source", "?")
-        pages = self.crawl_state["pages"]
         more = response.meta.get("nianbao_more_pages") or []
-        pages[source] = pages.get(source, 0) + 1 + len(more)
+        self.book.page(source, 1 + len(more))
         text = response.text if hasattr(response, "text") else ""
         tree = parse_html(text, response.url)
         found = links(tree, response.url)
@@ -244,7 +177,7 @@ class ReportsSpider(scrapy.Spider):
         if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
             self.rendered_columns.add(response.meta["column"])
             if (response.meta.get("nianbao_browser") or {}).get("cut"):
-                self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+                self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
         yield from self._listing(response, source, text, page_links, records,
                                  column=response.meta["column"], page=response.meta.get("page", 0))
 
@@ -256,8 +189,7 @@ class ReportsSpider(scrapy.Spider):
         fingerprint = hashlib.sha1("\n".join(sorted({l.url for l in reports})).encode()).hexdigest()
         new = [link for link in reports if link.url not in seen]
         for link in reports:
-            self.note_listed(source.name, link.url)
-            self.crawl_state["reports"].setdefault(source.name, set()).add(link.url)
+            self.book.listed(source.name, link.url, report=True)
         requests = []
         for link in new:
             seen.add(link.url)
@@ -296,7 +228,7 @@ class ReportsSpider(scrapy.Spider):
             trs = cms.trs_pages(text, response.url, source.max_pages)
             targets += trs
             if len(trs) + 1 >= source.max_pages and cms.trs_pages(text, response.url, 10**6)[len(trs):]:
-                self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+                self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
         targets += cms.next_links(page_links) + cms.query_pages(page_links, response.url)
         base = cms.hanweb_proxy_base(text, response.url)
         if base and records:
@@ -305,7 +237,7 @@ class ReportsSpider(scrapy.Spider):
                 targets.append(cms.hanweb_group_url(base, start))
         targets = [u for u in dict.fromkeys(targets) if u != response.url and source.allows(u)]
         if targets and nxt >= source.max_pages:
-            self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
             return
         for url in targets:
             yield self._request(url, self.parse_listing, source, "listing", column=column, page=nxt,
@@ -344,7 +276,7 @@ class ReportsSpider(scrapy.Spider):
         if answer.pages is not None and number >= answer.pages:
             return
         if page + 1 >= source.max_pages:
-            self.note_incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
             return
         if not api.page_size:  # gkmlpt states no page size: the first page's length is it
             api.page_size = len(answer.links)
@@ -393,7 +325,7 @@ class ReportsSpider(scrapy.Spider):
         # The source's allow/deny rules apply to attachments too (a stranger's page links anywhere).
         attachments = [link for link in found.attachments if link.url != response.url and source.allows(link.url)]
         for link in attachments:
-            self.note_listed(source.name, link.url)
+            self.book.listed(source.name, link.url)
         yield self._item(response, source, [link.url for link in attachments])
         for link in attachments:
             yield self._request(
@@ -419,8 +351,7 @@ class ReportsSpider(scrapy.Spider):
 
     def _page_count(self, source: str) -> None:
         self.last_activity = time.monotonic()
-        pages = self.crawl_state["pages"]
-        pages[source] = pages.get(source, 0) + 1
+        self.book.page(source)
 
     def on_error(self, failure):
         """A request failed for good (after retries): count it; a failed listing makes the crawl incomplete."""
@@ -429,19 +360,19 @@ class ReportsSpider(scrapy.Spider):
         source, kind = request.meta.get("source", "?"), request.meta.get("kind")
         if failure.check(rendering.BrowserUnavailable):
             # One line for the source (the browser's own warning shows with -v).
-            self.note_failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
+            self.book.failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
             self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
             return
         if failure.check(Refused):
             if kind in ("start", "listing"):
-                self.note_failed(source, f"refused {request.url}: {failure.value.reason}")
+                self.book.failed(source, f"refused {request.url}: {failure.value.reason}")
             return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).
             if kind in ("start", "listing") and "robots.txt" in str(failure.value):
-                self.note_failed(source, f"robots.txt forbids {request.url}")
+                self.book.failed(source, f"robots.txt forbids {request.url}")
             return
-        self.note_error(source)
+        self.book.error(source)
         self.crawler.stats.inc_value(f"nianbao/errors/{source}")
         self.crawler.stats.inc_value("nianbao/errors")
         if failure.check(HttpError):
@@ -449,7 +380,7 @@ class ReportsSpider(scrapy.Spider):
         else:
             reason = failure_reason(failure.value, request.url)
         if kind == "start":
-            self.note_failed(source, reason)
+            self.book.failed(source, reason)
         elif kind == "listing":
-            self.note_failed(source, f"listing page failed: {reason}")
+            self.book.failed(source, f"listing page failed: {reason}")
         logger.warning("%s: %s %s failed: %s", source, kind, request.url, reason)

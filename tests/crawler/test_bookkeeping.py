@@ -1,0 +1,57 @@
+"""The crawl's bookkeeping as Scrapy builds it: one extension owning the archive, found
+by the other components with ``get_extension``; nothing hung on the Crawler."""
+from __future__ import annotations
+
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from crawler.bookkeeping import Bookkeeping, attachment_links, unreached_attachments
+from crawler.challenges import Clearances
+
+
+def _crawler(db: str):
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict({"NIANBAO_DB": db, "TWISTED_REACTOR_ENABLED": False}, priority="cmdline")
+    return get_crawler(settings_dict=settings.copy_to_dict())
+
+
+def test_the_extensions_are_built_from_settings_and_found_by_class(sqlite_url):
+    crawler = _crawler(sqlite_url)
+    book = crawler.get_extension(Bookkeeping)
+    assert book is not None and Bookkeeping.of(crawler) is book
+    assert book.archive.url == sqlite_url
+    assert crawler.get_extension(Clearances) is not None
+    # Nothing of nianbao's hangs on Scrapy's Crawler object.
+    assert not [name for name in vars(crawler) if "nianbao" in name]
+    book.archive.close()
+
+
+def test_what_the_crawl_saw_per_source(sqlite_url):
+    crawler = _crawler(sqlite_url)
+    book = Bookkeeping.of(crawler)
+    book.listed("city", "http://gov.example/a.html", report=True)
+    book.listed("city", "http://gov.example/a.pdf")
+    book.incomplete("city", "listing cut at max_pages=3")
+    book.failed("city", "a later reason")
+    book.blocked("county", "ruishu", "http://county.example/")
+    assert book.state["listed"]["city"] == {"http://gov.example/a.html", "http://gov.example/a.pdf"}
+    assert book.state["reports"]["city"] == {"http://gov.example/a.html"}
+    # The first reason of each is kept.
+    assert book.state["incomplete"]["city"] == "listing cut at max_pages=3"
+    assert book.state["failed"]["city"] == "a later reason"
+    assert book.state["blocked"]["county"].startswith("ruishu at ")
+    assert "county" in book.state["incomplete"]
+    book.note_events([{"kind": "new", "url": "http://gov.example/a.html"}])  # a 304 batch: source by URL
+    assert book.source_events == {"city": {"new": 1}} and book.event_counts == {"new": 1}
+    book.archive.close()
+
+
+def test_attachments_read_from_a_stored_page():
+    data = (b'<a href="files/nb2023.pdf">\xc4\xea\xb1\xa8</a> <a href=\'/doc/x.docx?id=1&amp;v=2\'>x</a>'
+            b'<a href="page.html">not an attachment</a>')
+    assert attachment_links("http://gov.example/xxgk/nb.html", data) == {
+        "http://gov.example/xxgk/files/nb2023.pdf", "http://gov.example/doc/x.docx?id=1&v=2"}
+    assert unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"], {"http://gov.example/c"})
+    assert not unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"],
+                                     {"http://gov.example/a.pdf"})
