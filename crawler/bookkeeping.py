@@ -310,6 +310,7 @@ class Bookkeeping:
             "not_due": stats.get_value("nianbao/not_due", 0),
             "parse_errors": stats.get_value("nianbao/parse_errors", 0),
             "ocr_documents": stats.get_value("nianbao/ocr_documents", 0),
+            "ocr_pages": stats.get_value("nianbao/ocr_pages", 0),
             "errors": stats.get_value("nianbao/errors", 0),
             "blocked": stats.get_value("nianbao/blocked", 0),
             # Requests refused by the origin guard (private addresses, other schemes).

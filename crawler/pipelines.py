@@ -87,6 +87,7 @@ class ParsePipeline:
             stats.inc_value("nianbao/parse_errors")
         if result.get("ocr"):
             stats.inc_value("nianbao/ocr_documents")  # scanned reports read by OCR
+            stats.inc_value("nianbao/ocr_pages", result.get("ocr_pages", 0))
         stats.inc_value("nianbao/archived" if result["archived"] else "nianbao/not_report")
         return replace(item, data=b"", result=result)  # the bytes are archived: not kept in memory
 

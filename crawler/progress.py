@@ -14,14 +14,18 @@ from twisted.internet import task
 
 
 def progress_line(stats: dict, elapsed: float) -> str:
-    """``pages 120 (8.1/s) · reports new 3 revised 1 withdrawn 0 · 304 40 · blocked 1 · errors 2``."""
+    """``pages 120 (8.1/s) · reports new 3 revised 1 withdrawn 0 · 304 40 · blocked 1 · errors 2``,
+    and ``· OCR 2 scans, 9 pages`` once scanned reports were read (seconds a page: a crawl
+    slowed by scans says why)."""
     pages = stats.get("response_received_count", 0)
     rate = pages / elapsed if elapsed > 0 else 0.0
     ev = lambda kind: stats.get(f"nianbao/events/{kind}", 0)  # noqa: E731
+    scans = stats.get("nianbao/ocr_documents", 0)
+    ocr = f" · OCR {scans} scans, {stats.get('nianbao/ocr_pages', 0)} pages" if scans else ""
     return (f"pages {pages} ({rate:.1f}/s) · reports new {ev('new')} revised {ev('revised')} "
             f"withdrawn {ev('withdrawn')} · not modified {stats.get('nianbao/not_modified', 0)} · "
             f"parsed {stats.get('nianbao/parsed', 0)} · blocked {stats.get('nianbao/blocked', 0)} · "
-            f"errors {stats.get('nianbao/errors', 0)}")
+            f"errors {stats.get('nianbao/errors', 0)}{ocr}")
 
 
 class Progress:

@@ -7,8 +7,6 @@ what OCR read and why — when
 - ``confidence``: the OCR confidence of the cell (its least sure character) is below
   :data:`THRESHOLD`, and no rule of the report's arithmetic vouches for it (a rule that
   holds with this reading while all its other cells were read surely);
-- ``unreadable``: a character of it could not be read at all (tables without rules,
-  where no per-cell confidence exists: such characters are written ``�``);
 - ``arithmetic``: a rule of the report's arithmetic fails, and reading one digit of this
   cell differently would make that rule (and no fewer others) hold. A scanned report's
   misprint and a misread digit look the same; neither is stated as a fact, and no
@@ -29,7 +27,6 @@ from parsers.tables import read_tables
 # PP-OCR reads a clean printed digit with 0.99+; a blurred or noisy one drops towards 0.8
 # and a wrong one usually far lower (tests/benchmarks/bench_ocr.py prints the spread).
 THRESHOLD = 0.9
-UNREADABLE = "\ufffd"
 # At most this many rounds of arithmetic explanations (each flags the cells that best
 # explain the rules still failing).
 _ROUNDS = 6
@@ -70,13 +67,17 @@ def _alternatives(value: int | float) -> list[int]:
     return out
 
 
-def _explain(facts: dict, template: str, unread: set[str]) -> dict[str, list[int]]:
-    """Cells whose other reading best repairs the failing rules: key -> the readings that do."""
+def _explain(facts: dict, template: str, unread: set[str], doubtful: set[str] | None = None) -> dict[str, list[int]]:
+    """Cells whose other reading best repairs the failing rules: key -> the readings that do.
+
+    ``doubtful``: the only cells that may be misread (None: any).
+    """
     all_rules = rules(facts, template)
     failing = {r.name for r in all_rules if r.holds(facts) is False and not set(r.cells()) & unread}
     if not failing:
         return {}
-    suspects = {c for r in all_rules if r.name in failing for c in r.cells() if c in facts and c not in unread}
+    suspects = {c for r in all_rules if r.name in failing for c in r.cells() if c in facts and c not in unread
+                and (doubtful is None or c in doubtful)}
     best, found = 0, {}
     for cell in sorted(suspects):
         touching = [r for r in all_rules if cell in r.cells() and not (set(r.cells()) - {cell}) & unread]
@@ -102,6 +103,9 @@ def review(record: Record, doc: Document) -> Record:
         score, read = scores.get(key, (None, None))
         if score is not None and read == value:
             confidence[key] = round(score, 2)
+    # A mixed PDF: the cells of its text pages are what the file says; only the cells read
+    # from its OCR'd pages (those with a confidence) may be doubted.
+    doubtful = None if record.source == "ocr" else set(confidence)
     unsure = {k for k in record.facts if confidence.get(k, 1.0) < THRESHOLD}
     all_rules = rules(record.facts, record.template)
     for key in sorted(unsure):
@@ -109,13 +113,10 @@ def review(record: Record, doc: Document) -> Record:
         if not any(key in r.cells() and r.holds(record.facts) and not (set(r.cells()) - {key}) & unsure
                    for r in all_rules):
             uncertain[key] = {"read": record.facts[key], "confidence": confidence[key], "why": "confidence"}
-    for key, text in list(record.raw.items()):
-        if UNREADABLE in str(text):
-            uncertain[key] = {"read": text, "confidence": confidence.get(key), "why": "unreadable"}
     facts = {k: v for k, v in record.facts.items() if k not in uncertain}
     unread = set(uncertain)
     for _ in range(_ROUNDS):
-        explained = _explain(facts, record.template, unread)
+        explained = _explain(facts, record.template, unread, doubtful)
         if not explained:
             break
         for key, values in explained.items():

@@ -15,8 +15,8 @@ beside it that OCR read as one line still land in their own cells. Each cell's t
 characters'), read back by :mod:`parsers.uncertain`.
 
 Pages without ruling lines go, like unruled text PDFs, through the positional reader
-(:func:`parsers.formats.pdf_columns.column_lines`); there a character read below
-:data:`CHAR_THRESHOLD` is written ``�`` (so its cell is never a number).
+(:func:`parsers.formats.pdf_columns.column_rows`); their cells are Readings too (the least
+confidence of the characters each holds), handed over as grids of their own.
 
 Everything works in PDF points (the page's own coordinates), so page furniture, table
 continuation and column tolerances of the PDF reader apply unchanged. Determinism: the
@@ -45,9 +45,6 @@ DPI = 200
 # the time budget is spent, are not read (the record then misses what they hold).
 MAX_PAGES = int(os.environ.get("NIANBAO_OCR_MAX_PAGES", "30"))
 TIME_BUDGET = float(os.environ.get("NIANBAO_OCR_TIME_BUDGET", "300"))
-# Characters read with less confidence are not trusted on unruled pages (see the docstring).
-CHAR_THRESHOLD = 0.9  # = parsers.uncertain.THRESHOLD (not imported: formats stay below the engine)
-UNREADABLE = "\ufffd"
 
 
 # Called with the time budget when a document's OCR starts (the crawler's parse pool
@@ -308,8 +305,16 @@ def _inside(ch: Char, boxes) -> bool:
 
 
 def page_blocks(gray, scale: float):
-    """(text lines as (top, text), tables as (top, bottom, part)) of one page image."""
-    from parsers.formats.pdf_columns import column_lines, has_number_columns
+    """(text lines as (top, text), tables as (top, bottom, part), grids of tables without rules)
+    of one page image.
+
+    A table without rules is read from the characters' positions
+    (:func:`parsers.formats.pdf_columns.column_rows`, as for an unruled text PDF): its rows
+    go into the text tab-separated, and once more as a grid of :class:`Reading` cells (each
+    with the least confidence of its characters) that is not placed in the text, so that its
+    cells, like a ruled table's, carry their confidence into the record.
+    """
+    from parsers.formats.pdf_columns import column_rows, has_number_columns
 
     gray = straighten(gray)
     chars = recognize(gray, scale)
@@ -327,12 +332,13 @@ def page_blocks(gray, scale: float):
             blocks.append((top, bottom, part))
     rest = [c for c in chars if not _inside(c, boxes)]
     lines = [(line[0].top, _joined(line)) for line in _text_lines(rest)]
+    grids = []
     if not blocks and has_number_columns("\n".join(text for _, text in lines)):
         # A table without rules: cells from positions, as for an unruled text PDF.
-        positioned = [(c.top, c.bottom, c.x0, c.x1, c.text if c.score >= CHAR_THRESHOLD else UNREADABLE)
-                      for c in rest]
-        lines = column_lines(positioned)
-    return lines, blocks
+        rows = column_rows([(c.top, c.bottom, c.x0, c.x1, c.text, c.score) for c in rest])
+        lines = [(top, "\t".join(text for text, _ in cells)) for top, cells in rows]
+        grids.append([[Reading(text, score) for text, score in cells] for _, cells in rows])
+    return lines, blocks, grids
 
 
 @dataclass
@@ -344,7 +350,9 @@ class PageReader:
     budget: float = TIME_BUDGET
     dpi: int = DPI
     read: int = 0
+    pages: list[int] = field(default_factory=list)  # 1-based, the pages read
     skipped: list[int] = field(default_factory=list)
+    grids: list = field(default_factory=list)  # tables without rules, as Reading grids (page_blocks)
     seconds: float = 0.0
 
     def read_page(self, page, index: int, height: float):
@@ -357,10 +365,12 @@ class PageReader:
         started = time.monotonic()
         scale = self.dpi / 72
         try:
-            lines, tables = page_blocks(render(page, self.dpi), scale)
+            lines, tables, grids = page_blocks(render(page, self.dpi), scale)
         finally:
             self.read += 1
             self.seconds += time.monotonic() - started
+        self.pages.append(index + 1)
+        self.grids += grids
         log.debug("%s: OCR page %d in %.1f s", self.label, index + 1, time.monotonic() - started)
         return [(top, text, _zone(top, height)) for top, text in lines], tables, True, height
 

@@ -249,17 +249,24 @@ def _without_furniture(entries: list[tuple[str | int, str | None, int]]) -> list
 
 # A ruled table of even 2x2 cells takes a dozen line segments; fewer is decoration.
 _MIN_RULING_SEGMENTS = 8
+# A page of a text PDF that is a picture of a page: an image over half of it, and at most a
+# few characters of text (a page number added when the scan was put in the document).
+_IMAGE_PAGE_AREA = 0.5
+_IMAGE_PAGE_CHARS = 20
 
 
 class _Pages:
     """The pages of one PDF: pypdfium2 for every page (fast text, what is drawn), pdfplumber
     opened lazily for the pages that have ruling lines (tables)."""
 
-    def __init__(self, data: bytes, label: str, ocr=None):
+    def __init__(self, data: bytes, label: str, ocr=None, only: set[int] | None = None):
         import pypdfium2 as pdfium
 
-        # ``ocr``: a :class:`parsers.formats.ocr.PageReader` for the pages without text (a scan).
-        self.data, self.label, self.ocr = data, label, ocr
+        # ``ocr``: a :class:`parsers.formats.ocr.PageReader` for the pages without text (a
+        # scan), or only for the pages ``only`` (the image pages of a text PDF).
+        self.data, self.label, self.ocr, self.only = data, label, ocr, only
+        self.image_pages: list[int] = []  # pages that are pictures of a page (not read by OCR here)
+        self.text_pages = 0  # pages read from their own text
         try:
             self.pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
@@ -286,6 +293,7 @@ class _Pages:
         try:
             height = float(page.get_height())
             segments = images = 0
+            image_area = 0.0
             for obj in page.get_objects(max_depth=2):
                 if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
                     # Count segments, not path objects: some producers draw a whole ruled
@@ -293,9 +301,18 @@ class _Pages:
                     segments += max(1, pdfium_c.FPDFPath_CountSegments(obj.raw))
                 elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                     images += 1
+                    left, bottom, right, top = obj.get_bounds()
+                    image_area += max(0.0, right - left) * max(0.0, top - bottom)
             textpage = page.get_textpage()
-            has_text = textpage.count_chars() > 0
+            n_chars = textpage.count_chars()
+            has_text = n_chars > 0
             drawn = bool(segments or images)
+            if self.ocr is not None and (index in self.only if self.only is not None else not has_text and drawn):
+                return self.ocr.read_page(page, index, height)
+            if (images and n_chars <= _IMAGE_PAGE_CHARS
+                    and image_area >= _IMAGE_PAGE_AREA * height * float(page.get_width())):
+                self.image_pages.append(index)
+            self.text_pages += has_text
             if has_text and segments >= _MIN_RULING_SEGMENTS:
                 found = self._plumber_page(index)
                 if found is not None and not found[1]:
@@ -309,8 +326,6 @@ class _Pages:
                     zoned = [(top, text, _zone(top, height)) for top, text in text_lines]
                     return zoned, tables, drawn, height
             if not has_text:
-                if self.ocr is not None and drawn:
-                    return self.ocr.read_page(page, index, height)
                 return [], [], drawn, height
             lines = _pdfium_lines(textpage, height)
             # No ruling lines but rows of numbers: a table drawn as positioned text only.
@@ -370,23 +385,49 @@ class _Pages:
 def read(data: bytes, name: str = "") -> Document:
     """Read a PDF report: text (tables in place, tab-separated), grids, title.
 
-    A PDF without any text layer (a scan) is read again by OCR (:mod:`parsers.formats.ocr`)
-    when the ``ocr`` extra is installed; its document says ``source="ocr"``.
+    Pages without text are read by OCR (:mod:`parsers.formats.ocr`) when the ``ocr`` extra
+    is installed: a PDF without any text layer (a scan) gets ``source="ocr"``; a PDF with
+    text whose pages include pictures of pages (an image over half the page, a few
+    characters at most) gets those pages OCR'd and ``source="mixed"``; ``ocr_pages`` names
+    the pages OCR read. Without the extra, such image pages are left out with a warning.
+    A text PDF without image pages never reaches OCR (it is read once, as before).
     Raises EncryptedPDF, CorruptDocument, ImageOnlyPDF (no OCR) or EmptyDocument.
     """
+    from parsers.formats import ocr
+
     label = name or "the PDF"
     try:
-        return _read(data, label)
+        document, pages = _read(data, label)
     except ImageOnlyPDF:
-        from parsers.formats import ocr
-
-        document = _read(data, label, ocr.page_reader(label))
-        document.source = "ocr"
+        reader = ocr.page_reader(label)  # ImageOnlyPDF saying how to enable OCR without the extra
+        document, pages = _read(data, label, reader)
+        return _ocr_document(document, reader, "ocr")
+    if not pages.image_pages:
         return document
+    numbers = ", ".join(str(i + 1) for i in pages.image_pages)
+    if not ocr.available():
+        document.warnings.append(f"page(s) {numbers} are images without text (a scan?), not read: "
+                                 f"OCR is not installed: {ocr.ENABLE}")
+        return document
+    reader = ocr.page_reader(label)
+    document, pages = _read(data, label, reader, set(pages.image_pages))
+    return _ocr_document(document, reader, "mixed" if pages.text_pages else "ocr")
 
 
-def _read(data: bytes, label: str, ocr=None) -> Document:
-    pages = _Pages(data, label, ocr)
+def _ocr_document(document: Document, reader, source: str) -> Document:
+    """The document read with OCR'd pages: its source, the pages OCR read, the grids of their
+    tables without rules (after the others: they are not in the text, see ocr.page_blocks)."""
+    document.source, document.ocr_pages = source, list(reader.pages)
+    document.tables += reader.grids
+    if reader.skipped:
+        document.warnings.append(f"page(s) {', '.join(str(i + 1) for i in reader.skipped)} not read: "
+                                 "OCR page limit or time budget")
+    return document
+
+
+def _read(data: bytes, label: str, ocr=None, only: set[int] | None = None) -> tuple[Document, "_Pages"]:
+    """The document, and its (closed) pages' bookkeeping: which are pictures, how many had text."""
+    pages = _Pages(data, label, ocr, only)
     entries: list[tuple[str | int, str | None, int]] = []  # (text line or table index, page zone, page)
     tables_parts: list[list[Part]] = []  # each table's parts, one per page it crosses
     drawn = False
@@ -448,4 +489,4 @@ def _read(data: bytes, label: str, ocr=None) -> Document:
         if not n_pages:
             raise CorruptDocument(f"{label} has no readable pages")
         raise EmptyDocument(f"{label} has no text")
-    return Document(text=text, tables=grids, title=title, format="pdf")
+    return Document(text=text, tables=grids, title=title, format="pdf"), pages

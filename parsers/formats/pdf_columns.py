@@ -59,6 +59,7 @@ class _Cell:
     x0: float
     x1: float
     text: str
+    score: float | None = None  # OCR: the least sure of its characters' confidences
 
     @property
     def number(self) -> bool:
@@ -100,14 +101,20 @@ def _visual_lines(chars) -> list[_Line]:
         group.sort(key=lambda c: c[2])
         line = _Line(min(c[0] for c in group), max(c[1] for c in group))
         gap = _CELL_GAP * line.height
-        for top, bottom, x0, x1, ch in group:
+        for top, bottom, x0, x1, ch, *score in group:
             if line.cells and x0 - line.cells[-1].x1 <= gap:
                 cell = line.cells[-1]
                 cell.x1, cell.text = max(cell.x1, x1), cell.text + ch
+                cell.score = _least(cell.score, score[0] if score else None)
             else:
-                line.cells.append(_Cell(x0, x1, ch))
+                line.cells.append(_Cell(x0, x1, ch, score[0] if score else None))
         lines.append(line)
     return lines
+
+
+def _least(a: float | None, b: float | None) -> float | None:
+    """The lower of two confidences (None: not read by OCR)."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _overlaps(a: _Cell, b: _Cell) -> bool:
@@ -186,16 +193,17 @@ def _fold(row: _Line, parts: list[tuple[int, _Line]]) -> _Line:
     extra: list[_Cell] = []
     above = sorted((p for p in parts if p[1].middle < row.middle), key=lambda p: p[1].middle)
     below = sorted((p for p in parts if p[1].middle >= row.middle), key=lambda p: p[1].middle)
-    merged = [_Cell(c.x0, c.x1, c.text) for c in labels]
+    merged = [_Cell(c.x0, c.x1, c.text, c.score) for c in labels]
     for group, before in ((reversed(above), True), (below, False)):
         for _, line in group:
             for part in line.cells:
                 target = next((c for c in merged if _overlaps(c, part)), None)
                 if target is None:
                     extra.append(part)
-                    merged.append(_Cell(part.x0, part.x1, part.text))
+                    merged.append(_Cell(part.x0, part.x1, part.text, part.score))
                     continue
                 target.text = part.text + target.text if before else target.text + part.text
+                target.score = _least(target.score, part.score)
                 target.x0, target.x1 = min(target.x0, part.x0), max(target.x1, part.x1)
     merged.sort(key=lambda c: c.x0)
     return _Line(row.top, row.bottom, merged + numbers)
@@ -248,14 +256,21 @@ def _fill_blanks(lines: list[_Line]) -> list[_Line]:
     return out
 
 
-Char = tuple[float, float, float, float, str]  # top, bottom (from the page top), x0, x1, text
+# top, bottom (from the page top), x0, x1, text; OCR adds a sixth item, the character's confidence.
+Char = tuple[float, float, float, float, str] | tuple[float, float, float, float, str, float]
 
 
-def column_lines(chars: list[Char]) -> list[tuple[float, str]]:
-    """A page's text lines (top, text) in position order, table cells separated by tabs.
+def column_rows(chars: list[Char]) -> list[tuple[float, list[tuple[str, float | None]]]]:
+    """A page's text lines (top, cells) in position order, each cell ``(text, confidence)``:
+    the least confidence of its characters when they carry one (OCR), else None.
 
     ``chars``: the page's characters (whitespace ones are left out here).
     """
     chars = [c for c in chars if c[4].strip() and c[3] > c[2]]
     lines = _fill_blanks(_merge_wrapped(_visual_lines(chars)))
-    return [(line.top, "\t".join(c.text for c in line.cells)) for line in lines]
+    return [(line.top, [(c.text, c.score) for c in line.cells]) for line in lines]
+
+
+def column_lines(chars: list[Char]) -> list[tuple[float, str]]:
+    """A page's text lines (top, text) in position order, table cells separated by tabs."""
+    return [(top, "\t".join(text for text, _ in cells)) for top, cells in column_rows(chars)]

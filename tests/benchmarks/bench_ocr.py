@@ -1,10 +1,11 @@
 """OCR benchmark and accuracy sweep (a script, not collected by pytest; needs the ocr extra).
 
-    .venv/bin/python tests/benchmarks/bench_ocr.py [--reports 4] [--dpi 150 200]
+    .venv/bin/python tests/benchmarks/bench_ocr.py [--reports 4] [--dpi 150 200] [--layouts pdf pdf_unruled]
 
-Generated reports of both templates (tests/parsers/layouts) are printed as ruled PDFs,
-scanned (each dpi; rotated ±0.2-0.6°, blurred, JPEG 50-70, see layouts/render_scan.py)
-and parsed back. Printed, per dpi:
+Generated reports of both templates (tests/parsers/layouts) are printed as PDFs (ruled
+tables, ``pdf``; tables typeset without rules, ``pdf_unruled``), scanned (each dpi; rotated
+±0.2-0.6°, blurred, JPEG 50-70, see layouts/render_scan.py) and parsed back. Printed, per
+layout and dpi:
 
 - seconds per OCR page (wall clock, the engine loaded once, 2 cores) and, as the ratio to
   watch, against the same reports' text PDFs parsed in the same process;
@@ -68,22 +69,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=4, help="reports per dpi (templates alternate)")
     parser.add_argument("--dpi", type=int, nargs="+", default=[150, 200])
+    parser.add_argument("--layouts", nargs="+", default=["pdf"], choices=["pdf", "pdf_unruled"])
     args = parser.parse_args()
     if not ocr.available():
         sys.exit(f"the OCR extra is not installed: {ocr.ENABLE}")
 
     rng = random.Random(7)
     ocr._engine()  # load the models once, outside the timings
-    for dpi in args.dpi:
+    for layout, dpi in [(layout, dpi) for layout in args.layouts for dpi in args.dpi]:
         pages = 0
         ocr_seconds = text_seconds = 0.0
-        stated = uncertain = missed = total = 0
+        stated = uncertain = missed = total = unscored = 0
         wrong: list[str] = []
         violations: list[str] = []
         scores: list[float] = []
         for i in range(args.reports):
             report = sample_report(100 + i, template=("2019", "2021")[i % 2])
-            pdf, _ = LAYOUTS["pdf"].render(report)
+            pdf, _ = LAYOUTS[layout].render(report)
             scan = scanned_pdf(pdf, Scan(dpi=dpi, angle=rng.uniform(0.2, 0.6) * rng.choice((-1, 1)),
                                          blur=rng.uniform(0.4, 0.8), quality=rng.randint(50, 70)))
             started = time.perf_counter()
@@ -101,10 +103,12 @@ def main() -> None:
             wrong += [f"{k}: {v} (printed {expected.get(k)})" for k, v in record.facts.items() if expected.get(k) != v]
             violations += record.violations
             scores += list(record.confidence.values())
-        print(f"{dpi} dpi: {pages} pages, {ocr_seconds / pages:.2f} s per OCR page "
+            unscored += sum(1 for k in record.facts if k not in record.confidence)
+        print(f"{layout}, {dpi} dpi: {pages} pages, {ocr_seconds / pages:.2f} s per OCR page "
               f"({ocr_seconds / max(text_seconds, 1e-9):.0f}x the text PDFs' parse time)")
         print(f"  cells: {total} printed, {stated} facts ({stated / total:.2%}), {uncertain} uncertain, "
-              f"{missed} missed; wrong facts: {len(wrong)}; violations: {len(violations)}")
+              f"{missed} missed; wrong facts: {len(wrong)}; violations: {len(violations)}; "
+              f"facts without an OCR confidence: {unscored}")
         for line in wrong[:10]:
             print("   wrong", line)
         if scores:

@@ -54,3 +54,65 @@ def test_a_page_past_the_budget_is_not_read():
     reader = ocr.PageReader("scan.pdf", max_pages=10, budget=0.0)
     lines, tables, drawn, height = reader.read_page(page=None, index=0, height=842.0)
     assert (lines, tables, reader.skipped) == ([], [], [0])
+
+
+def test_the_progress_line_shows_ocr_pages_once_scans_were_read():
+    from crawler.progress import progress_line
+
+    stats = {"response_received_count": 40, "nianbao/parsed": 12}
+    assert "OCR" not in progress_line(stats, 10.0)  # an ordinary crawl: the line it always was
+    stats.update({"nianbao/ocr_documents": 2, "nianbao/ocr_pages": 9})
+    assert progress_line(stats, 10.0).endswith(" · OCR 2 scans, 9 pages")
+
+
+def _counted(result: dict) -> dict:
+    """The crawl stats the parse pipeline keeps for one document whose job gave ``result``."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.items import ReportItem
+    from crawler.pipelines import ParsePipeline
+
+    from scrapy.settings import Settings
+
+    class Pool:  # the worker's answer, without a worker
+        async def run(self, fn, *args, timeout=None):
+            return dict(result)
+
+        def timeout_for(self, body):
+            return None
+
+    crawler = SimpleNamespace(settings=Settings({"NIANBAO_PARSE_WORKERS": 1}))
+    crawler.stats = MemoryStatsCollector(SimpleNamespace(settings=crawler.settings))
+    pipeline = ParsePipeline(crawler, SimpleNamespace(crawl_ids={}, archive=SimpleNamespace(url="sqlite://")))
+    pipeline.pool = Pool()
+    asyncio.run(pipeline.process_item(ReportItem(url="http://gov.example/a.pdf", data=b"%PDF", source="s")))
+    return crawler.stats.get_stats()
+
+
+def test_a_scans_ocr_pages_are_counted_in_the_crawl_stats(monkeypatch, sqlite_url):
+    """process_job reports how many pages OCR read (a real OCR record, archived), and the
+    pipeline adds them to the stats the progress line and the summary read."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "parsers"))
+    from layouts.scans import misprinted_scan
+
+    if not ocr.available():
+        pytest.skip("the OCR extra is not installed")
+    scan, record = misprinted_scan()
+    monkeypatch.setattr(parsing, "parse_job", lambda body, url, content_type=None: (record, None))
+    from archive.db import open_archive
+    from crawler.items import ReportItem
+
+    open_archive(sqlite_url)  # migrated, as the crawl's bookkeeping does before the workers start
+    result = parsing.process_job(sqlite_url, ReportItem(url="http://gov.example/scan.pdf", data=scan,
+                                                        content_type="application/pdf", source="s"))
+    assert result["archived"] and (result["ocr"], result["ocr_pages"]) == (True, 1)
+    stats = _counted(result)
+    assert (stats["nianbao/ocr_documents"], stats["nianbao/ocr_pages"]) == (1, 1)
+    plain = _counted({**result, "ocr": False, "ocr_pages": 0})
+    assert "nianbao/ocr_documents" not in plain and "nianbao/ocr_pages" not in plain

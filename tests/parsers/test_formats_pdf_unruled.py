@@ -121,3 +121,19 @@ def test_rules_under_the_rows_but_no_grid_read_as_an_unruled_table():
                  span_valign="center", pad=3.0, leading=1.25, break_before="other.unpaid_fee", row_rules=True)
     record = parsers.parse(unruled_pdf_bytes(report, g=g), "a.pdf")
     assert record.facts == report.expected_facts()
+
+
+def test_cells_carry_the_least_confidence_of_their_characters():
+    """OCR hands characters with a confidence: a cell keeps its least sure one, a wrapped
+    label's parts included; a text PDF's characters carry none."""
+    from parsers.formats.pdf_columns import column_rows
+
+    scored = [(*c, 0.99) for c in _chars(60, 100, "2.其他法律行政法规禁")]
+    scored += [(*c, 0.62 if c[4] == "公" else 0.97) for c in _chars(60, 110, "止公开")]
+    scored += [(*c, {"5": 0.95, "7": 0.71}.get(c[4], 0.99))
+               for k, n in enumerate(["5", "7", "12"]) for c in _chars(300 + 40 * k, 100, n)]
+    scored += [(*c, 0.98) for c in _chars(60, 128, "3.危及三安全一稳定") + _chars(300, 128, "1") + _chars(340, 128, "2")]
+    rows = column_rows(scored)
+    assert rows[0][1] == [("2.其他法律行政法规禁止公开", 0.62), ("5", 0.95), ("7", 0.71), ("12", 0.99)]
+    assert rows[1][1] == [("3.危及三安全一稳定", 0.98), ("1", 0.98), ("2", 0.98)]
+    assert [cells for _, cells in column_rows([c[:5] for c in scored])][0][1] == ("5", None)

@@ -36,18 +36,24 @@ def scanned(request, tmp_path_factory):
     """(TestClient, database URL, report id, the OCR record) of an archive holding the scanned report."""
     from fastapi.testclient import TestClient
 
-    from archive.models import Report
     from archive.web import create_app
 
     scan, record = misprinted_scan()
     with fill.fresh_database(request.param, tmp_path_factory.mktemp("scan")) as url:
-        Session = db.open_archive(url)
-        with Session.begin() as s:
-            archive_document(s, Fetched(url=URL, data=scan, content_type="application/pdf"), record=record)
-        with Session() as s:
-            report_id = s.query(Report.id).scalar()
+        Session, report_id = _archived(url, scan, record)
         with TestClient(create_app(Session)) as client:
             yield client, url, report_id, record
+
+
+def _archived(url: str, scan: bytes, record):
+    """(session factory, report id) of the archive at ``url`` once the scan and its record are in it."""
+    from archive.models import Report
+
+    Session = db.open_archive(url)
+    with Session.begin() as s:
+        archive_document(s, Fetched(url=URL, data=scan, content_type="application/pdf"), record=record)
+    with Session() as s:  # closed before the app reads: SQLite's write lock
+        return Session, s.query(Report.id).scalar()
 
 
 def test_the_record_under_test_has_the_misprint_uncertain(scanned):
@@ -143,3 +149,24 @@ def test_cli_reports_do_not_state_uncertain_figures(scanned):
     assert f"本年新收申请 {record.facts['requests/new/total']}" in listing
     history = json.loads(_run("history", record.agency, "--db", url, "--json"))
     assert history["years"][0]["granted"] is None
+
+
+def test_a_mixed_record_marks_only_its_ocr_cells(tmp_path):
+    """A text PDF with a scanned page: the page says which pages OCR read, and the export
+    marks as ``ocr`` only the cells read from them (those with a confidence, or uncertain)."""
+    from fastapi.testclient import TestClient
+
+    from archive.web import create_app
+
+    scan, record = misprinted_scan()
+    record.source, record.ocr_pages = "mixed", [2]
+    record.confidence = {k: v for k, v in record.confidence.items() if k.startswith("requests/")}
+    url = f"sqlite:///{tmp_path / 'mixed.db'}"
+    Session, report_id = _archived(url, scan, record)
+    with TestClient(create_app(Session)) as client:
+        html = client.get(f"/reports/{report_id}").text
+    assert "第 2 页为扫描图像，经 OCR 识别" in html
+    rows = list(csv.DictReader(io.StringIO(_run("export", "--db", url, "--format", "csv"))))
+    ocr_read = {f"{r['table']}/{r['row']}/{r['column']}" for r in rows if r["source"] == "ocr"}
+    assert ocr_read == set(record.confidence) | set(record.uncertain)
+    assert any(r["table"] == "active" and r["source"] == "" and r["value"] for r in rows)

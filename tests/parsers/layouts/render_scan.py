@@ -46,3 +46,26 @@ def scanned_pdf(pdf: bytes, scan: Scan = Scan(), pages: slice = slice(None)) -> 
     out = io.BytesIO()
     images[0].save(out, "PDF", resolution=scan.dpi, save_all=True, append_images=images[1:])
     return out.getvalue()
+
+
+def mixed_pdf(pdf: bytes, scan: Scan = Scan(), scanned: tuple[int, ...] = (1,)) -> bytes:
+    """``pdf`` with the pages ``scanned`` (0-based) replaced by their scans (image-only pages):
+    a text PDF into which someone put a scanned page, as agencies do with a signed table."""
+    import pypdfium2 as pdfium
+
+    original = pdfium.PdfDocument(pdf)
+    out = pdfium.PdfDocument.new()
+    try:
+        for index in range(len(original)):
+            if index in scanned:
+                images = pdfium.PdfDocument(scanned_pdf(pdf, scan, pages=slice(index, index + 1)))
+                out.import_pages(images, [0])
+                images.close()
+            else:
+                out.import_pages(original, [index])
+        buffer = io.BytesIO()
+        out.save(buffer)
+        return buffer.getvalue()
+    finally:
+        out.close()
+        original.close()
