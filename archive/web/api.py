@@ -12,7 +12,7 @@ from archive.labels import EVENT_KINDS
 from archive.queries import NotFound
 from archive.search import Hit, QueryError, search_result
 from archive.web import data
-from archive.web.app import get_session
+from archive.web.deps import get_session
 from parsers.keys import TEMPLATES
 
 router = APIRouter(prefix="/api", tags=["api"])

@@ -147,9 +147,3 @@ def _chinese_error(error: dict) -> str:
     else:
         problem = "无效"
     return f"{where}{names.get(name, name)}{problem}"
-
-
-def get_session(request: Request):
-    """One session per request, closed after (reads only: nothing is committed)."""
-    with request.app.state.Session() as session:
-        yield session

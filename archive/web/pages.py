@@ -15,7 +15,7 @@ from archive.regions import region_name
 from archive.queries import NotFound
 from archive.search import MAX_LIMIT, QueryError, search_result
 from archive.web import data
-from archive.web.app import get_session
+from archive.web.deps import get_session
 from archive.web.charts import agency_charts
 from archive.web.tables import fact_label, report_tables, uncertain_cells
 from parsers.keys import TEMPLATES

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from parsers.errors import ImageOnlyPDF
+from parsers.formats.page_zones import zone as _zone
 
 log = logging.getLogger(__name__)
 
@@ -357,8 +358,6 @@ class PageReader:
 
     def read_page(self, page, index: int, height: float):
         """(text lines (top, text, zone), tables, drawn, height) of a scanned page, as ``pdf._Pages.read_page``."""
-        from parsers.formats.pdf import _zone
-
         if self.read >= self.max_pages or self.seconds >= self.budget:
             self.skipped.append(index)
             return [], [], True, height

@@ -27,6 +27,7 @@ from collections import Counter
 from parsers import limits
 from parsers.document import Document, Grid
 from parsers.errors import CorruptDocument, EmptyDocument, EncryptedPDF, ImageOnlyPDF, ParseError, TooManyPages
+from parsers.formats.page_zones import zone as _zone
 from parsers.formats.pdf_columns import column_lines, has_number_columns
 from parsers.formats.text import metadata_title, normalize_cell, normalize_text
 
@@ -198,15 +199,6 @@ def _page_blocks(page) -> tuple[list[tuple[float, str]], list[tuple[float, float
 # Page furniture: page numbers ("— 3 —", "第3页 共9页", "3/9") in the header or footer band,
 # and running headers (the same line at the top of several pages).
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(?:第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d+(?:\s*/\s*\d+)?)[\s\-—–－·]*$")
-_TOP_BAND, _BOTTOM_BAND = 0.07, 0.92
-
-
-def _zone(top: float, height: float) -> str | None:
-    if top < height * _TOP_BAND:
-        return "top"
-    if top > height * _BOTTOM_BAND:
-        return "bottom"
-    return None
 
 
 def _pdfium_lines(textpage, height: float) -> list[tuple[float, str, str | None]]:
