@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from archive import db, labels, links
+from archive.command import db_option, fail_on_archive_error, open_or_fail
 from parsers.errors import ParseError
 
 log = logging.getLogger(__name__)
@@ -21,16 +22,7 @@ FETCH_TIMEOUT = 30.0
 # Database failures in a row after which `ingest` stops: the archive is down, not one file bad.
 MAX_DATABASE_FAILURES = 5
 
-db_option = click.option("--db", "db_url", envvar=db.ENV_VAR, metavar="URL",
-                         help="Archive database URL (env NIANBAO_DB; default sqlite:///nianbao.db in the cwd).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-
-
-def _open(db_url: str | None, *, readonly: bool = False):
-    try:
-        return db.open_archive(db_url, readonly=readonly)
-    except db.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _dump(data) -> None:
@@ -92,10 +84,7 @@ def db_upgrade(db_url: str | None) -> None:
       NIANBAO_DB=sqlite:///archive.db nianbao db upgrade
     """
     url = db.database_url(db_url)
-    try:
-        db.upgrade(url)
-    except db.ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    fail_on_archive_error(db.upgrade, url)
     click.echo(f"archive at {db._safe(url)} is up to date")
 
 
@@ -117,7 +106,7 @@ def db_reparse(db_url: str | None, everything: bool, as_json: bool) -> None:
     """
     from archive import reparse
 
-    Session = _open(db_url)
+    Session = open_or_fail(db_url)
     show = not as_json and sys.stderr.isatty()
 
     def progress(counts: dict[str, int]) -> None:
@@ -234,7 +223,7 @@ def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, sourc
       nianbao ingest report.pdf --agency 北京市公安局 --year 2020
       nianbao ingest https://www.example.gov.cn/xxgk/2023nb.html --json
     """
-    Session = _open(db_url)
+    Session = open_or_fail(db_url)
     inputs = _inputs(targets)
     all_events: list[dict] = []
     unparsed = failed = database_failures = 0
@@ -312,7 +301,7 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
     """
     from archive.queries import list_reports
 
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         rows = _lookup(list_reports, session, agency=agency, year=year)
     if as_json:
         _dump(rows)
@@ -344,7 +333,7 @@ def history(agency: str, db_url: str | None, as_json: bool) -> None:
     """
     from archive.queries import history as agency_history
 
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         data = _lookup(agency_history, session, agency)
     if as_json:
         _dump(data)
@@ -378,7 +367,7 @@ def diff(agency: str, year: int, from_number: int | None, to_number: int | None,
     """
     from archive.queries import diff as version_diff
 
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         data = _lookup(version_diff, session, agency, year, from_number=from_number, to_number=to_number)
     if as_json:
         _dump(data)
@@ -429,7 +418,7 @@ def events(since: str | None, kind: str | None, agency: str | None, db_url: str 
     """
     from archive.queries import events as list_events
 
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         rows = _lookup(list_events, session, since=_since(since), kind=kind, agency=agency)
     if as_json:
         _dump(rows)
@@ -479,7 +468,7 @@ def export(fmt: str, excel: bool, table: str | None, agency: str | None, region:
     keys = [k for k, _ in EXPORT_COLUMNS]
     people = excel or fmt == "xlsx"
     header = [label for _, label in EXPORT_COLUMNS] if people else keys
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         rows = export_cells(session, table=table, all_versions=all_versions, agency=agency, region=region,
                             year=year)
         first = _lookup(next, rows, None) if agency else None  # resolve --agency before writing anything
@@ -531,7 +520,7 @@ def coverage_command(year: int | None, region: str | None, csv_file: str | None,
     from archive.coverage import CSV_COLUMNS, coverage
     from archive.spreadsheets import write_csv
 
-    with _open(db_url, readonly=True)() as session:
+    with open_or_fail(db_url, readonly=True)() as session:
         data = coverage(session, year=year, region=region, today=today.date() if today else None)
     if csv_file:
         with _text_out(csv_file) as out:
@@ -547,16 +536,14 @@ def coverage_command(year: int | None, region: str | None, csv_file: str | None,
 
 
 def _print_coverage(data: dict) -> None:
-    from archive.coverage import STATUS_LABELS
-
     click.echo(f"{data['year']} 年度报告发布情况（截至 {data['today']}）")
-    click.echo("　".join(f"{STATUS_LABELS[k]} {n}" for k, n in data["counts"].items()))
+    click.echo("　".join(f"{labels.COVERAGE_LABELS[k]} {n}" for k, n in data["counts"].items()))
     for title, groups, name in (("按地区", data["by_region"], lambda c: c or "未知地区"),
                                 ("按层级", data["by_level"], lambda c: labels.level_label(c) or "未知层级")):
         if len(groups) > 1:
             click.echo(title + "：")
             for group, counts in groups.items():
-                click.echo(f"  {name(group)}　" + "　".join(f"{STATUS_LABELS[k]} {n}" for k, n in counts.items() if n))
+                click.echo(f"  {name(group)}　" + "　".join(f"{labels.COVERAGE_LABELS[k]} {n}" for k, n in counts.items() if n))
     if not data["rows"]:
         click.echo("没有需要发布该年度报告的机关", err=True)
         return

@@ -30,22 +30,10 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+# Deadlines are dates in China (UTC+8 all year); the statuses and their words are the
+# archive's one vocabulary for people (archive.labels).
+from archive.labels import CHINA, COVERAGE_LABELS, REISSUED_LABEL
 from archive.models import Agency, Report, Version
-
-# Deadlines are dates in China (UTC+8 all year, no daylight saving).
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-
-#: Status keys (programs) and their labels (people).
-STATUS_LABELS: dict[str, str] = {
-    "on_time": "按时发布",
-    "late": "逾期发布",
-    "published": "已发布（时间不详）",
-    "pending": "未到期",
-    "overdue": "逾期未发布",
-}
-#: A late report that the archive had found overdue before it appeared.
-REISSUED_LABEL = "已补发"
-LEVEL_LABELS: dict[str, str] = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级"}
 
 
 def today_in_china() -> dt.date:
@@ -112,7 +100,7 @@ class YearStatus:
     @property
     def label(self) -> str:
         """The status in Chinese."""
-        return REISSUED_LABEL if self.reissued else STATUS_LABELS[self.status]
+        return REISSUED_LABEL if self.reissued else COVERAGE_LABELS[self.status]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO strings), with the Chinese label."""
@@ -215,14 +203,14 @@ def coverage(session: Session, *, year: int | None = None, region: str | None = 
     def tally(key) -> dict[str, dict[str, int]]:
         groups: dict[str, dict[str, int]] = {}
         for r in rows:
-            counts = groups.setdefault(key(r) or "", dict.fromkeys(STATUS_LABELS, 0))
+            counts = groups.setdefault(key(r) or "", dict.fromkeys(COVERAGE_LABELS, 0))
             counts[r.status] += 1
         return groups
 
     return {
         "year": year,
         "today": today.isoformat(),
-        "counts": {status: sum(r.status == status for r in rows) for status in STATUS_LABELS},
+        "counts": {status: sum(r.status == status for r in rows) for status in COVERAGE_LABELS},
         "by_region": tally(lambda r: r.region_code),
         "by_level": tally(lambda r: r.level),
         "rows": [r.as_dict() for r in rows],

@@ -23,6 +23,13 @@ TABLE_LABELS: dict[str, str] = {"active": "主动公开", "requests": "依申请
 TEMPLATE_LABELS: dict[str, str] = {"2019": "2019 年版模板", "2021": "2021 年版模板", "legacy": "旧版（2019 年前）",
                                    "unknown": "未识别模板"}
 REPORT_STATUS_LABELS: dict[str, str] = {"live": "在线", "withdrawn": "已撤下"}
+#: Where an agency's report of a year stands (archive.coverage), in the order they are counted.
+COVERAGE_LABELS: dict[str, str] = {
+    "on_time": "按时发布", "late": "逾期发布", "published": "已发布（时间不详）", "pending": "未到期",
+    "overdue": KIND_LABELS["overdue"],
+}
+#: A late report that the archive had found overdue before it appeared.
+REISSUED_LABEL = "已补发"
 LEVEL_LABELS: dict[str, str] = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级"}
 
 # Columns whose meaning depends on the row (and so on the template): the 2021 template's

@@ -24,10 +24,24 @@ _MAX_CHROME_LINE = 60
 _SPACE = re.compile(r"\s+")
 
 
+# The NFKC form of the characters Chinese reports are full of (fullwidth punctuation,
+# digits and letters, the ideographic space), applied with str.translate: where the result
+# is NFKC already it is NFKC(text), each character having become its own NFKC form; that
+# skips unicodedata.normalize, a tenth of an ingest. Anything else takes the long way.
+_NFKC_COMMON = {code: unicodedata.normalize("NFKC", chr(code)) for code in (0x3000, *range(0xFF01, 0xFFEF))
+                if unicodedata.normalize("NFKC", chr(code)) != chr(code)}
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster on Chinese text."""
+    quick = text.translate(_NFKC_COMMON)
+    return quick if unicodedata.is_normalized("NFKC", quick) else unicodedata.normalize("NFKC", text)
+
+
 def normalise_lines(text: str) -> list[str]:
     """The text's lines as compared: NFKC, whitespace removed, empty and chrome lines dropped."""
     lines = []
-    for line in unicodedata.normalize("NFKC", text or "").splitlines():
+    for line in nfkc(text or "").splitlines():
         line = _SPACE.sub("", line)
         if not line:
             continue

@@ -18,9 +18,10 @@ which the browser came through:
    crawl's time), makes the host unsolvable for the rest of the crawl: its pages are
    reported blocked, never archived, never taken as withdrawn
    (:class:`crawler.antibot.Blocked`);
-5. solving is bounded per crawl: all solves together get ``NIANBAO_CHALLENGE_TIME_BUDGET``
-   seconds (each solve at most what is left of it); once it is spent, hosts that need a
-   solve are reported blocked. A crawl of many challenged hosts ends in bounded time.
+5. solving is bounded per crawl: the browser gets ``NIANBAO_CHALLENGE_TIME_BUDGET`` seconds
+   of solving (time while at least one solve runs; each solve at most what is left of
+   it); once it is spent, hosts that need a solve are reported blocked. A crawl of many
+   challenged hosts ends in bounded time.
 """
 from __future__ import annotations
 
@@ -69,7 +70,9 @@ class Clearances:
         self.max_solves = crawler.settings.getint("NIANBAO_CHALLENGE_MAX_SOLVES")
         self.budget = crawler.settings.getfloat("NIANBAO_CHALLENGE_TIME_BUDGET", 300.0)
         self.navigation_timeout = crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30_000) / 1000
-        self.spent = 0.0  # seconds spent solving in this crawl (all hosts)
+        self._spent = 0.0  # seconds while a solve ran, up to the last time none ran
+        self._running = 0  # solves running now
+        self._since = 0.0  # since when one runs
         self.hosts: dict[str, Clearance] = {}
         self.failed: dict[str, str] = {}
         self.solves: dict[str, int] = {}
@@ -133,6 +136,23 @@ class Clearances:
 
     # --- solving ------------------------------------------------------------------------
 
+    @property
+    def spent(self) -> float:
+        """Seconds of this crawl during which the browser was solving (solves of several
+        hosts at once counted once)."""
+        return self._spent + (time.monotonic() - self._since if self._running else 0.0)
+
+    def _solving(self, started: bool) -> None:
+        now = time.monotonic()
+        if started:
+            if not self._running:
+                self._since = now
+            self._running += 1
+        else:
+            self._running -= 1
+            if not self._running:
+                self._spent += now - self._since
+
     def _fail(self, host: str, reason: str) -> Unsolvable:
         self.failed.setdefault(host, reason)
         self.crawler.stats.inc_value("nianbao/challenge/unsolvable")
@@ -183,6 +203,7 @@ class Clearances:
                               "dont_retry": True, "nianbao_render_timeout": left,
                               "nianbao_navigation_timeout": min(self.navigation_timeout, left)})
         started = time.monotonic()
+        self._solving(True)
         try:
             response = await self.crawler.engine.download_async(solve)
         except BrowserUnavailable as exc:
@@ -191,7 +212,7 @@ class Clearances:
             first = (str(exc).strip().splitlines() or [""])[0]  # Playwright appends its call log
             raise self._fail(host, f"{kind} challenge: {type(exc).__name__}: {first[:160]}") from None
         finally:
-            self.spent += time.monotonic() - started
+            self._solving(False)
         result = response.meta.get("nianbao_browser") or {}
         if not result.get("solved") or not result.get("cookies"):
             raise self._fail(host, f"{kind} challenge not passed in the browser")

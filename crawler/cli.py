@@ -30,26 +30,12 @@ class _Nianbao(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:  # noqa: BLE001 - re-raised unless it is the archive's
-            line = _archive_failure(exc)
+            from archive.command import failure_line
+
+            line = failure_line(exc)
             if line is None:
                 raise
             raise click.ClickException(line) from None
-
-
-def _archive_failure(exc: Exception) -> str | None:
-    import errno
-
-    from archive.db import ArchiveError, error_line
-
-    if isinstance(exc, ArchiveError):
-        return str(exc)
-    try:
-        from sqlalchemy.exc import DBAPIError
-    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
-        return None
-    if isinstance(exc, DBAPIError) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
-        return f"archive: {error_line(exc)}"
-    return None
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from archive.command import db_option, open_or_fail
 from crawler.sources import (
     Source, SourcesError, add_source, default_sources_path, load_sources, name_from_url, select,
 )
@@ -125,17 +126,11 @@ def run_crawl(settings) -> dict:
     """Run one crawl in this process (the Twisted reactor runs once per process); its summary."""
     from scrapy.crawler import CrawlerProcess
 
-    from archive.db import open_archive
     from crawler.spiders.reports import ReportsSpider
 
     # Open (and migrate) the archive first: Alembic's env.py reconfigures logging, which
     # must happen before Scrapy installs its log handler at the chosen LOG_LEVEL.
-    from archive.db import ArchiveError
-
-    try:
-        open_archive(settings.get("NIANBAO_DB"))
-    except ArchiveError as exc:  # unreachable server, foreign file: one line, exit 1
-        raise click.ClickException(" ".join(str(exc).split())) from None
+    open_or_fail(settings.get("NIANBAO_DB"))  # unreachable server, foreign file: one line, exit 1
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -196,14 +191,14 @@ def print_summary(summary: dict, as_json: bool) -> None:
 @click.option("--source", "names", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy or nianbao setting, as `scrapy crawl -s` does (repeatable).")
-@click.option("--db", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+@db_option
 @click.option("--jobdir", type=click.Path(file_okay=False), help="Keep the frontier here (resume from it if present).")
 @click.option("--resume", is_flag=True, help="Resume the interrupted crawl of these sources into this archive.")
 @click.option("--redis", "redis_url", metavar="URL", help="Share the frontier with other workers in Redis (scrapy-redis).")
 @click.option("--redis-key", default="nianbao", show_default=True, help="Key prefix of the shared frontier in Redis.")
 @click.option("--redis-fresh", is_flag=True, help="Clear the shared frontier first (once, before starting the workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def crawl(sources_file, names, overrides, db, jobdir, resume, redis_url, redis_key, redis_fresh, as_json):
+def crawl(sources_file, names, overrides, db_url, jobdir, resume, redis_url, redis_key, redis_fresh, as_json):
     """Crawl the sources' portals: discover the annual-report columns, fetch new and changed
     reports, archive them (versions and events), and report what happened per source.
 
@@ -228,7 +223,7 @@ def crawl(sources_file, names, overrides, db, jobdir, resume, redis_url, redis_k
     settings_overrides = _parse_overrides(overrides)
     own_jobdir = None
     if not redis_url and not jobdir:
-        own_jobdir = default_jobdir(database_url(db), sources_file, names)
+        own_jobdir = default_jobdir(database_url(db_url), sources_file, names)
         if own_jobdir.exists() and not resume:
             shutil.rmtree(own_jobdir)
         elif resume and not own_jobdir.exists():
@@ -238,7 +233,7 @@ def crawl(sources_file, names, overrides, db, jobdir, resume, redis_url, redis_k
         from crawler.redis_scheduler import reset
 
         reset(redis_url, redis_key)
-    settings = build_settings(sources_file=sources_file, names=names, db=db, overrides=settings_overrides,
+    settings = build_settings(sources_file=sources_file, names=names, db=db_url, overrides=settings_overrides,
                               jobdir=jobdir, redis_url=redis_url, redis_key=redis_key)
     try:
         summary = run_crawl(settings)
@@ -387,8 +382,8 @@ def _print_checks(results) -> None:
 
 @sources.command("confirm")
 @click.argument("name")
-@click.option("--db", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
-def sources_confirm(name, db):
+@db_option
+def sources_confirm(name, db_url):
     """Release a source put on hold for adding too many new reports in one crawl.
 
     A person has looked at the portal and finds its reports genuine: the next crawl of
@@ -401,9 +396,9 @@ def sources_confirm(name, db):
     from archive.db import database_url
     from crawler import holds
 
-    entry = holds.confirm(database_url(db), name)
+    entry = holds.confirm(database_url(db_url), name)
     if entry is None:
-        held = ", ".join(sorted(holds.load(database_url(db)))) or "none"
+        held = ", ".join(sorted(holds.load(database_url(db_url)))) or "none"
         raise click.ClickException(f"no hold on {name!r} for this archive (sources on hold: {held})")
     click.echo(f"{name}: confirmed (on hold since {entry['since']}: {entry['reason']}); "
                "its next crawl goes on without the bound")

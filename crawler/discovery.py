@@ -4,7 +4,8 @@ No per-site selectors: links are judged by their text (or ``title``) the way a r
 would — the annual-report column (政府信息公开年报, 信息公开年报, 年度报告), the disclosure
 hub that holds it (政府信息公开, 政务公开), the reports themselves (an agency's annual
 report of a year) and their attachments. Notices about reports (关于做好…年度报告工作的通知),
-work plans (工作要点) and news are not reports.
+work plans (工作要点) and news are not reports. What a report title is (years, report
+words, decoys, agency endings) is ``parsers.titles``' vocabulary, shared with the recognizer.
 """
 from __future__ import annotations
 
@@ -14,24 +15,14 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from parsers.titles import ARABIC_YEAR, CN_YEAR, DECOY, YEAR, is_report_title
+
 # The annual-report column of a portal (a listing, no year of its own).
 _COLUMN = re.compile(r"(信息公开|政务公开)?(工作)?(年度报告|年报)|年度工作报告")
 # The disclosure hub that usually links to the column.
 _HUB = re.compile(r"(政府信息公开|政务公开|信息公开)")
-# One report: "…2023年(度)…政府信息公开工作年度报告" and the short forms.
-_REPORT = re.compile(r"(信息公开|政务公开).{0,8}(年度报告|年报|工作报告)|(年度报告|年报)")
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)\s*年")
-_YEAR_ONLY = re.compile(r"^\s*(19[89]\d|20\d\d)\s*(年度?)?(政府信息公开)?(工作)?(年度报告|年报)?\s*$")
-# Words that make a title something other than a report.
-_DECOY = re.compile(
-    r"通知|要点|计划|方案|意见|办法|规定|规则|指南|指引|目录|解读|图解|新闻|发布会|会议|培训|部署|"
-    r"关于做好|关于印发|关于开展|评估|考核|检查|通报|答记者问|征求|公示|公告|统计表(?!.*年度报告)"
-)
-# Trailing words of a name that is an agency (or a government) and not a phrase.
-_AGENCY_END = re.compile(
-    r"(局|厅|委|委员会|部|院|府|政府|办公室|办公厅|办|室|会|中心|署|处|所|区|县|市|省|州|旗|盟|镇|乡|街道|"
-    r"分局|支队|大队|总队|队|站|馆|台|社|公司|集团|银行|学校|大学|医院|公署|管委会|管理局|研究院)$"
-)
+# One year's folder inside the column: "2023年", "2023年度", "二〇二三年度政府信息公开年报".
+_YEAR_ONLY = re.compile(rf"^\s*({ARABIC_YEAR}|{CN_YEAR})\s*(年度?)?(政府信息公开)?(工作)?(年度报告|年报)?\s*$")
 ATTACHMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".ofd")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
 _ASSET = re.compile(r"\.(css|js|png|jpe?g|gif|bmp|ico|svg|zip|rar|mp4|swf)(\?|$)", re.I)
@@ -115,23 +106,10 @@ def is_attachment(url: str) -> bool:
     )
 
 
-def is_report_title(text: str) -> bool:
-    """Whether a link text names one annual report (an agency's report of a year)."""
-    text = clean(text)
-    if len(text) < 6 or len(text) > 120:
-        return False
-    if not _YEAR.search(text) or not _REPORT.search(text):
-        return False
-    if _DECOY.search(text):
-        return False
-    # "年报" alone is also used for statistical and financial yearbooks.
-    return "信息公开" in text or "政务公开" in text or "年度报告" in text
-
-
 def is_column_title(text: str) -> bool:
     """Whether a link text names the annual-report column (a listing, not one report)."""
     text = clean(text)
-    if not text or len(text) > 30 or _YEAR.search(text) or _DECOY.search(text):
+    if not text or len(text) > 30 or YEAR.search(text) or DECOY.search(text):
         return False
     return bool(_COLUMN.search(text))
 
@@ -144,35 +122,7 @@ def is_year_folder(text: str) -> bool:
 def is_hub_title(text: str) -> bool:
     """Whether a link text names the disclosure hub (政府信息公开, 政务公开, …)."""
     text = clean(text)
-    return 0 < len(text) <= 20 and bool(_HUB.search(text)) and not _DECOY.search(text)
-
-
-def title_year(text: str) -> int | None:
-    """The report year a title names (the first year in it)."""
-    match = _YEAR.search(clean(text))
-    return int(match.group(1)) if match else None
-
-
-def title_agency(text: str) -> str | None:
-    """The agency a report title names, if it names one.
-
-    ``北京市朝阳区人民政府2023年政府信息公开工作年度报告`` → 北京市朝阳区人民政府;
-    ``2023年北京市公安局政府信息公开工作年度报告`` → 北京市公安局; ``2023年政府信息公开
-    工作年度报告`` → None (the source's agency applies).
-    """
-    text = re.sub(r"[《》【】\[\]（）()“”\"'：:·\s]", "", clean(text))
-    text = re.sub(r"^关于", "", text)
-    match = _YEAR.search(text)
-    if not match:
-        return None
-    before = text[: match.start()]
-    after = re.split(r"(政府信息公开|政务公开|信息公开|政府信息|年度报告|年报)", text[match.end():])[0]
-    after = re.sub(r"^度", "", after)
-    for candidate in (before, after):
-        candidate = re.sub(r"(关于|的)$", "", candidate.strip("-—_，,、 "))
-        if 2 <= len(candidate) <= 40 and _AGENCY_END.search(candidate):
-            return candidate
-    return None
+    return 0 < len(text) <= 20 and bool(_HUB.search(text)) and not DECOY.search(text)
 
 
 def same_site(url: str, other: str) -> bool:

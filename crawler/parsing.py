@@ -157,61 +157,105 @@ def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
     """:func:`process_job` for several documents: each parsed within the worker's limits,
     then all archived in one write transaction (one wait for the write lock, one commit).
 
-    Each document of a batch is archived inside its own savepoint: one that fails
-    (``"error"`` in its result) is undone alone and the others are kept. A worker killed
-    in the middle loses the whole transaction, never a part of it.
+    When every document parsed, they are archived together
+    (:func:`archive.ingest.archive_documents`: the first versions of new reports written
+    at once); otherwise one at a time, each in its own savepoint. Either way a failure
+    (``"error"`` in a result) undoes only what it covers — the batch, or one document — and
+    the pipeline does those documents again one at a time. A worker killed in the middle
+    loses the whole transaction, never a part of it.
     """
     from archive.db import open_archive
 
-    parsed = []
-    for item in items:
-        started = time.monotonic()
-        record, error = parse_job(item.data, item.url, item.content_type)
-        if record is not None and item.attachments and not record.facts and record.template != "unknown":
-            # A stub page ("详见附件") names the report but holds none of its tables: the
-            # report is its attachment, archived on its own; the page is kept as a document.
-            record.template = "unknown"
-        parsed.append((record, error, time.monotonic() - started))
-    results = []
+    parsed = [_parse(item) for item in items]
     waited = time.monotonic()
     with open_archive(db_url, migrated=True).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
-        locked = time.monotonic()
-        for item, (record, error, parse_seconds) in zip(items, parsed):
-            started = time.monotonic()
-            is_report = record is not None and record.template != "unknown"
-            if len(items) == 1:
-                result = _archive(session, item, record, error, is_report)
-            else:
-                try:
-                    with session.begin_nested():
-                        result = _archive(session, item, record, error, is_report)
-                except Exception as exc:  # noqa: BLE001 - this document only; the pipeline reports it
-                    result = {"events": [], "archived": False, "parse_error": error, "template": None,
-                              "error": f"archiving failed: {type(exc).__name__}: {exc}"}
-            result.update(parse_seconds=parse_seconds, lock_seconds=(locked - waited) / len(items),
-                          archive_seconds=time.monotonic() - started,
-                          # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
-                          ocr=record is not None and record.source in ("ocr", "mixed"),
-                          ocr_pages=len(record.ocr_pages) if record is not None else 0)
-            results.append(result)
+        lock_seconds = (time.monotonic() - waited) / len(items)
+        if len(items) > 1 and all(error is None for _record, error, _seconds in parsed):
+            results = _archive_together(session, items, parsed)
+        else:
+            results = [_archive_alone(session, item, record, error, savepoint=len(items) > 1)
+                       for item, (record, error, _seconds) in zip(items, parsed)]
+    for result, (record, _error, seconds) in zip(results, parsed):
+        result.update(parse_seconds=seconds, lock_seconds=lock_seconds,
+                      # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
+                      ocr=record is not None and record.source in ("ocr", "mixed"),
+                      ocr_pages=len(record.ocr_pages) if record is not None else 0)
     return results
 
 
-def _archive(session, item: ReportItem, record, error: str | None, is_report: bool) -> dict:
-    """The archiving step of :func:`process_job` (inside the caller's transaction)."""
+def _parse(item: ReportItem):
+    """(record, error, seconds) of one document, parsed within the worker's limits."""
+    started = time.monotonic()
+    record, error = parse_job(item.data, item.url, item.content_type)
+    if record is not None and item.attachments and not record.facts and record.template != "unknown":
+        # A stub page ("详见附件") names the report but holds none of its tables: the
+        # report is its attachment, archived on its own; the page is kept as a document.
+        record.template = "unknown"
+    return record, error, time.monotonic() - started
+
+
+def _kept(session, item: ReportItem, record) -> bool:
+    """Whether the archive keeps this document.
+
+    A page found by a report title is kept even when it is no report itself (its snapshot
+    tells later crawls, which only get a 304 for it, which attachments it lists); an
+    attachment that is no report is kept only if the archive knows it."""
     from archive.bookkeeping import document_validators
+
+    is_report = record is not None and record.template != "unknown"
+    return is_report or item.listed_as_report or document_validators(session, item.url) is not None
+
+
+def _result(events: list[dict] | None, record, parse_error: str | None, *, failure: str | None = None,
+            archive_seconds: float = 0.0) -> dict:
+    """What happened to one document (``events`` None: not archived; ``failure``: its
+    archiving failed, and the pipeline does it again alone)."""
+    result = {"events": events or [], "archived": events is not None, "parse_error": parse_error,
+              "template": record.template if record else None, "archive_seconds": archive_seconds}
+    if failure:
+        result["error"] = failure
+    return result
+
+
+def _archive_alone(session, item: ReportItem, record, error: str | None, savepoint: bool = False) -> dict:
+    """One document archived (inside the caller's transaction; in a savepoint of its own
+    within a batch, its failure then reported in the result instead of raised)."""
     from archive.ingest import archive_document
 
-    # A page found by a report title is kept even when it is no report itself (its
-    # snapshot tells later crawls, which only get a 304 for it, which attachments it
-    # lists); an attachment that is no report is kept only if the archive knows it.
-    if not is_report and not item.listed_as_report and document_validators(session, item.url) is None:
-        return {"events": [], "archived": False, "parse_error": error,
-                "template": record.template if record else None}
-    events = archive_document(session, item, record=record, parse_error=error)
-    return {"events": events, "archived": True, "parse_error": error,
-            "template": record.template if record else None}
+    started = time.monotonic()
+    if not _kept(session, item, record):
+        return _result(None, record, error, archive_seconds=0.0)
+    if not savepoint:
+        events = archive_document(session, item, record=record, parse_error=error)
+        return _result(events, record, error, archive_seconds=time.monotonic() - started)
+    try:
+        with session.begin_nested():
+            events = archive_document(session, item, record=record, parse_error=error)
+    except Exception as exc:  # noqa: BLE001 - this document only; the pipeline does it again alone
+        return _result(None, record, error, failure=f"archiving failed: {type(exc).__name__}: {exc}")
+    return _result(events, record, error, archive_seconds=time.monotonic() - started)
+
+
+def _archive_together(session, items: list[ReportItem], parsed: list) -> list[dict]:
+    """Documents that all parsed, archived with one ``archive_documents`` in a savepoint."""
+    from archive.ingest import archive_documents
+
+    started = time.monotonic()
+    kept = [i for i, (item, (record, _e, _s)) in enumerate(zip(items, parsed)) if _kept(session, item, record)]
+    results = [_result(None, record, None, archive_seconds=0.0) for record, _e, _s in parsed]
+    try:
+        with session.begin_nested():
+            made = archive_documents(session, [(items[i], parsed[i][0]) for i in kept])
+    except Exception as exc:  # noqa: BLE001 - undone together; the pipeline does them again alone
+        failure = f"archiving failed: {type(exc).__name__}: {exc}"
+        for i in kept:
+            results[i] = _result(None, parsed[i][0], None, failure=failure)
+        return results
+    seconds = (time.monotonic() - started) / max(1, len(kept))
+    for i, events in zip(kept, made):
+        results[i] = _result(events, parsed[i][0], None, archive_seconds=seconds)
+    return results
 
 
 def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
@@ -221,7 +265,7 @@ def record_failure(db_url: str, item: ReportItem, reason: str) -> dict:
     from archive.db import open_archive
 
     with open_archive(db_url).begin() as session:
-        return _archive(session, item, None, reason, is_report=False)
+        return _archive_alone(session, item, None, reason)
 
 
 def mark_not_modified_batch(session, urls: list[str]) -> list[dict]:

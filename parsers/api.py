@@ -5,12 +5,10 @@ from parsers import recognize
 from parsers.arithmetic import violations
 from parsers.coverage import missing
 from parsers.document import Document
+from parsers.keys import KEYED_TEMPLATES
 from parsers.record import Record
 from parsers.rows import grid_rows, text_rows
 from parsers.tables import Reading, merge_sources, read_cells
-
-# Templates whose statistics tables follow the national keys (RECORD.md).
-_KEYED_TEMPLATES = ("2019", "2021")
 
 
 def build_record(doc: Document) -> Record:
@@ -25,7 +23,7 @@ def build_record(doc: Document) -> Record:
     reading = _tables(doc, provisional)
     has_tables = any(k.startswith(("requests/", "active/")) for k in reading.facts)
     template = recognize.find_template(doc.text, year, title, has_tables)
-    if template not in _KEYED_TEMPLATES:
+    if template not in KEYED_TEMPLATES:
         reading = Reading()
     elif template != provisional:
         reading = _tables(doc, template)

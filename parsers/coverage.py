@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from parsers.keys import REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS, active_rows, key
-
-_KEYED = ("2019", "2021")
+from parsers.keys import (
+    KEYED_TEMPLATES, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS, active_rows, key,
+)
 
 
 def _rows(template: str, read: Collection[str]) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -37,7 +37,7 @@ def missing(read: Collection[str], template: str) -> list[str]:
     (cells that could not be placed) do not count as its cells. Empty for the ``legacy``
     and ``unknown`` templates, which have no fixed rows.
     """
-    if template not in _KEYED:
+    if template not in KEYED_TEMPLATES:
         return []
     read = set(read)
     out: list[str] = []

@@ -7,6 +7,9 @@ Every package speaks these keys: ``table/row/column`` for a table cell, e.g.
 from __future__ import annotations
 
 TEMPLATES = ("2019", "2021", "legacy", "unknown")
+# The templates whose statistics tables follow the national keys below; a ``legacy``
+# (pre-2019) or ``unknown`` record carries no facts.
+KEYED_TEMPLATES = TEMPLATES[:2]
 
 # --- table `active` (二、主动公开政府信息情况) -------------------------------------
 ACTIVE_2019: dict[str, tuple[str, ...]] = {

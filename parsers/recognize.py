@@ -9,31 +9,20 @@ import re
 from datetime import date
 
 from parsers.labels import REQUEST_GROUPS, classify, normalize
+from parsers.titles import (
+    AGENCY_END, ARABIC_YEAR_IN_TEXT, CN_YEAR, DECOY, REPORT_WORDS, YEAR, cn_digits, cn_number, is_report_title,
+    tidy_agency, title_agency, year_match, year_of,
+)
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _MARKUP = re.compile(r"^[#>\s]+|\*\*|__")
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 # Spaces beside Chinese characters are layout ("2020 年", "北京市公安局    2020年"), not words.
 _CJK_SPACE = re.compile(r"[\s\u3000\u00a0]+(?=[\u3400-\u9fff（）《》])|(?<=[\u3400-\u9fff（）《》])[\s\u3000\u00a0]+")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
-_REPORT_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作情况")
-_NOT_REPORT = re.compile(
-    r"通知|要点|方案|意见|批复|公告|函$|计划|办法|规定|指南|目录|新闻|发布会|解读|发布|公布|出炉|^关于做好|^关于印发|^关于开展"
-)
-_AGENCY_STOP = re.compile(r"政府信息公开|政务公开|信息公开工作|年度报告")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_｜|]|\s-\s|——|--)\s*")
-_AGENCY_END = re.compile(
-    r"(?:局|厅|委员会|委|办公室|办公厅|办|政府|部|署|院|会|中心|所|处|科|站|台|社|馆|队|行|公司|集团|学|校"
-    r"|街道|镇|乡|区|县|市|省|州|盟|旗|管委会|指挥部)$"
-)
-_GENERIC_AGENCY = frozenset({"公安局", "人民政府", "政府", "办公室", "办公厅", "本机关", "我局", "本局", "区政府", "县政府"})
 _BODY_AGENCY = re.compile(r"(?:^|[，。、\s])([\u4e00-\u9fff]{3,25}?)(?:政府信息公开工作由|的政府信息公开工作年度报告)")
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
-_DATE_HANZI = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_DATE_HANZI = re.compile(rf"({CN_YEAR})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月\s*([一二三四五六七八九十]{{1,3}})\s*日")
 # A page's own publication date (a fallback when the report is unsigned): 发布日期：2021-01-25.
 PAGE_DATE = re.compile(r"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # A field label before a date is page metadata, not a signature (发布日期：, 时间:).
@@ -49,7 +38,6 @@ _TITLE_FIELD_CELL = re.compile(r"^[【\[]?(?:标\s*题|名\s*称|题\s*名|题\s
 _NEXT_FIELD = re.compile(r"\s+[【\[]?[\u4e00-\u9fff]{2,6}[】\]]?\s*[:：]")
 _FIELD_LINE = re.compile(r"^[【\[]?(?:索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|主题分类|分\s*类|成文日期|发布日期"
                          r"|发布时间|生效日期|有效性|来\s*源|信息来源|作\s*者|浏览次数|访问量|所属机构|公开方式|栏\s*目)[】\]]?\s*[:：]")
-_NAME_AFTER_YEAR = re.compile(r"度?([\u4e00-\u9fff]{2,30}?)(?=[“\"《「]|关于|的)")
 # The signer at the end of a long line: a name after punctuation or a space.
 _SIGNER = re.compile(r"(?:^|[\s。；;，,！？!?：:）)])([\u4e00-\u9fff（）()]{2,30})$")
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|信息来源|来\s*源)\s*[:：]\s*([\u4e00-\u9fff（）()]{2,40})")
@@ -64,18 +52,6 @@ _MARKERS_2019 = ("本年新制作数量", "本年新公开数量", "上一年项
 def _clean(line: str) -> str:
     """A line without markdown markers and surrounding whitespace."""
     return _MARKUP.sub("", line).strip().strip("*").strip()
-
-
-def _cn_number(text: str) -> int:
-    """一 … 三十一 → int (for month/day and heading numbers)."""
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_NUMERAL.get(tens, 1) if tens else 1) * 10 + (_CN_NUMERAL.get(ones, 0) if ones else 0)
-    return _CN_NUMERAL.get(text, 0)
-
-
-def _cn_year(text: str) -> int:
-    return int("".join(str(_CN_DIGITS[c]) for c in text))
 
 
 def _lines(text: str) -> list[str]:
@@ -123,11 +99,11 @@ def find_title(text: str, meta_title: str | None = None) -> str | None:
         if len(line) > 80 or line.endswith("。"):
             continue
         title = _squash(line)
-        if not _REPORT_WORDS.search(title):
+        if not REPORT_WORDS.search(title):
             below = lines[n + 1] if n + 1 < len(lines) else ""
             joined = _squash(line + below)
             if not (_title_part(line) and _title_part(below) and len(below) <= 20
-                    and _REPORT_WORDS.search(joined) and not _REPORT_WORDS.search(_squash(below))):
+                    and REPORT_WORDS.search(joined) and not REPORT_WORDS.search(_squash(below))):
                 continue
             title = joined
         top = n
@@ -137,9 +113,9 @@ def find_title(text: str, meta_title: str | None = None) -> str | None:
                 # The year (and the agency) went to the line above.
                 if not (_title_part(above) and year_match(above)):
                     break
-            elif _YEAR.match(title) or _CN_YEAR.match(title):
+            elif YEAR.match(title):
                 # The title starts with its year: the agency may be alone on the line above.
-                if not (len(above) <= 25 and _AGENCY_END.search(above) and not _NOT_HEADING.search(above)):
+                if not (len(above) <= 25 and AGENCY_END.search(above) and not _NOT_HEADING.search(above)):
                     break
             else:
                 break
@@ -149,24 +125,19 @@ def find_title(text: str, meta_title: str | None = None) -> str | None:
     if meta_title:
         parts = [p for p in _TITLE_SEPARATORS.split(meta_title.strip()) if p]
         for part in parts:
-            if _REPORT_WORDS.search(part):
+            if REPORT_WORDS.search(part):
                 return _CJK_SPACE.sub("", part)
         return _CJK_SPACE.sub("", meta_title.strip())
     return lines[0][:80] if lines else None
-
-
-def year_match(title: str) -> re.Match[str] | None:
-    """The year written in a title (``2020年``, ``2020 年``, ``二〇二〇年``)."""
-    return _YEAR.search(title) or _CN_YEAR.search(title)
 
 
 def find_year(title: str | None, text: str) -> int | None:
     """The year the report covers: from the title, else the ``20xx年`` the text names at least
     twice as often as any other (None when no year stands out, e.g. a listing page)."""
     if title and (m := year_match(title)):
-        return int(m.group(1)) if m.group(1).isdigit() else _cn_year(m.group(1))
+        return year_of(m)
     counts: dict[int, int] = {}
-    for m in _YEAR.finditer(text[:6000]):
+    for m in ARABIC_YEAR_IN_TEXT.finditer(text[:6000]):
         year = int(m.group(1))
         counts[year] = counts.get(year, 0) + 1
     if not counts:
@@ -179,32 +150,10 @@ def find_year(title: str | None, text: str) -> int | None:
     return max(counts, key=lambda y: (counts[y], -y))
 
 
-def _tidy_agency(name: str) -> str | None:
-    # An agency name has no colon: what precedes one is a field label (标题：, 发布机构：).
-    name = re.split(r"[:：]", _WS.sub("", name).rstrip("：:"))[-1]
-    name = name.strip("《》“”\"'：:，,、()（）[]【】")
-    if name.startswith("关于") and len(name) > 4:
-        name = name[2:]
-    if name.endswith("关于") and len(name) > 4:
-        name = name[:-2]  # 平潭综合实验区社会事业局关于2022年…的报告
-    if len(name) < 2 or len(name) > 40 or name in _GENERIC_AGENCY or _NOT_HEADING.search(name):
-        return None
-    return name if _AGENCY_END.search(name) else None
-
-
 def find_agency(title: str | None, text: str) -> str | None:
     """The issuing agency: from the title (the text before the year), else the signature or body."""
-    if title and (m := year_match(title)):
-        before = _tidy_agency(_AGENCY_STOP.split(title[: m.start()], 1)[0])
-        if before:
-            return before
-        after = re.match(r"度?(.{2,40}?)(?:政府信息公开|政务公开|信息公开)", title[m.end():])
-        if after and (name := _tidy_agency(after.group(1))):
-            return name
-        # 2024年平潭综合实验区公安局“双随机、一公开”…: a name right after the year, ended by a quote or 关于/的.
-        after = _NAME_AFTER_YEAR.match(title[m.end():])
-        if after and (name := _tidy_agency(after.group(1))):
-            return name
+    if title and (name := title_agency(title)):
+        return name
     lines = _lines(text)
     if signed := _signature(lines):
         index, _, start = signed
@@ -212,17 +161,17 @@ def find_agency(title: str | None, text: str) -> str | None:
         before = line[:start].strip()
         if len(before) > 30 and (tail := _SIGNER.search(before)):
             before = tail.group(1)  # flattened text: the signature ends a long line
-        if before and (name := _tidy_agency(before)):
+        if before and (name := tidy_agency(before)):
             return name  # 北京市公安局  2021年3月1日
         above = _clean(lines[index - 1]) if index else ""
-        if "\t" not in above and _AGENCY_END.search(above) and len(above) <= 30 and (name := _tidy_agency(above)):
+        if "\t" not in above and AGENCY_END.search(above) and len(above) <= 30 and (name := tidy_agency(above)):
             return name
     if m := _BODY_AGENCY.search(text[:5000]):
-        if name := _tidy_agency(m.group(1)):
+        if name := tidy_agency(m.group(1)):
             return name
     # Last, the publisher a saved page names in its information block (发布机构：…).
     if m := _PUBLISHER.search(text[:3000]):
-        return _tidy_agency(m.group(1))
+        return tidy_agency(m.group(1))
     return None
 
 
@@ -236,7 +185,7 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 _DATE_PATTERNS = (
     (_DATE_CN, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
-    (_DATE_HANZI, lambda m: _iso(_cn_year(m[1]), _cn_number(m[2]), _cn_number(m[3]))),
+    (_DATE_HANZI, lambda m: _iso(cn_digits(m[1]), cn_number(m[2]), cn_number(m[3]))),
     (_DATE_ISO, lambda m: _iso(int(m[1]), int(m[2]), int(m[3]))),
 )
 
@@ -307,7 +256,7 @@ def _signature(lines: list[str]) -> tuple[int, str, int] | None:
         trailing = _ATTACHMENT.match(_clean(line)[found[2]:])
         below = lines[index + 1] if index + 1 < len(lines) else ""
         above = _clean(lines[index - 1]) if index else ""
-        signed_above = "\t" not in above and len(above) <= 30 and _AGENCY_END.search(above)
+        signed_above = "\t" not in above and len(above) <= 30 and AGENCY_END.search(above)
         if trailing or _ATTACHMENT.match(below) or signed_above:
             return index, found[0], found[1]
     for index in range(len(lines) - 1, max(len(lines) - 20, 0) - 1, -1):
@@ -319,7 +268,7 @@ def _signature(lines: list[str]) -> tuple[int, str, int] | None:
         for m in matches:
             before = line[: m.start()]
             # After the agency's name, or on its own after the last sentence ("…。 二○一二年二月二十日").
-            signer = _AGENCY_END.search(before.rstrip()) or _PARAGRAPH_END.search(before)
+            signer = AGENCY_END.search(before.rstrip()) or _PARAGRAPH_END.search(before)
             if not signer or not _SIGNED_AFTER.match(line[m.end():]):
                 continue
             convert = next(c for p, c in _DATE_PATTERNS if p is m.re)
@@ -357,7 +306,7 @@ def _section_title(number: str, title: str) -> tuple[int, str] | None:
     label = classify(title)
     if core in REQUEST_GROUPS or (label is not None and label.kind == "request"):
         return None  # a row of the requests table printed one cell a line
-    return _cn_number(number), title
+    return cn_number(number), title
 
 
 def _heading(line: str) -> tuple[int, str] | None:
@@ -454,10 +403,10 @@ def is_report(title: str | None) -> bool | None:
     if not title:
         return None
     core = _WS.sub("", title)
-    if _NOT_REPORT.search(core):
+    if DECOY.search(core):
         return False
     # A report's title names its year; "政府信息公开年报" alone is a listing page.
-    return True if _REPORT_WORDS.search(core) and year_match(core) else None
+    return True if is_report_title(core) else None
 
 
 def marked_template(text: str) -> str | None:

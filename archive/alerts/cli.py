@@ -5,22 +5,10 @@ import json
 
 import click
 
-from archive.alerts.filters import EVENT_KINDS, FilterError, Filters
+from archive.alerts.filters import FilterError, Filters
 from archive.alerts.settings import AlertSettings, SettingsError, parse_deadline
-
-_DB_HELP = "Archive database URL (default: $NIANBAO_DB, else sqlite:///nianbao.db)."
-
-
-def _sessions(db: str | None):
-    from archive.db import ArchiveError, database_url, open_archive
-
-    try:
-        return open_archive(database_url(db))
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-db_option = click.option("--db", envvar="NIANBAO_DB", default=None, metavar="URL", help=_DB_HELP)
+from archive.command import db_option, open_or_fail
+from archive.labels import EVENT_KINDS
 
 
 @click.group("alerts")
@@ -46,7 +34,7 @@ def alerts_group() -> None:
               help="Only these event kinds (repeatable; default: all).")
 @db_option
 def add_command(url: str, agency: str | None, region: str | None, keyword: str | None,
-                kinds: tuple[str, ...], db: str | None) -> None:
+                kinds: tuple[str, ...], db_url: str | None) -> None:
     """Subscribe an apprise URL to the events that pass the filters (all filters must match).
 
     The subscription hears about events recorded from now on. --agency means what it
@@ -65,7 +53,7 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
     try:
         check_url(url)  # before the archive is opened (or created)
         filters = Filters.build(agency=agency, region=region, keyword=keyword, kinds=kinds)
-        Session = _sessions(db)
+        Session = open_or_fail(db_url)
         with Session.begin() as session:
             if agency:
                 filters = _resolve_agency(session, filters)
@@ -96,7 +84,7 @@ def _resolve_agency(session, filters: Filters) -> Filters:
 @alerts_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts.")
 @db_option
-def list_command(as_json: bool, db: str | None) -> None:
+def list_command(as_json: bool, db_url: str | None) -> None:
     """List subscriptions (secrets in URLs masked) with their delivery counts.
 
     \b
@@ -105,7 +93,7 @@ def list_command(as_json: bool, db: str | None) -> None:
     """
     from archive.alerts.subscriptions import list_subscriptions
 
-    with _sessions(db)() as session:
+    with open_or_fail(db_url)() as session:
         rows = list_subscriptions(session)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -122,7 +110,7 @@ def list_command(as_json: bool, db: str | None) -> None:
 @alerts_group.command("remove")
 @click.argument("sub_id", metavar="ID", type=int)
 @db_option
-def remove_command(sub_id: int, db: str | None) -> None:
+def remove_command(sub_id: int, db_url: str | None) -> None:
     """Remove a subscription and its outbox rows.
 
     \b
@@ -132,7 +120,7 @@ def remove_command(sub_id: int, db: str | None) -> None:
     from archive.alerts.subscriptions import NoSuchSubscription, remove_subscription
 
     try:
-        with _sessions(db).begin() as session:
+        with open_or_fail(db_url).begin() as session:
             remove_subscription(session, sub_id)
     except NoSuchSubscription as exc:
         raise click.ClickException(str(exc)) from None
@@ -142,7 +130,7 @@ def remove_command(sub_id: int, db: str | None) -> None:
 @alerts_group.command("test")
 @click.argument("sub_id", metavar="ID", type=int)
 @db_option
-def test_command(sub_id: int, db: str | None) -> None:
+def test_command(sub_id: int, db_url: str | None) -> None:
     """Send a test message to a subscription now; one line says whether it arrived.
 
     \b
@@ -155,7 +143,7 @@ def test_command(sub_id: int, db: str | None) -> None:
 
     settings = _settings()
     try:
-        with _sessions(db)() as session:
+        with open_or_fail(db_url)() as session:
             sub = get_subscription(session, sub_id)
             url, filters = sub.url, subscription_filters(sub)
     except NoSuchSubscription as exc:
@@ -174,7 +162,7 @@ def test_command(sub_id: int, db: str | None) -> None:
 @click.option("--no-overdue", is_flag=True, help="Do not check for overdue reports.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output for scripts.")
 @db_option
-def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db: str | None) -> None:
+def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db_url: str | None) -> None:
     """Check overdue reports, match new events to subscriptions and deliver what is due.
 
     `nianbao crawl` does the same when it ends. Failed deliveries are retried with
@@ -195,7 +183,7 @@ def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db: str 
             settings = replace(settings, deadline=parse_deadline(deadline))
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
-    counts = deliver_pending(_sessions(db), settings=settings, check_deadline=not no_overdue)
+    counts = deliver_pending(open_or_fail(db_url), settings=settings, check_deadline=not no_overdue)
     if as_json:
         click.echo(json.dumps(counts))
         return

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive.alerts.models import OverdueMark
-from archive.coverage import CHINA, Deadlines, agency_years, today_in_china
+from archive.coverage import Deadlines, agency_years, today_in_china
+from archive.labels import CHINA
 from archive.models import Agency, Event, utcnow
 from archive.events import add_event, event_dict
 

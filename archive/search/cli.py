@@ -5,7 +5,8 @@ import json
 
 import click
 
-from archive.db import ArchiveError, database_url, open_archive
+from archive.command import db_option, open_or_fail
+from parsers.keys import TEMPLATES
 
 
 @click.command("search")
@@ -13,12 +14,12 @@ from archive.db import ArchiveError, database_url, open_archive
 @click.option("--agency", help="Only this agency (full name, or a unique part of it).")
 @click.option("--region", help="Only agencies whose region code starts with this (e.g. 11, 110105).")
 @click.option("--year", type=click.IntRange(1900, 2100), help="Only reports on this year.")
-@click.option("--template", type=click.Choice(["2019", "2021", "legacy", "unknown"]), help="Only this template.")
+@click.option("--template", type=click.Choice(TEMPLATES), help="Only this template.")
 @click.option("--violations/--no-violations", default=None,
               help="Only reports whose arithmetic fails (or, with --no-violations, holds).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200), help="How many hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-@click.option("--db", "db_url", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+@db_option
 def search_command(query: str, agency, region, year, template, violations, limit: int, as_json: bool, db_url) -> None:
     """Find reports whose latest text contains every word of QUERY, best first, with a snippet.
 
@@ -33,13 +34,13 @@ def search_command(query: str, agency, region, year, template, violations, limit
     from archive.queries import NotFound, find_agency
     from archive.search import QueryError, search
 
+    Session = open_or_fail(db_url, readonly=True)
     try:
-        Session = open_archive(database_url(db_url), readonly=True)
         with Session() as session:
             agency_id = find_agency(session, agency).id if agency else None
             hits = search(session, query, region=region, year=year, template=template,
                           has_violations=violations, limit=limit, agency_id=agency_id)
-    except (QueryError, ArchiveError, NotFound) as exc:
+    except (QueryError, NotFound) as exc:
         raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))

@@ -5,7 +5,7 @@ Database triggers fill it (from ``reports.latest_version_id`` and ``versions``) 
 full-text indexes in step with it: SQLite FTS5 tables ``search_fts`` (trigram) and
 ``search_chars_fts`` (one token per character); on PostgreSQL the GIN indexes
 ``ix_search_fts_body_trgm`` (pg_trgm) and ``ix_search_fts_grams`` (1- and 2-character
-grams). Those live only in the migration; ``alembic/env.py`` leaves names with ``_fts``
+grams). Those live only in the migration; ``archive/migrations/env.py`` leaves names with ``_fts``
 to it.
 """
 from __future__ import annotations

@@ -13,11 +13,12 @@ from archive.queries import NotFound
 from archive.search import Hit, QueryError, search_result
 from archive.web import data
 from archive.web.app import get_session
+from parsers.keys import TEMPLATES
 
 router = APIRouter(prefix="/api", tags=["api"])
 INT32 = 2**31 - 1
 Kind = Literal[EVENT_KINDS]  # type: ignore[valid-type]  (the one list: archive.labels)
-Template = Literal["2019", "2021", "legacy", "unknown"]
+Template = Literal[TEMPLATES]  # type: ignore[valid-type]  (the one list: parsers.keys)
 
 
 class Error(BaseModel):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import click
 
-from archive.db import ArchiveError, database_url, open_archive
+from archive.command import db_option, open_or_fail
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--db", "db_url", envvar="NIANBAO_DB", help="Archive URL (default $NIANBAO_DB, else sqlite:///nianbao.db).")
+@db_option
 @click.option("--base-url", envvar="NIANBAO_BASE_URL", metavar="URL",
               help="The site's public address for feed and page links (env NIANBAO_BASE_URL; "
                    "default http://HOST:PORT). Never taken from the request's Host header.")
@@ -27,11 +27,8 @@ def serve(host: str, port: int, db_url: str | None, base_url: str | None) -> Non
 
     from archive.web import create_app
 
-    try:
-        # Read-only: pages never take the write lock, so a crawl writing never makes them wait.
-        Session = open_archive(database_url(db_url), readonly=True, must_exist=True)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    # Read-only: pages never take the write lock, so a crawl writing never makes them wait.
+    Session = open_or_fail(db_url, readonly=True, must_exist=True)
     shown = f"[{host}]" if ":" in host else host
     try:
         app = create_app(Session, base=base_url or f"http://{shown}:{port}")

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from archive import feeds, queries
-from archive.labels import EVENT_KINDS, TEMPLATE_LABELS, kind_label
+from archive.labels import COVERAGE_LABELS, EVENT_KINDS, TEMPLATE_LABELS, kind_label
 from archive.prose import prose_paragraphs
 from archive.regions import region_name
 from archive.queries import NotFound
@@ -18,11 +18,10 @@ from archive.web import data
 from archive.web.app import get_session
 from archive.web.charts import agency_charts
 from archive.web.tables import fact_label, report_tables, uncertain_cells
+from parsers.keys import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 INT32 = 2**31 - 1
-TEMPLATES = ("2019", "2021", "legacy", "unknown")
-KINDS = EVENT_KINDS
 
 
 # Every query parameter is bounded: an unbounded one reaches SQL (SQLite refuses a LIKE
@@ -99,11 +98,10 @@ def _opt_bool(value: str | None) -> bool | None:
 
 @router.get("/", response_class=HTMLResponse)
 def home_page(request: Request, session: Session = Depends(get_session)):
-    from archive.coverage import STATUS_LABELS
-
     form = {"q": "", "agency": "", "region": "", "year": "", "template": "", "violations": ""}
     return _render(request, "home.html", home=data.home(session),
-                   events=queries.events(session, limit=10, newest_first=True), statuses=STATUS_LABELS, form=form, templates=TEMPLATES, title="政府信息公开工作年度报告档案")
+                   events=queries.events(session, limit=10, newest_first=True), statuses=COVERAGE_LABELS, form=form,
+                   templates=TEMPLATES, title="政府信息公开工作年度报告档案")
 
 
 def _search_filters(agency, region, year, template, violations, limit) -> dict:
@@ -204,14 +202,13 @@ def _coverage(session: Session, year: str | None, region: str | None) -> tuple[d
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(request: Request, year: str | None = _text(NUMBER), region: str | None = _text(REGION),
                   session: Session = Depends(get_session)):
-    from archive.coverage import STATUS_LABELS
 
     try:
         result, region_code = _coverage(session, year, region)
     except ValueError as exc:
         return _bad_filter(request, str(exc))
     query = urlencode({k: v for k, v in {"year": result["year"], "region": region_code}.items() if v})
-    return _render(request, "coverage.html", cov=result, statuses=STATUS_LABELS, region=region_code or "",
+    return _render(request, "coverage.html", cov=result, statuses=COVERAGE_LABELS, region=region_code or "",
                    csv_url=f"/coverage.csv?{query}", title=f"{result['year']} 年度报告发布情况")
 
 
@@ -310,7 +307,7 @@ def events_page(request: Request, kind: str | None = _text(WORD), before_id: str
         return _bad_filter(request, str(exc))
     rows = queries.events(session, kind=kind, before_id=before, limit=51, newest_first=True)
     return _render(request, "events.html", events=rows[:50], more=rows[50]["id"] + 1 if len(rows) > 50 else None,
-                   kind=kind or "", kinds=KINDS, title="动态")
+                   kind=kind or "", kinds=EVENT_KINDS, title="动态")
 
 
 # --- Atom feeds ---------------------------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import cms, list_apis, rendering
 from crawler.failures import reason as failure_reason
 from crawler.netguard import Refused
-from crawler.discovery import Link, classify, is_attachment, links, parse_html, title_agency, title_year
+from crawler.discovery import Link, classify, is_attachment, links, parse_html
 from crawler.bookkeeping import Bookkeeping
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
+from parsers.titles import title_agency, title_year
 
 logger = logging.getLogger(__name__)
 

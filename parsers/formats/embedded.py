@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
+from parsers.titles import REPORT_WORDS
+
 # JavaScript tokens that matter here: comments (so that a quote in a comment does not open
 # a string) and string literals of the three kinds. The loops are unrolled
 # ("normal* (escape normal*)*") so that a 100 KB literal is matched without backtracking.
@@ -135,7 +137,6 @@ _TITLE_KEY = re.compile(r"title|biaoti|^bt$|wzbt|subject|^name$|docname|headline
 _DATE_KEY = re.compile(r"(?:publish|pub|release|issue|fb|fa?bu|create|doc).*(?:date|time|sj|rq)|^(?:date|fbsj|fbrq|pubdate)$",
                        re.I)
 _DATE_VALUE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
 _BEIJING = timezone(timedelta(hours=8))  # epoch timestamps of Chinese portals mean Beijing dates
 
 
@@ -206,7 +207,7 @@ def json_report(value: object) -> tuple[str, bool, str | None, str | None] | Non
                 titles.append(scalar)
         if published is None and _DATE_KEY.search(key):
             published = _date(scalar)
-    title = next((t for t in titles if _REPORT_WORDS.search(t)), titles[0] if titles else None)
+    title = next((t for t in titles if REPORT_WORDS.search(t)), titles[0] if titles else None)
     if best_html[1] >= MIN_CJK or (best_html[1] and best_html[1] >= best_text[1]):
         return best_html[0], True, title, published
     if best_text[1]:

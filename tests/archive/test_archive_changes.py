@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.changes import fact_changes, paragraph_diff, section_changes
-from archive.normalize import fingerprint, normalise_lines, paragraphs
+from archive.normalize import fingerprint, nfkc, normalise_lines, paragraphs
 from tests.archive.factories import make_record
 
 CHROME_LINES = ["浏览次数：1234", "访问量: 99 次", "【打印】【关闭】", "分享到：微信 微博 QQ空间",
@@ -77,3 +77,16 @@ def test_paragraph_diff_hunks():
 
 def test_section_changes():
     assert section_changes({"sections": ["a", "b"]}, {"sections": ["a", "c"]}) == {"added": ["c"], "removed": ["b"]}
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+       | st.text(alphabet="，。：；（）！？ＡＢ１２３　\u3000年度报告公开申请ｶﾞ\u0301\u0308ﾟa é", max_size=200))
+@settings(max_examples=500, deadline=None)
+def test_fast_nfkc_is_nfkc(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_fast_nfkc_on_the_seed_reports(data_dir):
+    for path in sorted((data_dir / "seeds").glob("*.txt")) + sorted((data_dir / "real").glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), path.name

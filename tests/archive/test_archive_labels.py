@@ -64,3 +64,28 @@ def test_alert_message_without_base_url_links_the_original_only_when_http(monkey
     monkeypatch.setenv("NIANBAO_BASE_URL", "http://127.0.0.1:8000")
     _, body = format_event(REVISED)
     assert "档案页面：http://127.0.0.1:8000/reports/12" in body
+
+
+def test_every_kind_template_and_status_has_exactly_one_label():
+    # The kinds and templates are listed once (labels.EVENT_KINDS, parsers.keys.TEMPLATES);
+    # their labels name each of them and nothing else.
+    assert set(labels.TEMPLATE_LABELS) == set(keys.TEMPLATES)
+    assert all(CJK.search(label) for label in (*labels.KIND_LABELS.values(), *labels.TEMPLATE_LABELS.values(),
+                                               *labels.COVERAGE_LABELS.values()))
+    # An overdue report reads the same in the coverage and in its event.
+    assert labels.COVERAGE_LABELS["overdue"] == labels.kind_label("overdue")
+
+
+def test_the_commands_and_the_api_offer_the_one_list():
+    from archive.alerts.cli import add_command
+    from archive.cli import events as events_command
+    from archive.search.cli import search_command
+    from archive.web.api import Kind, Template
+
+    def choices(command, name):
+        return tuple(next(p for p in command.params if p.name == name).type.choices)
+
+    assert choices(events_command, "kind") == labels.EVENT_KINDS
+    assert choices(add_command, "kinds") == labels.EVENT_KINDS
+    assert choices(search_command, "template") == keys.TEMPLATES
+    assert Kind.__args__ == labels.EVENT_KINDS and Template.__args__ == keys.TEMPLATES

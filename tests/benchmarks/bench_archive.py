@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import random
 import statistics
 import sys
@@ -185,7 +186,14 @@ def bench_pg_workers(url: str, records: list[Record], workers: int, batch: int) 
     procs = [ctx.Process(target=_pg_worker, args=(url, docs[k::workers], batch, start, out)) for k in range(workers)]
     for proc in procs:
         proc.start()
-    spans = [out.get() for _ in procs]
+    spans = []
+    while len(spans) < workers:
+        try:
+            spans.append(out.get(timeout=5))
+        except queue.Empty:
+            if any(proc.exitcode not in (None, 0) for proc in procs):
+                start.abort()
+                raise RuntimeError("an ingest process failed (its traceback is above)") from None
     for proc in procs:
         proc.join()
     return len(docs) / (max(end for _, end in spans) - min(begin for begin, _ in spans))

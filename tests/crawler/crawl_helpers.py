@@ -27,7 +27,7 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "NIA
         "-s", "NIANBAO_RETRY_BACKOFF=0.1", "-s", "RETRY_TIMES=2", "-s", "DOWNLOAD_TIMEOUT=10",
         "-s", "NIANBAO_PROGRESS_INTERVAL=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         # Challenge solving bounded well inside the subprocess timeout of crawl() below.
-        "-s", "NIANBAO_CHALLENGE_TIME_BUDGET=60"]
+        "-s", "NIANBAO_CHALLENGE_TIME_BUDGET=90"]
 
 # Paths of the default portals with a simulated behaviour.
 FLAKY = "/trs/zwgk/gknb/202301/t20230120_12.html"  # 503 once, then 200

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from archive import ingest
 from archive.bookkeeping import begin_crawl
 from archive.db import open_archive
 from archive.models import Document
-from crawler import parsing
 from crawler.items import ReportItem
 from crawler.parsing import JobFailed, process_batch, process_job
 from crawler.pipelines import ParsePipeline
@@ -33,27 +33,63 @@ def _urls(url: str) -> set[str]:
         return set(session.execute(sa.select(Document.url)).scalars())
 
 
-def test_a_batch_is_archived_in_one_transaction_and_a_failing_document_alone_is_undone(sqlite_url, monkeypatch):
-    with open_archive(sqlite_url).begin() as session:
-        crawl_id = begin_crawl(session, "city")
-    items = _items(crawl_id)
-    archive = parsing._archive
-    transactions = []
+def _crawl_id(url: str) -> int:
+    with open_archive(url).begin() as session:
+        return begin_crawl(session, "city")
 
-    def archive_or_fail(session, item, *args):
-        transactions.append(session.get_transaction())
-        result = archive(session, item, *args)
+
+def test_a_parsed_batch_is_archived_together_in_one_transaction(sqlite_url, monkeypatch):
+    items = _items(_crawl_id(sqlite_url))
+    together = ingest.archive_documents
+    calls = []
+
+    def watched(session, batch):
+        calls.append((session.get_transaction(), [fetched.url for fetched, _record in batch]))
+        return together(session, batch)
+
+    monkeypatch.setattr(ingest, "archive_documents", watched)
+    results = process_batch(sqlite_url, items)
+    assert [(urls) for _t, urls in calls] == [[item.url for item in items]]  # one call, one transaction
+    assert [r["events"][0]["kind"] for r in results] == ["new"] * 3 and all(r["archived"] for r in results)
+    assert _urls(sqlite_url) == {item.url for item in items}
+
+
+def test_a_batch_that_fails_in_the_archive_is_undone_whole(sqlite_url, monkeypatch):
+    items = _items(_crawl_id(sqlite_url))
+    together = ingest.archive_documents
+
+    def written_then_failed(session, batch):
+        together(session, batch)
+        session.flush()
+        raise RuntimeError("the archive failed")
+
+    monkeypatch.setattr(ingest, "archive_documents", written_then_failed)
+    results = process_batch(sqlite_url, items)
+    assert all("the archive failed" in r["error"] and not r["archived"] for r in results)
+    assert _urls(sqlite_url) == set()  # nothing of it kept: the pipeline does them again alone
+
+
+def test_a_document_failing_in_a_batch_one_at_a_time_is_undone_alone(sqlite_url, monkeypatch):
+    """A batch with a document that did not parse goes one document at a time, each in a
+    savepoint: the one whose archiving fails is undone alone."""
+    items = _items(_crawl_id(sqlite_url)) + [
+        ReportItem(url="http://gov.example/broken.pdf", data=b"%PDF-1.4 truncated", source="city",
+                   content_type="application/pdf")]
+    alone = ingest.archive_document
+
+    def archive_or_fail(session, item, **kwargs):
+        events = alone(session, item, **kwargs)
         if item.url.endswith("/1.html"):  # written, then failed: all of it must be undone
             session.flush()
             raise RuntimeError("this document's archiving failed")
-        return result
+        return events
 
-    monkeypatch.setattr(parsing, "_archive", archive_or_fail)
+    monkeypatch.setattr(ingest, "archive_document", archive_or_fail)
     results = process_batch(sqlite_url, items)
-    assert len(set(map(id, transactions))) == 1  # one write transaction for the batch
-    assert [r["events"][0]["kind"] if r["events"] else None for r in results] == ["new", None, "new"]
+    assert [r["events"][0]["kind"] if r["events"] else None for r in results] == ["new", None, "new", None]
     assert "this document's archiving failed" in results[1]["error"] and not results[1]["archived"]
-    assert _urls(sqlite_url) == {items[0].url, items[2].url}  # the failing document's writes undone
+    assert results[3]["archived"] and results[3]["parse_error"]  # kept with its parse error
+    assert _urls(sqlite_url) == {items[0].url, items[2].url, items[3].url}
     with open_archive(sqlite_url)() as session:
         assert session.execute(sa.text("SELECT count(*) FROM reports")).scalar_one() == 2
 

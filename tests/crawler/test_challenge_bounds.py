@@ -172,3 +172,35 @@ def test_solving_time_is_bounded_per_crawl(clock):
     first = browser.requests[0]
     BrowserMiddleware.from_crawler(crawler).process_request(first)
     assert first.meta["playwright_page_methods"][0].kwargs["timeout"] == pytest.approx(30.0)
+
+
+def test_solves_of_several_hosts_at_once_count_once(clock):
+    crawler, middleware, clearances, browser = _crawl(clock, budget=50.0)
+    gate = asyncio.Event()
+
+    async def held_download(request):
+        browser.requests.append(request)
+        await gate.wait()  # both solves in the browser at once
+        request.meta["nianbao_browser"] = {"solved": True, "challenged": True, "user_agent": "agent",
+                                           "cookies": [{"name": "ck", "value": "v"}]}
+        return HtmlResponse(request.url, status=200, body=b"<html></html>", request=request)
+
+    browser.download_async = held_download
+
+    async def scenario():
+        both = [asyncio.ensure_future(_fetch(middleware, Request(f"http://{host}/a.html"), _challenge))
+                for host in ("one.example", "two.example")]
+        while len(browser.requests) < 2:
+            await asyncio.sleep(0)
+        clock.now += SOLVE_SECONDS
+        gate.set()
+        assert all(isinstance(r, Request) for r in await asyncio.gather(*both))
+        assert clearances.spent == SOLVE_SECONDS  # 30 s of solving, not 60
+        # What is left (20 s) still lets a third host be solved.
+        third = asyncio.ensure_future(_fetch(middleware, Request("http://three.example/a.html"), _challenge))
+        while len(browser.requests) < 3:
+            await asyncio.sleep(0)
+        assert browser.requests[2].meta["nianbao_render_timeout"] == pytest.approx(20.0)
+        assert isinstance(await third, Request)
+
+    asyncio.run(scenario())

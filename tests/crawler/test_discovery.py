@@ -7,12 +7,13 @@ import pytest
 
 from crawler import cms
 from crawler.antibot import challenge_kind
-from crawler.discovery import (
-    Link, classify, is_column_title, is_report_title, links, parse_html, title_agency, title_year,
-)
+from crawler.discovery import Link, classify, is_column_title, links, parse_html
 from crawler.middlewares import page_codec
 from crawler.sources import Source, SourcesError, add_source, load_sources, name_from_url, parse_sources
 from crawler.state import RecheckPolicy
+from parsers.recognize import is_report
+from parsers.titles import is_report_title, title_agency, title_year
+from tests.parsers.test_titles import TITLES
 
 REPORTS = [
     ("北京市朝阳区人民政府2023年政府信息公开工作年度报告", "北京市朝阳区人民政府", 2023),
@@ -67,6 +68,19 @@ def test_classify_a_portal_page():
     assert [l.url for l in found.hubs] == ["http://www.example.gov.cn/zwgk/"]
     assert [l.url for l in found.year_folders] == ["http://www.example.gov.cn/zwgk/2024/"]
     assert [l.url for l in found.attachments] == ["http://www.example.gov.cn/zwgk/f/P0201.pdf"]
+
+
+def test_the_link_filter_keeps_what_the_recognizer_calls_a_report():
+    # The titles the crawler and the recognizer used to disagree on (tests/parsers/test_titles.py):
+    # a link is followed as a report exactly when the recognizer takes its title for one.
+    page = "".join(f'<a href="/r/{n}.html">{title}</a><a href="/f/{n}.pdf">{title}</a>'
+                   for n, (title, *_) in enumerate(TITLES))
+    base = "http://www.example.gov.cn/zwgk/index.html"
+    found = classify(links(parse_html(f"<html><body>{page}</body></html>", base), base), base)
+    kept = {link.text for link in found.reports}
+    assert kept == {title for title, report, *_ in TITLES if report}
+    assert kept == {title for title, *_ in TITLES if is_report(title) is True}
+    assert len(found.reports) == 2 * len(kept)  # the page and the attachment alike
 
 
 def test_trs_pagination():
