@@ -10,8 +10,8 @@ from datetime import date
 
 from parsers.labels import REQUEST_GROUPS, classify, normalize
 from parsers.titles import (
-    AGENCY_END, ARABIC_YEAR_IN_TEXT, CN_YEAR, DECOY, REPORT_WORDS, YEAR, cn_digits, cn_number, is_report_title,
-    tidy_agency, title_agency, year_match, year_of,
+    AGENCY_END, ARABIC_YEAR, ARABIC_YEAR_IN_TEXT, CN_YEAR, DECOY, REPORT_WORDS, YEAR, cn_digits, cn_number,
+    is_report_title, tidy_agency, title_agency, year_match, year_of,
 )
 
 _MARKUP = re.compile(r"^[#>\s]+|\*\*|__")
@@ -293,7 +293,7 @@ def find_published(text: str, meta_published: str | None = None) -> str | None:
 
 
 # --- sections -----------------------------------------------------------------------------------
-_YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?")
+_YEAR_IN_TITLE = re.compile(rf"{ARABIC_YEAR}\s*年度?")
 
 
 def _section_title(number: str, title: str) -> tuple[int, str] | None:

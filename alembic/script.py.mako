@@ -1,0 +1,1 @@
+../archive/migrations/script.py.mako
