@@ -24,7 +24,9 @@ _DIGIT = re.compile(r"\d")
 # Text with digits that is not a value: dates, article numbers, long prose.
 _NOT_VALUE = re.compile(
     r"\d{4}\s*年|年\s*\d{1,2}\s*月|第\s*\S{1,4}\s*[条项]|[。；;！？]"
-    r"|^[(（]?\d{1,2}\s*[.、．)）]\s*[\u4e00-\u9fff]"  # an ordinal: "7. 属于行政执法" (half a label)
+    # An ordinal: "7. 属于行政执法" (half a label), also after its group's name printed on the
+    # same line ("（四）无法提供1.本机关…", a misprinted label the classifier cannot name).
+    r"|^(?:[(（][一二三四五六七八九十]{1,3}[)）][\u4e00-\u9fff]{0,8})?[(（]?\d{1,2}\s*[.、．)）]\s*[\u4e00-\u9fff]"
 )
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 

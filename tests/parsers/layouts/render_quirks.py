@@ -122,7 +122,10 @@ class _Writer:
             self.lines.append(_pipe(labels + printed))
             return
         if "split" in self.quirks and table == "requests" and self.rng.random() < 0.5:
-            self.lines.append("".join(labels) if self.rng.random() < 0.5 else labels[-1])
+            # The label alone on its line: whole, or without its group's cell (（四）无法提供); a
+            # label cut over two cells (misspelt) keeps both halves — only the group may go.
+            own = "".join(labels[1:]) or labels[-1]
+            self.lines.append("".join(labels) if self.rng.random() < 0.5 else own)
             if not has_blank and self.rng.random() < 0.5:
                 self.lines.append(" ".join(values))
             else:
