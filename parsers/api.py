@@ -47,11 +47,12 @@ def build_record(doc: Document) -> Record:
         ocr_pages=list(doc.ocr_pages),
     )
     if doc.source in ("ocr", "mixed"):
-        from parsers.uncertain import review
+        from parsers.uncertain import ALL_READ, review
 
         review(record, doc)
-        # Its rules again, over the cells read only (printed blanks known here), none over an uncertain cell.
-        record.violations = violations(record.facts, template, set(record.uncertain), blank=reading.blank)
+        # Its rules again, each only over cells all read (none uncertain): a cell where OCR saw
+        # nothing is not taken for a printed blank (a faint or missed number looks the same).
+        record.violations = violations(record.facts, template, set(record.uncertain), blank=ALL_READ)
     return record
 
 

@@ -13,7 +13,9 @@ what OCR read and why — when
   violation is raised over it.
 
 Rules touching an uncertain cell are not checked (``arithmetic.violations(unread=…)``),
-so an uncertain cell never produces a violation either. ``record.confidence`` keeps the
+so an uncertain cell never produces a violation either; nor is a rule weighed (to vouch,
+to explain, as a violation) unless every one of its cells was read: a cell where OCR saw
+nothing may be a printed blank or a number OCR missed, so it is never taken for 0. ``record.confidence`` keeps the
 OCR confidence of every table cell read (facts and uncertain ones), two decimals.
 """
 from __future__ import annotations
@@ -27,6 +29,9 @@ from parsers.tables import read_tables
 # PP-OCR reads a clean printed digit with 0.99+; a blurred or noisy one drops towards 0.8
 # and a wrong one usually far lower (tests/benchmarks/bench_ocr.py prints the spread).
 THRESHOLD = 0.9
+# Rules are weighed only when every cell of theirs was read: a cell where OCR saw nothing
+# is not a printed blank (0) here, a faint or missed number looks the same.
+ALL_READ: frozenset[str] = frozenset()
 # At most this many rounds of arithmetic explanations (each flags the cells that best
 # explain the rules still failing).
 _ROUNDS = 6
@@ -73,7 +78,7 @@ def _explain(facts: dict, template: str, unread: set[str], doubtful: set[str] | 
     ``doubtful``: the only cells that may be misread (None: any).
     """
     all_rules = rules(facts, template)
-    failing = {r.name for r in all_rules if r.holds(facts) is False and not set(r.cells()) & unread}
+    failing = {r.name for r in all_rules if r.holds(facts, ALL_READ) is False and not set(r.cells()) & unread}
     if not failing:
         return {}
     suspects = {c for r in all_rules if r.name in failing for c in r.cells() if c in facts and c not in unread
@@ -83,8 +88,8 @@ def _explain(facts: dict, template: str, unread: set[str], doubtful: set[str] | 
         touching = [r for r in all_rules if cell in r.cells() and not (set(r.cells()) - {cell}) & unread]
         for value in _alternatives(facts[cell]):
             trial = {**facts, cell: value}
-            fixed = sum(1 for r in touching if r.name in failing and r.holds(trial))
-            broken = any(r.name not in failing and r.holds(trial) is False for r in touching)
+            fixed = sum(1 for r in touching if r.name in failing and r.holds(trial, ALL_READ))
+            broken = any(r.name not in failing and r.holds(trial, ALL_READ) is False for r in touching)
             if fixed and not broken:
                 if fixed > best:
                     best, found = fixed, {}
@@ -110,7 +115,7 @@ def review(record: Record, doc: Document) -> Record:
     all_rules = rules(record.facts, record.template)
     for key in sorted(unsure):
         # A rule that holds with this reading, all its other cells read surely, vouches for it.
-        if not any(key in r.cells() and r.holds(record.facts) and not (set(r.cells()) - {key}) & unsure
+        if not any(key in r.cells() and r.holds(record.facts, ALL_READ) and not (set(r.cells()) - {key}) & unsure
                    for r in all_rules):
             uncertain[key] = {"read": record.facts[key], "confidence": confidence[key], "why": "confidence"}
     facts = {k: v for k, v in record.facts.items() if k not in uncertain}
@@ -125,7 +130,7 @@ def review(record: Record, doc: Document) -> Record:
             unread.add(key)
     record.facts = facts
     record.raw = {k: v for k, v in record.raw.items() if k not in uncertain}
-    record.violations = violations(facts, record.template, unread)
+    record.violations = violations(facts, record.template, unread, blank=ALL_READ)
     record.confidence = dict(sorted(confidence.items()))
     record.uncertain = dict(sorted(uncertain.items()))
     return record
