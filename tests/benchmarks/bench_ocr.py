@@ -17,7 +17,6 @@ layout and dpi:
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import subprocess
@@ -32,27 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from layouts import LAYOUTS, sample_report  # noqa: E402
 from layouts.render_scan import Scan, scanned_pdf  # noqa: E402
+from memory_probe import parse_in_fresh_process  # noqa: E402
 
 import parsers  # noqa: E402
 from parsers.formats import ocr  # noqa: E402
 
-_MEMORY_PROBE = """
-import json, sys
-sys.path.insert(0, {root!r})
-import parsers
-
-
-def status(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1])
-
-
-data = open({path!r}, "rb").read()
-before = status("VmRSS:")
-record = parsers.parse(data, "scan.pdf")
-print(json.dumps({{"before_kb": before, "peak_kb": status("VmHWM:"), "facts": len(record.facts)}}))
-"""
 
 
 def _pages(pdf: bytes) -> int:
@@ -121,9 +104,7 @@ def main() -> None:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
         tmp.write(scanned_pdf(pdf, Scan(dpi=200)))
         tmp.flush()
-        out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE.format(root=str(ROOT), path=tmp.name)],
-                             capture_output=True, text=True, check=True)
-        memory = json.loads(out.stdout.strip().splitlines()[-1])
+        memory = parse_in_fresh_process(tmp.name, "scan.pdf")
     print(f"peak memory reading a scanned report (200 dpi, fresh process): {memory['peak_kb'] / 1024:.0f} MB "
           f"(python + parsers before: {memory['before_kb'] / 1024:.0f} MB)")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import subprocess
 import sys
 import tempfile
@@ -27,27 +26,10 @@ sys.path.insert(0, str(ROOT / "tests" / "parsers"))
 sys.path.insert(0, str(ROOT))
 
 from layouts import LAYOUTS, sample_report  # noqa: E402
+from memory_probe import parse_in_fresh_process  # noqa: E402
 
 import parsers  # noqa: E402
 
-_MEMORY_PROBE = """
-import json, sys
-sys.path.insert(0, {root!r})
-import parsers, parsers.api, parsers.formats.pdf, pdfplumber, pypdfium2
-
-
-def status(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1])
-
-
-data = open({path!r}, "rb").read()
-rss_before = status("VmRSS:")
-record = parsers.parse(data, "long.pdf")
-print(json.dumps({{"before_kb": rss_before, "after_kb": status("VmRSS:"), "peak_kb": status("VmHWM:"),
-                  "facts": len(record.facts), "chars": len(record.text)}}))
-"""
 
 
 def _time(fn, items, repeat: int = 1) -> float:
@@ -132,10 +114,8 @@ def bench_pdf_memory(pages: int, *, tables_everywhere: bool = False) -> None:
     parsers.parse(data, "long.pdf")
     in_process = time.perf_counter() - start
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE.format(root=str(ROOT), path=path)],
-                         capture_output=True, text=True, check=True)
+    result = parse_in_fresh_process(path, "long.pdf", preload="import parsers.api, parsers.formats.pdf, pdfplumber, pypdfium2")
     seconds = time.perf_counter() - start
-    result = json.loads(out.stdout.strip().splitlines()[-1])
     Path(path).unlink()
     kind = "table PDF " if tables_everywhere else "long PDF  "
     print(f"{kind}     : {n_pages} pages, {len(data) / 1024:.0f} KB, parsed in {in_process:.2f} s "
