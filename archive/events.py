@@ -82,14 +82,22 @@ def emit(session: Session, events: list[dict], **kwargs) -> None:
 _INSERT_EVENT = sa.insert(Event.__table__).returning(Event.__table__.c.id)
 
 
+def event_row(*, kind: str, at: dt.datetime, report_id: int, agency_id: int, year: int, url: str,
+              version_id: int | None, crawl_id: int | None, baseline: bool = False, changes: dict | None = None,
+              detail: dict | None = None) -> dict:
+    """An ``events`` row as the ingest writes it (one at a time or a batch's ``new`` events)."""
+    return dict(kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url,
+                baseline=baseline, version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)
+
+
 def insert_event(session: Session, events: list[dict], *, kind: str, report_id: int, agency_id: int,
                  agency_name: str, year: int, url: str, at: dt.datetime, version_id: int | None,
                  crawl_id: int | None, baseline: bool = False, changes: dict | None = None,
                  detail: dict | None = None) -> None:
     """The ingest's event insert (Core, one statement, no flush of the session); appends
     its dict to ``events``."""
-    values = dict(kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url,
-                  baseline=baseline, version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)
+    values = event_row(kind=kind, at=at, report_id=report_id, agency_id=agency_id, year=year, url=url,
+                       baseline=baseline, version_id=version_id, crawl_id=crawl_id, changes=changes, detail=detail)
     event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
     # A transient Event, never added to the session: only read by event_dict.
     events.append(event_dict(Event(id=event_id, **values), agency_name))

@@ -22,14 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive import snapshots
-from archive.events import event_dict
+from archive.events import event_dict, event_row
 from archive.fetched import Fetched
-from archive.identity import source_id, url_host
+from archive.identity import new_agency_values, source_id, url_host
 from archive.models import Agency, Crawl, Document, DocumentSnapshot, Event, Report, Version, VersionSnapshot, aware
 from archive.normalize import without_nul
-from archive.regions import infer_region
 from archive.sql import insert_ignore, insert_ignore_returning
-from archive.versions import cell_tuples, insert_cell_rows, version_record
+from archive.versions import cell_tuples, insert_cell_rows, version_record, version_row
 from parsers.record import Record
 
 
@@ -135,9 +134,8 @@ def archive_first_versions(session: Session, batch: list[tuple[Fetched, Record |
                                                "first_fetched": item.at, "last_fetched": item.at} for item in items],
                   ["document_id", "sha256"])
     versions = {row.report_id: row.id for row in insert_ignore_returning(session, Version, [
-        {"report_id": item.report_id, "number": 1, "record": item.rec, "text": item.text,
-         "parser_version": item.record.parser_version, "fingerprint": item.fp, "document_id": item.document_id,
-         "sha256": item.digest, "first_seen": item.at, "crawl_id": item.fetched.crawl_id} for item in items],
+        version_row(item.report_id, 1, item.rec, item.text, item.record.parser_version, item.fp, item.document_id,
+                    item.digest, item.at, item.fetched.crawl_id) for item in items],
         ["report_id", "number"], ("id", "report_id"))}
     for item in items:
         item.version_id = versions[item.report_id]  # the report is ours: its number 1 is free
@@ -169,10 +167,10 @@ _events_table = Event.__table__
 
 def _events(session: Session, items: list[_New], crawls: dict[int, Crawl]) -> dict[int, list[dict]]:
     """The ``new`` event of each item (``baseline`` in a source's first crawl), as dicts."""
-    rows = [dict(kind="new", at=item.at, report_id=item.report_id, agency_id=item.agency_id, year=item.rec["year"],
-                 url=item.fetched.url, baseline=bool(crawls.get(item.fetched.crawl_id) and
-                                                     crawls[item.fetched.crawl_id].baseline),
-                 version_id=item.version_id, crawl_id=item.fetched.crawl_id, changes=None, detail=None)
+    rows = [event_row(kind="new", at=item.at, report_id=item.report_id, agency_id=item.agency_id,
+                      year=item.rec["year"], url=item.fetched.url,
+                      baseline=bool(crawls.get(item.fetched.crawl_id) and crawls[item.fetched.crawl_id].baseline),
+                      version_id=item.version_id, crawl_id=item.fetched.crawl_id)
             for item in items]
     ids = session.connection().execute(
         sa.insert(_events_table).returning(_events_table.c.id, sort_by_parameter_order=True), rows).scalars().all()
@@ -195,8 +193,7 @@ def _agency_ids(session: Session, first_seen: dict[str, dt.datetime]) -> dict[st
     found = dict(session.execute(stmt, {"names": names}).all())
     missing = [name for name in names if name not in found]
     if missing:
-        insert_ignore(session, Agency, [{"name": name, "created_at": first_seen[name],
-                                         **dict(zip(("region_code", "level"), infer_region(name)))}
+        insert_ignore(session, Agency, [{"name": name, **new_agency_values(name, first_seen[name])}
                                         for name in missing], ["name"])
         found.update(session.execute(stmt, {"names": missing}).all())
     return found

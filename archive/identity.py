@@ -14,9 +14,13 @@ from archive.sql import get_or_create
 
 def agency_id(session: Session, name: str, at: dt.datetime) -> int:
     """The agency's id, created with the region code and level its name tells (archive.regions)."""
+    return get_or_create(session, Agency, {"name": name}, new_agency_values(name, at))
+
+
+def new_agency_values(name: str, at: dt.datetime) -> dict:
+    """The columns of a new agency besides its name: when first seen, the region code and level its name tells."""
     region_code, level = infer_region(name)
-    return get_or_create(session, Agency, {"name": name},
-                         {"created_at": at, "region_code": region_code, "level": level})
+    return {"created_at": at, "region_code": region_code, "level": level}
 
 
 def source_id(session: Session, name: str) -> int:

@@ -134,10 +134,8 @@ def insert_version(session: Session, report_id: int, number: int, rec: dict, tex
         if attempt:
             number = (session.execute(sa.select(sa.func.max(Version.number))
                                       .where(Version.report_id == report_id)).scalar() or 0) + 1
-        version_id = insert_returning_id(session, Version, {
-            "report_id": report_id, "number": number, "record": rec, "text": text,
-            "parser_version": parser_version, "fingerprint": fp, "document_id": doc_id, "sha256": digest,
-            "first_seen": at, "crawl_id": crawl_id}, ["report_id", "number"])
+        version_id = insert_returning_id(session, Version, version_row(
+            report_id, number, rec, text, parser_version, fp, doc_id, digest, at, crawl_id), ["report_id", "number"])
         if version_id is not None:
             break
         log.info("version %s of report %s taken by another writer; numbering again", number, report_id)
@@ -149,6 +147,13 @@ def insert_version(session: Session, report_id: int, number: int, rec: dict, tex
     update_report(session, UPDATE_REPORT_VERSION, report_id, latest_version_id=version_id, version_count=number,
                   document_id=doc_id, updated_at=at)
     return number, version_id
+
+
+def version_row(report_id: int, number: int, rec: dict, text: str, parser_version: str, fp: str, doc_id: int,
+                digest: str, at: dt.datetime, crawl_id: int | None) -> dict:
+    """A ``versions`` row (both ingest paths write the same columns)."""
+    return {"report_id": report_id, "number": number, "record": rec, "text": text, "parser_version": parser_version,
+            "fingerprint": fp, "document_id": doc_id, "sha256": digest, "first_seen": at, "crawl_id": crawl_id}
 
 
 CELL_COLUMNS = ("version_id", "table_name", "row_key", "column_key", "value", "text")
@@ -171,11 +176,6 @@ def cell_tuples(version_id: int, rec: dict) -> list[tuple]:
         rows.append((version_id, parts[0], parts[1][:255], parts[2][:64],
                      float(value) if value is not None else None, raw.get(fact_key)))
     return rows
-
-
-def cell_rows(version_id: int, rec: dict) -> list[dict]:
-    """The record's cells as rows (dicts) of the ``cells`` table."""
-    return [dict(zip(CELL_COLUMNS, row)) for row in cell_tuples(version_id, rec)]
 
 
 _CELLS_COPY = f"COPY cells ({', '.join(CELL_COLUMNS)}) FROM STDIN"

@@ -113,7 +113,7 @@ class BareWriter:
                     report_id=report_id, number=1, record=record.to_dict(), text=record.text, parser_version="b",
                     fingerprint="0" * 64, sha256="0" * 64, first_seen=utcnow())
                     .returning(Version.__table__.c.id)).scalar_one()
-                conn.execute(sa.insert(Cell.__table__), versions.cell_rows(version_id, record.to_dict()))
+                conn.execute(sa.insert(Cell.__table__), [dict(zip(versions.CELL_COLUMNS, row)) for row in versions.cell_tuples(version_id, record.to_dict())])
 
 
 class RawSQLiteWriter:
