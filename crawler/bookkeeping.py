@@ -42,8 +42,8 @@ MAX_EVENTS_LISTED = 1000  # events listed in the summary (all are counted)
 STATE_KEYS = ("listed", "incomplete", "failed", "blocked", "errors", "pages", "reports", "budget", "stopped")
 STATE_FILE = "nianbao.state"
 
-_ATTACHMENT_HREF = re.compile(
-    rb"""href\s*=\s*["']?([^"'\s>]+\.(?:pdf|docx?|wps|xlsx?|ofd)(?:\?[^"'\s>]*)?)["'\s>]""", re.I)
+# Every href of a stored page; which are attachments is discovery's word (is_attachment).
+_HREF = re.compile(rb"""href\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 def unreached_attachments(archive_urls: list[str], listed: set[str]) -> bool:
@@ -53,8 +53,9 @@ def unreached_attachments(archive_urls: list[str], listed: set[str]) -> bool:
 
 def attachment_links(url: str, data: bytes) -> set[str]:
     """The attachment URLs a stored page links to (read from its bytes, no HTML parse)."""
-    return {urldefrag(urljoin(url, html.unescape(match.group(1).decode("latin-1"))))[0]
-            for match in _ATTACHMENT_HREF.finditer(data)}
+    links = (urldefrag(urljoin(url, html.unescape(match.group(1).decode("latin-1"))))[0]
+             for match in _HREF.finditer(data))
+    return {link for link in links if is_attachment(link)}
 
 
 class Bookkeeping:

@@ -52,6 +52,9 @@ def test_attachments_read_from_a_stored_page():
             b'<a href="page.html">not an attachment</a>')
     assert attachment_links("http://gov.example/xxgk/nb.html", data) == {
         "http://gov.example/xxgk/files/nb2023.pdf", "http://gov.example/doc/x.docx?id=1&v=2"}
+    # An attachment named in the query counts as discovery counts it (crawler.discovery.is_attachment).
+    assert attachment_links("http://gov.example/xxgk/nb.html", b'<a href="/down.jsp?file=nb.pdf">nb</a>') == {
+        "http://gov.example/down.jsp?file=nb.pdf"}
     assert unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"], {"http://gov.example/c"})
     assert not unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"],
                                      {"http://gov.example/a.pdf"})
