@@ -374,26 +374,33 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise ArchiveError(f"cannot open the archive at {_safe(url)}: {error_line(exc)}") from exc
 
 
+# What a driver's message means for the user, by words in it (first match wins; "{}" is the
+# message itself). The drivers (sqlite3, psycopg) raise no finer exception classes for these.
+_KNOWN_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("disk is full", "no space left"), "the disk is full ({})"),
+    (("disk i/o error",), "the disk failed a write: full, over a file size limit or failing ({})"),
+    (("file is not a database", "database disk image is malformed"),
+     "not a SQLite database, or a damaged one ({})"),
+    (("unable to open database file",),
+     "cannot open the database file ({}): check the path and its directory"),
+    (("statement timeout",), "the database did not answer in time ({}; NIANBAO_DB_STATEMENT_TIMEOUT)"),
+    (("timeout expired", "connection timeout"),
+     "the database server did not answer in time ({}; NIANBAO_DB_CONNECT_TIMEOUT)"),
+)
+
+
 def error_line(exc: BaseException) -> str:
     """One readable line for a database failure (no traceback, no SQL, no parameters)."""
     if isinstance(exc, ArchiveError):
         return str(exc)
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split()) or type(orig).__name__
-    lowered = text.lower()
-    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC or "disk is full" in lowered \
-            or "no space left" in lowered:
+    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC:
         return f"the disk is full ({text})"
-    if "disk i/o error" in lowered:
-        return f"the disk failed a write: full, over a file size limit or failing ({text})"
-    if "file is not a database" in lowered or "database disk image is malformed" in lowered:
-        return f"not a SQLite database, or a damaged one ({text})"
-    if "unable to open database file" in lowered:
-        return f"cannot open the database file ({text}): check the path and its directory"
-    if "statement timeout" in lowered:
-        return f"the database did not answer in time ({text}; NIANBAO_DB_STATEMENT_TIMEOUT)"
-    if "timeout expired" in lowered or "connection timeout" in lowered:
-        return f"the database server did not answer in time ({text}; NIANBAO_DB_CONNECT_TIMEOUT)"
+    lowered = text.lower()
+    for needles, meaning in _KNOWN_FAILURES:
+        if any(needle in lowered for needle in needles):
+            return meaning.format(text)
     if isinstance(exc, sa.exc.OperationalError) and ("connection" in lowered or "server" in lowered):
         return f"lost the connection to the database ({text})"
     if len(text) > 300:
