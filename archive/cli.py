@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from archive import db, labels, links
-from archive.command import db_option, fail_on_archive_error, open_or_fail
+from archive.command import db_option, fail_on_archive_error, open_or_fail, user_errors
 from parsers.errors import ParseError
 
 log = logging.getLogger(__name__)
@@ -281,10 +281,8 @@ def _bug_line(exc: Exception) -> str:
 def _lookup(fn, *args, **kwargs):
     from archive.queries import NotFound
 
-    try:
+    with user_errors(NotFound, ValueError):
         return fn(*args, **kwargs)
-    except (NotFound, ValueError) as exc:
-        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
 @click.command("reports")
