@@ -10,6 +10,9 @@ from archive.alerts.settings import AlertSettings, SettingsError, parse_deadline
 from archive.command import db_option, open_or_fail, user_errors
 from archive.labels import EVENT_KINDS
 
+#: The subscription a command acts on: its number, as `nianbao alerts list` shows it (``sub_id``).
+subscription_id = click.argument("sub_id", metavar="ID", type=int)
+
 
 @click.group("alerts")
 def alerts_group() -> None:
@@ -106,7 +109,7 @@ def list_command(as_json: bool, db_url: str | None) -> None:
 
 
 @alerts_group.command("remove")
-@click.argument("sub_id", metavar="ID", type=int)
+@subscription_id
 @db_option
 def remove_command(sub_id: int, db_url: str | None) -> None:
     """Remove a subscription and its outbox rows.
@@ -123,7 +126,7 @@ def remove_command(sub_id: int, db_url: str | None) -> None:
 
 
 @alerts_group.command("test")
-@click.argument("sub_id", metavar="ID", type=int)
+@subscription_id
 @db_option
 def test_command(sub_id: int, db_url: str | None) -> None:
     """Send a test message to a subscription now; one line says whether it arrived.
