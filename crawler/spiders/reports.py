@@ -25,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import cms, list_apis, rendering
 from crawler.failures import reason as failure_reason
 from crawler.netguard import Refused
-from crawler.discovery import Link, classify, is_attachment, links, parse_html
+from crawler.discovery import Link, PageLinks, classify, is_attachment, links, parse_html
 from crawler.bookkeeping import Bookkeeping
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
@@ -155,7 +155,8 @@ class ReportsSpider(scrapy.Spider):
             # The start page is a column itself (or a home page listing reports).
             if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
                 self.rendered_columns.add(response.url)
-            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0,
+                                     found=found)
         for link in found.columns:
             if source.allows(link.url):
                 yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
@@ -172,7 +173,8 @@ class ReportsSpider(scrapy.Spider):
         """One page of an annual-report column (or of one year's folder in it)."""
         source = self._source(response)
         text, page_links, records, tree = self._page(response)
-        if self._needs_list_render(response, tree, classify(page_links, response.url), records):
+        found = classify(page_links, response.url)
+        if self._needs_list_render(response, tree, found, records):
             yield self._rendered(response, rendering.RENDER_LIST, self.parse_listing)
             return
         if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
@@ -180,7 +182,7 @@ class ReportsSpider(scrapy.Spider):
             if (response.meta.get("nianbao_browser") or {}).get("cut"):
                 self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
         yield from self._listing(response, source, text, page_links, records,
-                                 column=response.meta["column"], page=response.meta.get("page", 0))
+                                 column=response.meta["column"], page=response.meta.get("page", 0), found=found)
 
     def _reports(self, source: Source, found, column: str) -> tuple[list[scrapy.Request], bool, str]:
         """Requests for the reports a listing page shows that its column has not shown
@@ -203,8 +205,9 @@ class ReportsSpider(scrapy.Spider):
         return requests, bool(new), fingerprint
 
     def _listing(self, response, source: Source, text: str, page_links: list[Link], records: int,
-                 column: str, page: int):
-        found = classify(page_links, response.url)
+                 column: str, page: int, found: PageLinks):
+        """What a listing page (``found``: its links as :func:`classify` sorts them) leads to:
+        its reports, its list API, year folders, and its next pages."""
         requests, any_new, fingerprint = self._reports(source, found, column)
         yield from requests
         if self._looped(source.name, page_links, response.url):
@@ -338,7 +341,8 @@ class ReportsSpider(scrapy.Spider):
         # Some "report" links lead to one year's list of several reports.
         others = [link for link in found.reports if link.url != response.url and not is_attachment(link.url)]
         if len(others) >= 2:
-            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0,
+                                     found=found)
 
     def parse_document(self, response):
         """An attachment (PDF, DOCX, …) or a report served as a file."""
