@@ -166,12 +166,27 @@ class EncodingMiddleware:
 
 class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
     """Spider middleware: look up in one query what the archive knows of all the document
-    requests one listing page yields (instead of one query per request downstream)."""
+    requests one listing page yields (instead of one query per request downstream).
 
-    @staticmethod
-    def _holds(obj) -> bool:
+    A URL is looked up here once: a page that links documents already requested (a
+    report page's links to the other years' reports, on every report page) yields
+    requests that the scheduler's duplicate filter drops, and a look-up for them (a
+    thread and a query a page) would be wasted. Should such a request reach the
+    downloader after all, :class:`ConditionalRequestMiddleware` looks it up alone."""
+
+    def __init__(self, crawler, book: Bookkeeping):
+        super().__init__(crawler, book)
+        self.looked_up: set[str] = set()
+
+    def _holds(self, obj) -> bool:
         return (isinstance(obj, Request) and obj.meta.get("kind") in DOCUMENT_KINDS
-                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked"))
+                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked")
+                and obj.url not in self.looked_up)
+
+    def _urls(self, held: list[Request]) -> list[str]:
+        urls = [r.url for r in held]
+        self.looked_up.update(urls)
+        return urls
 
     def _annotate(self, held: list[Request], known: dict) -> list[Request]:
         for request in held:
@@ -186,7 +201,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            held = self._annotate(held, state.lookup_many(self.reads, [r.url for r in held], self.policy))
+            held = self._annotate(held, state.lookup_many(self.reads, self._urls(held), self.policy))
         yield from held
 
     async def process_spider_output_async(self, response, result):
@@ -197,7 +212,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            future = self.executor.submit(state.lookup_many, self.reads, [r.url for r in held], self.policy)
+            future = self.executor.submit(state.lookup_many, self.reads, self._urls(held), self.policy)
             held = self._annotate(held, await asyncio.wrap_future(future))
         for request in held:
             yield request
