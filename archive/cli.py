@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from archive import db, labels, links
-from archive.command import db_option, fail_on_archive_error, open_or_fail
+from archive.command import db_option, fail_on_archive_error, open_or_fail, user_errors
 from parsers.errors import ParseError
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 def _dump(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
-
-
-def _num(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 @contextlib.contextmanager
@@ -281,10 +273,8 @@ def _bug_line(exc: Exception) -> str:
 def _lookup(fn, *args, **kwargs):
     from archive.queries import NotFound
 
-    try:
+    with user_errors(NotFound, ValueError):
         return fn(*args, **kwargs)
-    except (NotFound, ValueError) as exc:
-        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
 @click.command("reports")
@@ -310,7 +300,7 @@ def reports(agency: str | None, year: int | None, db_url: str | None, as_json: b
         facts = r.get("facts") or {}
         template = labels.TEMPLATE_LABELS.get(r.get("template") or "unknown", r.get("template"))
         requests = labels.UNCERTAIN_MARK if "requests/new/total" in (r.get("uncertain") or {}) else \
-            _num(facts.get("requests/new/total"))
+            labels.number(facts.get("requests/new/total"))
         click.echo(f"{r['agency']}\t{r['year']} 年度\t{template}\t{labels.FIGURE_LABELS['requests']} "
                    f"{requests}\t版本 {r['versions']}\t{labels.status_label(r['status'])}"
                    f"\t{r['url'] or ''}")
@@ -344,7 +334,7 @@ def history(agency: str, db_url: str | None, as_json: bool) -> None:
     click.echo("年度\t" + "\t".join(labels.FIGURE_LABELS[n] for n in names) + "\t版本\t状态\t勾稽问题")
     for y in data["years"]:
         problems = "；".join(labels.violation_label(v) for v in y["violations"]) or "-"
-        click.echo(f"{y['year']}\t" + "\t".join(_num(y[n]) for n in names)
+        click.echo(f"{y['year']}\t" + "\t".join(labels.number(y[n]) for n in names)
                    + f"\t{y['versions']}\t{labels.status_label(y['status'])}\t{problems}")
         for flag in y["flags"]:
             click.echo(f"  ! {flag['message']}")
@@ -375,7 +365,7 @@ def diff(agency: str, year: int, from_number: int | None, to_number: int | None,
     click.echo(f"{data['agency']} {data['year']} 年度报告：版本 {data['from']} → {data['to']}"
                f"（{labels.china_time(data['from_seen'])} → {labels.china_time(data['to_seen'])}）")
     for key, (old, new) in data["changes"].items():
-        click.echo(f"  {labels.fact_label(key)}：{_num(old)} → {_num(new)}")
+        click.echo(f"  {labels.fact_label(key)}：{labels.number(old)} → {labels.number(new)}")
     for name, (old, new) in data["fields"].items():
         click.echo(f"  {labels.FIELD_LABELS.get(name, name)}：{labels.field_value(name, old)} → "
                    f"{labels.field_value(name, new)}")

@@ -1,14 +1,17 @@
 """What every command that reads or writes the archive shares: its ``--db`` option and
 opening the archive, an :class:`~archive.db.ArchiveError` (no server, a foreign file, a
-schema too old) shown as one line and exit status 1 instead of a traceback, and the line
-the ``nianbao`` group shows for the archive's failures met later (:func:`failure_line`).
+schema too old) shown as one line and exit status 1 instead of a traceback, the user's own
+mistakes shown the same way (:func:`user_errors`), and the line the ``nianbao`` group shows
+for the archive's failures met later (:func:`failure_line`).
 
 The archive's commands, the search, alerts and web commands and the crawler's all take
 these, so the option reads the same everywhere and no command opens the archive its own way.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
+from collections.abc import Iterator
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +41,18 @@ def fail_on_archive_error(action, *args, **kwargs):
         return action(*args, **kwargs)
     except db.ArchiveError as exc:
         raise _one_line(exc) from None
+
+
+@contextlib.contextmanager
+def user_errors(*errors: type[Exception]) -> Iterator[None]:
+    """One of ``errors`` raised in the block shown as a click error of its message (exit
+    status 1) instead of a traceback: for what the user can put right (an unknown agency or
+    subscription, a bad filter, query or URL)."""
+    try:
+        yield
+    except errors as exc:
+        # args[0]: the message as written (str() of a LookupError's subclass may quote it).
+        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
 def failure_line(exc: BaseException) -> str | None:

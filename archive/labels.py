@@ -189,10 +189,11 @@ def china_time(value: Any, *, zone: bool = True) -> str:
     return f"{text} {ZONE_LABEL}" if zone else text
 
 
-def number(value: Any) -> str:
-    """A cell value for people: ``12.0`` -> ``12``, missing -> ``-``."""
+def number(value: Any, missing: str = "-") -> str:
+    """A cell value for people: ``12.0`` -> ``12``, missing -> ``missing`` (a table's
+    blank cell passes ``""``)."""
     if value is None or value == "":
-        return "-"
+        return missing
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (list, tuple)):

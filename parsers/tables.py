@@ -114,6 +114,7 @@ class _Reader:
         self._labels: dict[str, Label | None] = {}
         self._values: dict[str, Cell | None] = {}
         self.origins: dict[str, int] = {}  # fact/raw key -> index of the cell it was read from
+        self._next_active: list[int | None] | None = None  # see next_active()
 
     # --- cell classification (cached: tables repeat the same texts) ---------------------
     def label(self, i: int) -> Label | None:
@@ -251,18 +252,28 @@ class _Reader:
         cells, row = self.cells, self.cells.row[i]
         if cells.col[i] > 0 and self.label(i - 1) is None:
             # The label wrapped over two rows, its halves beside the first two sub-items.
-            after = next((j for j in range(i + 1, len(cells.texts)) if cells.row[j] > row), None)
-            if after is not None and cells.col[after] == 0:
+            after = cells.starts[row] + cells.widths[row]  # the first cell of the rows below
+            if after < len(cells.texts) and cells.col[after] == 0:
                 joined = classify(cells.texts[i - 1] + cells.texts[after])
                 if joined is not None and joined == Label("active", "other_services"):
                     return True
-        j = i + 1
-        while j < len(cells.texts) and cells.row[j] <= row + 3:
+        j = self.next_active(i + 1)
+        if j is not None and cells.row[j] <= row + 3:
             label = self.label(j)
-            if label is not None and label.kind == "active":
-                return label.key == "other_services"
-            j += 1
+            return label is not None and label.key == "other_services"
         return False
+
+    def next_active(self, i: int) -> int | None:
+        """The first cell from ``i`` on that is an active-table row label (a table lookup:
+        asked for every text cell of the active table, a scan each time was quadratic)."""
+        if self._next_active is None:
+            n = len(self.cells.texts)
+            nxt: list[int | None] = [None] * (n + 1)
+            for j in range(n - 1, -1, -1):
+                label = self.label(j)
+                nxt[j] = j if label is not None and label.kind == "active" else nxt[j + 1]
+            self._next_active = nxt
+        return self._next_active[i]
 
     def on_values(self, i: int) -> int:
         """Value cells with no label before them: the reviews row, one reviews row named by a

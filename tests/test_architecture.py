@@ -121,3 +121,22 @@ def test_the_crawler_touches_no_archive_table():
                              if i.startswith("sqlalchemy") or i.endswith(".models") or ".models." in i)
                 for name, path in _modules().items() if name.startswith("crawler")}
     assert {name: found for name, found in touching.items() if found} == {}
+
+
+def _dynamic_imports(path: Path) -> list[str]:
+    """Modules named to ``importlib.import_module``/``__import__`` by a string literal."""
+    return [node.args[0].value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in ("import_module", "__import__")
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
+def test_migrations_import_no_application_code():
+    """A migration is frozen at its revision: it must not change when the application does,
+    so it imports none of the project's packages and carries what it needs (DDL, rules) as
+    it was then. The environment, archive/migrations/env.py, is no migration: it takes the
+    application's database URL and models (for autogenerate) on purpose."""
+    versions = sorted((ROOT / "archive/migrations/versions").glob("*.py"))
+    assert len(versions) >= 5
+    found = {path.name: sorted({name for name in _imports(path) + _dynamic_imports(path)
+                                if name.split(".")[0] in PACKAGES}) for path in versions}
+    assert {name: imported for name, imported in found.items() if imported} == {}

@@ -7,8 +7,11 @@ import click
 
 from archive.alerts.filters import FilterError, Filters
 from archive.alerts.settings import AlertSettings, SettingsError, parse_deadline
-from archive.command import db_option, open_or_fail
+from archive.command import db_option, open_or_fail, user_errors
 from archive.labels import EVENT_KINDS
+
+#: The subscription a command acts on: its number, as `nianbao alerts list` shows it (``sub_id``).
+subscription_id = click.argument("sub_id", metavar="ID", type=int)
 
 
 @click.group("alerts")
@@ -50,7 +53,7 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
     from archive.alerts.send import ChannelError, check_url, mask_url
     from archive.alerts.subscriptions import DuplicateSubscription, add_subscription
 
-    try:
+    with user_errors(ChannelError, FilterError, DuplicateSubscription):
         check_url(url)  # before the archive is opened (or created)
         filters = Filters.build(agency=agency, region=region, keyword=keyword, kinds=kinds)
         Session = open_or_fail(db_url)
@@ -58,8 +61,6 @@ def add_command(url: str, agency: str | None, region: str | None, keyword: str |
             if agency:
                 filters = _resolve_agency(session, filters)
             sub_id = add_subscription(session, url, filters).id
-    except (ChannelError, FilterError, DuplicateSubscription) as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"subscription #{sub_id}: {mask_url(url.strip())} — {filters.describe()}")
 
 
@@ -108,7 +109,7 @@ def list_command(as_json: bool, db_url: str | None) -> None:
 
 
 @alerts_group.command("remove")
-@click.argument("sub_id", metavar="ID", type=int)
+@subscription_id
 @db_option
 def remove_command(sub_id: int, db_url: str | None) -> None:
     """Remove a subscription and its outbox rows.
@@ -119,16 +120,13 @@ def remove_command(sub_id: int, db_url: str | None) -> None:
     """
     from archive.alerts.subscriptions import NoSuchSubscription, remove_subscription
 
-    try:
-        with open_or_fail(db_url).begin() as session:
-            remove_subscription(session, sub_id)
-    except NoSuchSubscription as exc:
-        raise click.ClickException(str(exc)) from None
+    with user_errors(NoSuchSubscription), open_or_fail(db_url).begin() as session:
+        remove_subscription(session, sub_id)
     click.echo(f"removed subscription #{sub_id}")
 
 
 @alerts_group.command("test")
-@click.argument("sub_id", metavar="ID", type=int)
+@subscription_id
 @db_option
 def test_command(sub_id: int, db_url: str | None) -> None:
     """Send a test message to a subscription now; one line says whether it arrived.
@@ -142,12 +140,9 @@ def test_command(sub_id: int, db_url: str | None) -> None:
     from archive.alerts.subscriptions import NoSuchSubscription, get_subscription, subscription_filters
 
     settings = _settings()
-    try:
-        with open_or_fail(db_url)() as session:
-            sub = get_subscription(session, sub_id)
-            url, filters = sub.url, subscription_filters(sub)
-    except NoSuchSubscription as exc:
-        raise click.ClickException(str(exc)) from None
+    with user_errors(NoSuchSubscription), open_or_fail(db_url)() as session:
+        sub = get_subscription(session, sub_id)
+        url, filters = sub.url, subscription_filters(sub)
     title, body = format_test(sub_id, filters.describe())
     result = send(url, title, body, tries=settings.send_tries, wait=settings.send_wait)
     if not result.ok:
@@ -179,10 +174,8 @@ def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db_url: 
 
     settings = _settings()
     if deadline:
-        try:
+        with user_errors(SettingsError):
             settings = replace(settings, deadline=parse_deadline(deadline))
-        except SettingsError as exc:
-            raise click.ClickException(str(exc)) from None
     counts = deliver_pending(open_or_fail(db_url), settings=settings, check_deadline=not no_overdue)
     if as_json:
         click.echo(json.dumps(counts))
@@ -195,10 +188,8 @@ def send_command(deadline: str | None, no_overdue: bool, as_json: bool, db_url: 
 
 
 def _settings() -> AlertSettings:
-    try:
+    with user_errors(SettingsError):
         return AlertSettings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 commands = [alerts_group]

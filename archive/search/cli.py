@@ -5,7 +5,7 @@ import json
 
 import click
 
-from archive.command import db_option, open_or_fail
+from archive.command import db_option, open_or_fail, user_errors
 from parsers.keys import TEMPLATES
 
 
@@ -35,13 +35,10 @@ def search_command(query: str, agency, region, year, template, violations, limit
     from archive.search import QueryError, search
 
     Session = open_or_fail(db_url, readonly=True)
-    try:
-        with Session() as session:
-            agency_id = find_agency(session, agency).id if agency else None
-            hits = search(session, query, region=region, year=year, template=template,
-                          has_violations=violations, limit=limit, agency_id=agency_id)
-    except (QueryError, NotFound) as exc:
-        raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
+    with user_errors(QueryError, NotFound), Session() as session:
+        agency_id = find_agency(session, agency).id if agency else None
+        hits = search(session, query, region=region, year=year, template=template,
+                      has_violations=violations, limit=limit, agency_id=agency_id)
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return

@@ -1,10 +1,15 @@
-"""DDL of the search index (revision ``0002_search``): tables, triggers, index rebuilds.
+"""The search index's DDL as the newest migration leaves it, its SQL function and its refill.
 
-Kept here, not only in the migration, because SQLite's ``batch_alter_table`` rebuilds a
-table and silently drops its triggers (and its rename step fails on triggers naming
-``search_documents`` when that is the table rebuilt): a later migration that batch-alters
-``reports``, ``versions`` or ``search_documents`` calls :func:`drop_triggers` first and
-:func:`create_triggers` and :func:`rebuild` after. Changing this DDL needs a new migration.
+The migrations that made the index (``0002_search``, ``0005_search_spaced``) hold their own
+frozen copies of this DDL: a migration must not change when the application does. This
+copy serves what runs on an archive already migrated: :func:`rebuild` (refill the index),
+:func:`drop_triggers`/:func:`create_triggers` (bulk loads, tests, benchmarks) and
+:func:`register_functions` (the SQL function the SQLite triggers call). Changing the DDL
+here changes no database: it takes a new migration carrying the new DDL, and
+``tests/archive/test_migrations_frozen.py`` checks that this copy is what the migrations
+leave. SQLite's ``batch_alter_table`` rebuilds a table and silently drops its triggers
+(docs/web.md: what a migration that batch-alters ``reports``, ``versions`` or
+``search_documents`` must do).
 
 How the index follows the archive (both backends):
 
@@ -14,7 +19,7 @@ How the index follows the archive (both backends):
 * SQLite: ``search_documents`` inserts/updates/deletes feed two FTS5 tables:
   ``search_fts`` (``trigram``, external content = ``search_documents``) for terms of 3+
   characters, and ``search_chars_fts`` (contentless, ``unicode61`` over the text spaced
-  to one token per character, spaced in SQL) for terms of 1-2 characters.
+  to one token per character by ``nianbao_spaced``) for terms of 1-2 characters.
 * PostgreSQL: GIN indexes ``body gin_trgm_ops`` (``LIKE`` for 3+ characters) and
   ``nianbao_grams(body)`` (every 1- and 2-character substring, for short terms).
 """
@@ -22,23 +27,23 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-# SQLite has no function to space text out: the archive's connections get one,
-# ``nianbao_spaced`` (:func:`register_functions`, revision 0005). Revisions 0002-0004 spaced
-# text in SQL (json_each over a list of length(x) zeros yields the positions 0..n-1), some
-# 2.7 ms a report, more than the rest of its ingest; both give the same tokens, so rows
-# indexed either way are deleted alike.
-SQL_SPACED = ("(SELECT group_concat(substr({x}, key + 1, 1), ' ') FROM json_each("
-              "'[' || substr(replace(hex(zeroblob(length({x}))), '00', ',0'), 2) || ']'))")
-_SQLITE_SPACED = "nianbao_spaced({x})"
-
 
 def spaced(text: str | None) -> str | None:
-    """``text`` one character a token (what SQL_SPACED computes: None for NULL or empty)."""
+    """``text`` one character a token (None for NULL or empty): ``nianbao_spaced`` in SQL.
+
+    Revisions 0002-0004 spaced text in SQL (json_each over the positions), some 2.7 ms a
+    report, more than the rest of its ingest; both give the same tokens, so rows indexed
+    either way are deleted alike."""
     return " ".join(text) if text else None
 
 
 def register_functions(dbapi_connection) -> None:
-    """Give a sqlite3 connection the functions the search triggers call."""
+    """Give a sqlite3 connection the functions the search triggers call (``nianbao_spaced``).
+
+    SQLite keeps no functions in the database file: migration 0005's triggers name
+    ``nianbao_spaced`` and every connection that writes ``search_documents`` must have it,
+    so ``archive.db`` registers it on each connection its engines open (the migrations run
+    on those too). Without it a write fails with "no such function: nianbao_spaced"."""
     dbapi_connection.create_function("nianbao_spaced", 1, spaced, deterministic=True)
 
 
@@ -58,33 +63,26 @@ SQLITE_TABLES = [
         body, content='', tokenize='unicode61 remove_diacritics 0')""",
 ]
 
-
-def sqlite_triggers(spaced_sql: str = _SQLITE_SPACED) -> dict[str, str]:
-    """The SQLite triggers' DDL, text spaced by ``spaced_sql`` (``{x}``: the text)."""
-    return {name: ddl.replace("{SPACED_NEW}", spaced_sql.format(x="new.body"))
-            .replace("{SPACED_OLD}", spaced_sql.format(x="old.body")) for name, ddl in _SQLITE_TRIGGERS.items()}
-
-
-_SQLITE_TRIGGERS = {
-    "search_documents_ai": f"""
+SQLITE_TRIGGERS = {
+    "search_documents_ai": """
     CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
         INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {{SPACED_NEW}});
+        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, nianbao_spaced(new.body));
     END""",
-    "search_documents_ad": f"""
+    "search_documents_ad": """
     CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
         INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
         INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, {{SPACED_OLD}});
+            VALUES ('delete', old.report_id, nianbao_spaced(old.body));
     END""",
-    "search_documents_au": f"""
+    "search_documents_au": """
     CREATE TRIGGER search_documents_au AFTER UPDATE OF body ON search_documents
     WHEN old.body IS NOT new.body BEGIN
         INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
         INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, {{SPACED_OLD}});
+            VALUES ('delete', old.report_id, nianbao_spaced(old.body));
         INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {{SPACED_NEW}});
+        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, nianbao_spaced(new.body));
     END""",
     "search_reports_ai": f"""
     CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
@@ -104,8 +102,6 @@ _SQLITE_TRIGGERS = {
         {_SQLITE_UPSERT.format(version_id='new.id')}
     END""",
 }
-
-SQLITE_TRIGGERS = sqlite_triggers()
 
 POSTGRES_SETUP = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -182,13 +178,10 @@ def drop_triggers(conn: sa.Connection) -> None:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
-def create_triggers(conn: sa.Connection, sqlite_spaced: str = _SQLITE_SPACED) -> None:
-    """(Re)create every search trigger (after a batch migration dropped them).
-
-    ``sqlite_spaced``: how SQLite triggers space text (a migration down to 0004 gives
-    :data:`SQL_SPACED`)."""
+def create_triggers(conn: sa.Connection) -> None:
+    """(Re)create every search trigger (after a bulk load or a batch migration dropped them)."""
     if conn.dialect.name == "sqlite":
-        for name, ddl in sqlite_triggers(sqlite_spaced).items():
+        for name, ddl in SQLITE_TRIGGERS.items():
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
             conn.exec_driver_sql(ddl)
     else:
@@ -216,29 +209,3 @@ def rebuild(conn: sa.Connection) -> int:
         conn.exec_driver_sql("SELECT nianbao_search_upsert(latest_version_id) FROM reports "
                              "WHERE latest_version_id IS NOT NULL")
     return conn.exec_driver_sql("SELECT count(*) FROM search_documents").scalar_one()
-
-
-def upgrade(conn: sa.Connection, sqlite_spaced: str = _SQLITE_SPACED) -> None:
-    """Create the index objects on an existing ``search_documents`` table and fill it."""
-    if conn.dialect.name == "sqlite":
-        for ddl in SQLITE_TABLES:
-            conn.exec_driver_sql(ddl)
-    else:
-        for ddl in POSTGRES_SETUP:
-            conn.exec_driver_sql(ddl)
-    create_triggers(conn, sqlite_spaced)
-    rebuild(conn)
-
-
-def downgrade(conn: sa.Connection) -> None:
-    """Drop what :func:`upgrade` made (the table itself is dropped by the migration)."""
-    drop_triggers(conn)
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
-        conn.exec_driver_sql("DROP TABLE IF EXISTS search_chars_fts")
-    else:
-        for fn in ("nianbao_search_reports()", "nianbao_search_versions()", "nianbao_search_upsert(integer)"):
-            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}")
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_fts_grams")
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_fts_body_trgm")
-        conn.exec_driver_sql("DROP FUNCTION IF EXISTS nianbao_grams(text)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,19 +32,11 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
-def _num(value) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
-
-
 def templates() -> Jinja2Templates:
     """The page templates (Jinja2, autoescaped) with the project's filters."""
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.autoescape = True  # every template, whatever its name
-    t.env.filters.update(num=_num, http_url=http_url, fact_label=labels.fact_label, kind_label=labels.kind_label,
+    t.env.filters.update(num=partial(labels.number, missing=""), http_url=http_url, fact_label=labels.fact_label, kind_label=labels.kind_label,
                          china_time=labels.china_time, level_label=labels.level_label,
                          status_label=labels.status_label, template_label=lambda t: labels.TEMPLATE_LABELS.get(t, t),
                          field_label=lambda k: labels.FIELD_LABELS.get(k, k), figure_label=labels.FIGURE_LABELS.get,

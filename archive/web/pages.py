@@ -191,40 +191,33 @@ def diff_page(request: Request, report_id: int = Path(..., ge=1, le=INT32), from
                    title=f"{diff['agency']} {diff['year']} 版本 {diff['from']} → {diff['to']}")
 
 
-def _coverage(session: Session, year: str | None, region: str | None) -> tuple[dict, str | None]:
-    """The coverage for the page's ``year``/``region`` filters (ValueError: a filter in Chinese)."""
-    from archive.coverage import coverage
-
-    year_n, region_code = _filter_int(year, "年度", 1990, 2100), _filter_region(region)
-    return coverage(session, year=year_n, region=region_code), region_code
-
-
 @router.get("/coverage", response_class=HTMLResponse)
+@router.get("/coverage.csv")
 def coverage_page(request: Request, year: str | None = _text(NUMBER), region: str | None = _text(REGION),
                   session: Session = Depends(get_session)):
+    """A year's coverage (and a region's): the page, or at ``/coverage.csv`` its list as CSV
+    (one handler, so that both read the filters and answer a bad one alike)."""
+    from archive.coverage import coverage
 
     try:
-        result, region_code = _coverage(session, year, region)
+        year_n, region_code = _filter_int(year, "年度", 1990, 2100), _filter_region(region)
     except ValueError as exc:
         return _bad_filter(request, str(exc))
+    result = coverage(session, year=year_n, region=region_code)
+    if request.url.path.endswith(".csv"):
+        return _coverage_csv(result, region_code)
     query = urlencode({k: v for k, v in {"year": result["year"], "region": region_code}.items() if v})
     return _render(request, "coverage.html", cov=result, statuses=COVERAGE_LABELS, region=region_code or "",
                    csv_url=f"/coverage.csv?{query}", title=f"{result['year']} 年度报告发布情况")
 
 
-@router.get("/coverage.csv")
-def coverage_csv(request: Request, year: str | None = _text(NUMBER), region: str | None = _text(REGION),
-                 session: Session = Depends(get_session)):
+def _coverage_csv(result: dict, region_code: str | None) -> Response:
     import io
 
     from archive.coverage import CSV_COLUMNS
     from archive.labels import level_label
     from archive.spreadsheets import write_csv
 
-    try:
-        result, region_code = _coverage(session, year, region)
-    except ValueError as exc:
-        return _bad_filter(request, str(exc))
     out = io.StringIO()
     write_csv(out, [label for _, label in CSV_COLUMNS],
               ([level_label(row.get(k)) if k == "level" else row.get(k) for k, _ in CSV_COLUMNS] for row in result["rows"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.labels import UNCERTAIN_MARK, column_label, fact_label, uncertain_label, violation_label  # noqa: F401
+from archive.labels import UNCERTAIN_MARK, column_label, fact_label, number, uncertain_label, violation_label  # noqa: F401
 from parsers import keys
 
 REQUEST_GROUPS = {
@@ -42,20 +42,12 @@ class Table:
     rows: list[Row]
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
-
-
 def _cell(record: dict, key: str, marks: set[str]) -> Cell:
     facts, raw = record.get("facts") or {}, record.get("raw") or {}
     unsure = (record.get("uncertain") or {}).get(key)
     if unsure is not None:
         return Cell(key, UNCERTAIN_MARK, key in marks, uncertain_label(unsure))
-    text = _fmt(facts.get(key)) if key in facts else (raw.get(key) or "")
+    text = number(facts.get(key), missing="") if key in facts else (raw.get(key) or "")
     return Cell(key, text, key in marks)
 
 

@@ -12,7 +12,9 @@ import urllib.request
 
 import pytest
 
+import build
 import challenges
+from crawler.sources import Source
 from tests.crawler.browser_helpers import documents_in, needs_chromium
 from tests.crawler.crawl_helpers import archive_events, crawl, reports_in
 
@@ -24,7 +26,7 @@ CHALLENGE_MARKERS = (b"$_ts", b"_jsl_clear", b"NBrsT")
 @pytest.fixture
 def gated(tmp_path):
     portals = {}
-    lines = []
+    sources = []
     for kind, prefix, seed in KINDS:
         root = tmp_path / kind
         root.mkdir()
@@ -32,10 +34,10 @@ def gated(tmp_path):
         documents = challenges.write(root, reports)
         server, base, handler = challenges.start(root, kind, uses=5)
         portals[kind] = dict(server=server, base=base, handler=handler, reports=reports, documents=documents)
-        lines.append(f'[[source]]\nname = "{kind}"\nstart_urls = ["{base}/trs/index.html"]\n')
-    sources = tmp_path / "sources.toml"
-    sources.write_text("\n".join(lines), encoding="utf-8")
-    yield sources, portals
+        sources.append(Source(kind, [f"{base}/trs/index.html"]))
+    path = tmp_path / "sources.toml"
+    path.write_text(build.sources_text(*sources), encoding="utf-8")
+    yield path, portals
     for portal in portals.values():
         portal["server"].shutdown()
         portal["server"].server_close()

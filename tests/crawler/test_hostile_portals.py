@@ -24,6 +24,7 @@ import build
 from crawler.discovery import links, parse_html
 from crawler.netguard import is_public, origin
 from crawler.sample_portal import StaticHandler, serve
+from crawler.sources import Source
 from tests.crawler.crawl_helpers import FAST, NIANBAO, reports_in
 
 TITLE = "{agency}{year}年政府信息公开工作年度报告"
@@ -156,42 +157,15 @@ def hostile(tmp_path):
     handler = type("HostileHandler", (Hostile,), {"counts": {}, "canary": canary_url, "canary6": canary6_url})
     server, base = serve(root, handler)
     sources = tmp_path / "sources.toml"
-    sources.write_text(f'''
-[[source]]
-name = "ssrf"
-start_urls = ["{base}/ssrf/index.html"]
-deny = ["/private-att/"]
-
-[[source]]
-name = "redirect-start"
-start_urls = ["{base}/redirect-start/index.html"]
-
-[[source]]
-name = "redirect6"
-start_urls = ["{base}/redirect6/index.html"]
-
-[[source]]
-name = "nest-same"
-start_urls = ["{base}/nest-same/index.html"]
-agency = "示例市统计局"
-
-[[source]]
-name = "nest-varied"
-start_urls = ["{base}/nest-varied/index.html"]
-max_depth = 6
-
-[[source]]
-name = "nest-budget"
-start_urls = ["{base}/nest-budget/index.html"]
-max_pages = 4
-max_depth = 50
-
-[[source]]
-name = "flood"
-start_urls = ["{base}/flood/index.html"]
-max_new_reports = 10
-max_depth = 5
-''', encoding="utf-8")
+    sources.write_text(build.sources_text(
+        Source("ssrf", [f"{base}/ssrf/index.html"], deny=["/private-att/"]),
+        Source("redirect-start", [f"{base}/redirect-start/index.html"]),
+        Source("redirect6", [f"{base}/redirect6/index.html"]),
+        Source("nest-same", [f"{base}/nest-same/index.html"], agency="示例市统计局"),
+        Source("nest-varied", [f"{base}/nest-varied/index.html"], max_depth=6),
+        Source("nest-budget", [f"{base}/nest-budget/index.html"], max_pages=4, max_depth=50),
+        Source("flood", [f"{base}/flood/index.html"], max_new_reports=10, max_depth=5),
+    ), encoding="utf-8")
     yield {"sources": sources, "base": base, "handler": handler, "canary": canary_handler,
            "canary6": canary6_handler, "canary_url": canary_url, "tmp": tmp_path}
     for srv in (server, canary, canary6):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import default_sources_path, load_sources
+import build
+from crawler.sources import Source, default_sources_path, load_sources
 from tests.crawler.crawl_helpers import FAST, NIANBAO
 
 
@@ -34,15 +35,10 @@ def _run(args: list[str], tmp_path: Path, timeout: float = 150) -> subprocess.Co
 def dead_sources(tmp_path) -> tuple[Path, int]:
     port = _closed_port()
     path = tmp_path / "dead.toml"
-    path.write_text(f'''
-[[source]]
-name = "closed-port"
-start_urls = ["http://127.0.0.1:{port}/zwgk/"]
-
-[[source]]
-name = "no-such-host"
-start_urls = ["http://gaj.nianbao-test.invalid/zwgk/index.html"]
-''', encoding="utf-8")
+    path.write_text(build.sources_text(
+        Source("closed-port", [f"http://127.0.0.1:{port}/zwgk/"]),
+        Source("no-such-host", ["http://gaj.nianbao-test.invalid/zwgk/index.html"]),
+    ), encoding="utf-8")
     return path, port
 
 

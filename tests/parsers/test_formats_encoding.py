@@ -96,3 +96,33 @@ def test_parse_passes_the_http_content_type_to_the_reader():
     record = parsers.parse(data, "a.txt", content_type="text/plain; charset=big5")
     assert record.text == text
     assert parsers.parse(data, "a.txt").text != text
+
+
+def _plausibility_reference(text: str, sample: int = 20000) -> float:
+    """plausibility() as first written, one character at a time (the fast one must agree)."""
+    from parsers.formats.encoding import _CJK, _ODD, _common_hanzi
+
+    text = text[:sample]
+    if not text:
+        return 0.0
+    cjk = _CJK.findall(text)
+    common = sum(1 for ch in cjk if ch in _common_hanzi())
+    bad = text.count("\ufffd") * 4 + len(_ODD.findall(text)) * 2
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return (common - (len(cjk) - common) - bad - 4 * control) / max(non_ascii, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "", "plain ascii\r\n\t\f text", TEXT, "\x00\x01\x0b\x0c\x1f\x7f\x80 é ü ー 가 \ue000 ─ \ufffd",
+    TEXT.encode("utf-8").decode("gb18030", "replace"),  # mojibake: UTF-8 read as GBK
+    TEXT.encode("gb18030").decode("utf-8", "replace"),
+    TEXT.encode("gb18030").decode("big5hkscs", "replace"),
+    TEXT.encode("utf-8").decode("latin-1"),
+    "㐀䶵一鿿豈﫿〇" + TEXT * 700,  # CJK range edges; longer than the 20,000-character sample
+])
+def test_plausibility_matches_the_per_character_definition(text):
+    from parsers.formats.encoding import plausibility
+
+    assert plausibility(text) == _plausibility_reference(text)
+    assert plausibility(text, sample=50) == _plausibility_reference(text, sample=50)

@@ -157,20 +157,22 @@ def test_sample_reports_round_trip(layout, seed):
     assert_round_trip(sample_report(seed, template=("2019", "2021")[seed]), layout)
 
 
-@pytest.mark.parametrize("layout", FAST)
-@settings(max_examples=25, **SETTINGS)
-@given(data=st.data())
-def test_random_reports_round_trip_fast_layouts(layout, data):
-    report = data.draw(reports(blanks_ok=LAYOUTS[layout].blanks))
-    assert_round_trip(report, layout)
+def _random_round_trip(layouts: list[str], examples: int):
+    """The random-report round trip over ``layouts``, ``examples`` reports each (the slow
+    layouts get fewer, so one test, two budgets)."""
+    @pytest.mark.parametrize("layout", layouts)
+    @settings(max_examples=examples, **SETTINGS)
+    @given(data=st.data())
+    def test(layout, data):
+        report = data.draw(reports(blanks_ok=LAYOUTS[layout].blanks))
+        assert_round_trip(report, layout)
+
+    return test
 
 
-@pytest.mark.parametrize("layout", SLOW)
-@settings(max_examples=6, **SETTINGS)
-@given(data=st.data())
-def test_random_reports_round_trip_slow_layouts(layout, data):
-    report = data.draw(reports(blanks_ok=LAYOUTS[layout].blanks))
-    assert_round_trip(report, layout)
+# (pytest collects them by these names.)
+test_random_reports_round_trip_fast_layouts = _random_round_trip(FAST, 25)
+test_random_reports_round_trip_slow_layouts = _random_round_trip(SLOW, 6)
 
 
 @pytest.mark.parametrize("layout", ["html_utf8", "text_tabs", "pdf", "docx"])

@@ -29,12 +29,18 @@ _LAYOUTS = Path(__file__).resolve().parents[1] / "parsers"
 if str(_LAYOUTS) not in sys.path:
     sys.path.insert(0, str(_LAYOUTS))
 
+from crawler.sources import Source, source_toml  # noqa: E402
 from layouts import sample_report  # noqa: E402
 from layouts.render_docx import docx_bytes  # noqa: E402
 from layouts.render_html import html_bytes  # noqa: E402
 from layouts.render_pdf import pdf_bytes  # noqa: E402
 
 PER_PAGE = 4
+
+
+def sources_text(*sources: Source) -> str:
+    """A sources file naming ``sources``, written as ``nianbao sources add`` writes one."""
+    return "\n".join(source_toml(s) for s in sources)
 
 
 @dataclass
@@ -93,6 +99,12 @@ def _page(title: str, body: str, charset: str | None = "utf-8", script: str = ""
             f'<div class="footer">主办单位：示例市人民政府办公室　网站标识码：1100000000</div></body></html>')
 
 
+def write_html(path: Path, title: str, body: str, script: str = "") -> None:
+    """A page of a portal at ``path`` (its folders made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(title, body, script=script), encoding="utf-8")
+
+
 def _stub(entry: Entry, attachment: str) -> str:
     name = attachment.rsplit("/", 1)[-1]
     return _page(entry.title, f'<div class="article"><h1>{html.escape(entry.title)}</h1>'
@@ -119,9 +131,10 @@ def write_report(root: Path, entry: Entry) -> None:
         raise ValueError(entry.form)
 
 
-def _li(entry: Entry, base_dir: str) -> str:
+def _li(entry: Entry, base_dir: str | None = None) -> str:
+    """An entry as a listing shows it, its link relative when it is below ``base_dir``."""
     href = entry.path()
-    if href.startswith(base_dir):
+    if base_dir is not None and href.startswith(base_dir):
         href = "./" + href[len(base_dir):]
     title = html.escape(entry.title)
     return f'<li><a href="{href}" title="{title}" target="_blank">{title}</a><span>{entry.year + 1}-01-20</span></li>'
@@ -136,11 +149,15 @@ DECOYS = [
 def _decoy_pages(root: Path, folder: str) -> list[str]:
     items = []
     for title, name in DECOYS:
-        (root / folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / folder / name).write_text(_page(title, f"<h1>{title}</h1><p>各单位：请按要求做好相关工作。</p>"),
-                                          encoding="utf-8")
+        write_html(root / folder / name, title, f"<h1>{title}</h1><p>各单位：请按要求做好相关工作。</p>")
         items.append(f'<li><a href="./{name}" title="{title}">{title}</a><span>2023-12-01</span></li>')
     return items
+
+
+def _records(root: Path, portal: str, records: list) -> None:
+    """The entries the server answers ``portal``'s list API or dataproxy with (see server.py)."""
+    (root / portal).mkdir(parents=True, exist_ok=True)
+    (root / portal / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
 
 
 def _chunks(items: list[str]) -> list[list[str]]:
@@ -150,50 +167,37 @@ def _chunks(items: list[str]) -> list[list[str]]:
 def write_trs(root: Path, entries: list[Entry]) -> None:
     base = "/trs/zwgk/gknb/"
     d = root / "trs"
-    (d / "zwgk/gknb").mkdir(parents=True, exist_ok=True)
-    (d / "index.html").write_text(_page("示例市人民政府门户网站", (
+    write_html(d / "index.html", "示例市人民政府门户网站", (
         '<ul class="nav"><li><a href="/trs/index.html">首页</a></li><li><a href="/trs/zwgk/index.html">政务公开</a></li>'
         '<li><a href="/trs/news/index.html">要闻动态</a></li></ul>'
-        '<div class="news"><a href="/trs/news/1.html">市政府召开第十二次常务会议</a></div>')), encoding="utf-8")
-    (d / "zwgk/index.html").write_text(_page("政务公开_示例市", (
+        '<div class="news"><a href="/trs/news/1.html">市政府召开第十二次常务会议</a></div>'))
+    write_html(d / "zwgk/index.html", "政务公开_示例市", (
         '<ul><li><a href="/trs/zwgk/zn.html">政府信息公开指南</a></li>'
         '<li><a href="/trs/zwgk/zd.html">政府信息公开制度</a></li>'
         '<li><a href="/trs/zwgk/gknb/index.html">政府信息公开年报</a></li>'
-        '<li><a href="/trs/zwgk/fdzdgk.html">法定主动公开内容</a></li></ul>')), encoding="utf-8")
+        '<li><a href="/trs/zwgk/fdzdgk.html">法定主动公开内容</a></li></ul>'))
     items = _decoy_pages(root, "trs/zwgk/gknb") + [_li(e, base) for e in entries]
     pages = _chunks(items)
     for i, chunk in enumerate(pages):
         name = "index.html" if i == 0 else f"index_{i}.html"
         script = (f'<script type="text/javascript">var currentPage = {i};var countPage = {len(pages)}'
                   f'\ncreatePageHTML({len(pages)}, {i}, "index", "html");</script>')
-        (d / "zwgk/gknb" / name).write_text(_page("政府信息公开年报", '<ul class="list">' + "".join(chunk) + "</ul>",
-                                                  script=script), encoding="utf-8")
-
-
-def hanweb_record(entry: Entry) -> str:
-    title = html.escape(entry.title)
-    return (f'<li><a href="{entry.path()}" title="{title}" target="_blank">{title}</a>'
-            f"<span>{entry.year + 1}-01-20</span></li>")
+        write_html(d / "zwgk/gknb" / name, "政府信息公开年报", '<ul class="list">' + "".join(chunk) + "</ul>",
+                   script=script)
 
 
 def write_hanweb(root: Path, entries: list[Entry], embedded: int = 3) -> None:
-    d = root / "hanweb/col/col100"
-    d.mkdir(parents=True, exist_ok=True)
-    records = "".join(f"<record><![CDATA[{hanweb_record(e)}]]></record>" for e in entries[:embedded])
+    records = "".join(f"<record><![CDATA[{_li(e)}]]></record>" for e in entries[:embedded])
     body = ('<div id="328"><script type="text/xml"><datastore>'
             '<nextgroup><![CDATA[<a href="/hanweb/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=100'
             '&unitid=328&webname=%E7%A4%BA%E4%BE%8B&permissiontype=0"></a>]]></nextgroup>'
             f"<recordset>{records}</recordset></datastore></script></div>"
             f'<script>var totalRecord = {len(entries)};</script>')
-    (d / "index.html").write_text(_page("政府信息公开年报_示例市教育局", body), encoding="utf-8")
-    # The dataproxy answers from this list (see server.py).
-    (root / "hanweb/records.json").write_text(json.dumps([hanweb_record(e) for e in entries], ensure_ascii=False),
-                                             encoding="utf-8")
+    write_html(root / "hanweb/col/col100/index.html", "政府信息公开年报_示例市教育局", body)
+    _records(root, "hanweb", [_li(e) for e in entries])
 
 
 def write_next(root: Path, entries: list[Entry]) -> None:
-    d = root / "next/xxgk/ndbg"
-    d.mkdir(parents=True, exist_ok=True)
     base = "/next/xxgk/ndbg/"
     pages = _chunks([_li(e, base) for e in entries])
     for i, chunk in enumerate(pages):
@@ -201,27 +205,22 @@ def write_next(root: Path, entries: list[Entry]) -> None:
         nav = ""
         if i + 1 < len(pages):
             nav = f'<div class="page"><a href="list_{i + 2}.html">下一页</a><a href="list_{len(pages)}.html">尾页</a></div>'
-        (d / name).write_text(_page("年度报告_示例区", '<ul class="list">' + "".join(chunk) + "</ul>" + nav),
-                              encoding="utf-8")
+        write_html(root / base.lstrip("/") / name, "年度报告_示例区", '<ul class="list">' + "".join(chunk) + "</ul>" + nav)
 
 
 def write_page(root: Path, entries: list[Entry]) -> None:
-    (root / "page").mkdir(parents=True, exist_ok=True)
-    (root / "page/records.json").write_text(json.dumps([_li(e, "/nowhere/") for e in entries], ensure_ascii=False),
-                                           encoding="utf-8")
+    _records(root, "page", [_li(e) for e in entries])
 
 
 def write_years(root: Path, entries: list[Entry]) -> None:
     """A column of year folders (``2023年``), each a listing of that year's reports."""
     d = root / "years/gknb"
-    d.mkdir(parents=True, exist_ok=True)
     years = sorted({e.year for e in entries}, reverse=True)
     folders = "".join(f'<li><a href="./{y}/index.html">{y}年</a></li>' for y in years)
-    (d / "index.html").write_text(_page("政府信息公开年报", f'<ul class="years">{folders}</ul>'), encoding="utf-8")
+    write_html(d / "index.html", "政府信息公开年报", f'<ul class="years">{folders}</ul>')
     for y in years:
-        (d / str(y)).mkdir(exist_ok=True)
         items = "".join(_li(e, f"/years/gknb/{y}/") for e in entries if e.year == y)
-        (d / str(y) / "index.html").write_text(_page(f"{y}年", f'<ul class="list">{items}</ul>'), encoding="utf-8")
+        write_html(d / str(y) / "index.html", f"{y}年", f'<ul class="list">{items}</ul>')
 
 
 # --- columns whose list a script fetches from a CMS list API (served by server.py) ---
@@ -242,34 +241,26 @@ def api_record(entry: Entry) -> dict:
 
 def write_jpaas(root: Path, entries: list[Entry]) -> None:
     """A Hanweb JPaaS column: an empty list container filled by unitbuild.js from the API."""
-    d = root / "jpaas/col/col500"
-    d.mkdir(parents=True, exist_ok=True)
     body = ('<div class="column-list" id="当前栏目_list">'
             '<script url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
             f'queryData="{JPAAS_QUERY}" src="/jpaas/static/unitbuild.js" type="text/javascript"></script></div>')
-    (d / "index.html").write_text(_page("政府信息公开年报_示例部", body), encoding="utf-8")
-    (root / "jpaas/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
-                                            encoding="utf-8")
+    write_html(root / "jpaas/col/col500/index.html", "政府信息公开年报_示例部", body)
+    _records(root, "jpaas", [api_record(e) for e in entries])
 
 
 def write_gkmlpt(root: Path, entries: list[Entry]) -> None:
     """A Guangdong gkmlpt platform: a hash-routed shell with the column tree in window._CONFIG."""
-    d = root / "gd/gkmlpt"
-    d.mkdir(parents=True, exist_ok=True)
     tree = [{"id": 3, "name": "政策文件", "parent": 0}, {"id": GKMLPT_COLUMN, "name": "政府信息公开年报", "parent": 0},
             {"id": 9, "name": "政府信息公开指南", "parent": 0}]
     config = {"SID": GKMLPT_SID, "APP_URL": "/gd", "TREE": tree}
     script = f"<script>window._CONFIG = {json.dumps(config, ensure_ascii=False)};</script>"
     body = '<div id="app"></div><script src="/gd/gkmlpt/static/js/chunk-common.js"></script>'
-    (d / "index").write_text(_page("示例市政府信息公开平台", body, script=script), encoding="utf-8")
-    (root / "gd/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
-                                         encoding="utf-8")
+    write_html(root / "gd/gkmlpt/index", "示例市政府信息公开平台", body, script=script)
+    _records(root, "gd", [api_record(e) for e in entries])
 
 
 def write_trsapi(root: Path, entries: list[Entry]) -> None:
     """A TRS column "动静结合": page 1 static, later pages from list2.trsapi by script."""
-    d = root / "trsapi/zwgk/ndbg"
-    d.mkdir(parents=True, exist_ok=True)
     first = "".join(_li(e, "/trsapi/zwgk/ndbg/") for e in entries[:API_PAGE_SIZE])
     script = ('<script type="text/javascript">\nvar searchParam = {"channelid": "' + TRS_CHANNEL + '", '
               '"searchword": "", "classsql": "chnlid=1813", "page": 1, "prepage": ' + str(API_PAGE_SIZE) + '};\n'
@@ -277,9 +268,8 @@ def write_trsapi(root: Path, entries: list[Entry]) -> None:
               'type: "get", data: searchParam, dataType: "json", success: function (res) { render(res.data); '
               'pagebar(res.pagebar); }}); }\n</script>')
     body = f'<ul class="list">{first}</ul><div id="pagebar"></div>'
-    (d / "index.html").write_text(_page("年度报告_示例县", body, script=script), encoding="utf-8")
-    (root / "trsapi/records.json").write_text(json.dumps([api_record(e) for e in entries], ensure_ascii=False),
-                                             encoding="utf-8")
+    write_html(root / "trsapi/zwgk/ndbg/index.html", "年度报告_示例县", body, script=script)
+    _records(root, "trsapi", [api_record(e) for e in entries])
 
 
 def api_portals() -> "Portals":
@@ -293,22 +283,11 @@ def api_portals() -> "Portals":
 
 def api_sources_toml(base: str) -> str:
     """A sources file for the list-API portals served at ``base``."""
-    return f'''
-[[source]]
-name = "jpaas-dept"
-start_urls = ["{base}/jpaas/col/col500/index.html"]
-agency = "示例部"
-
-[[source]]
-name = "gkmlpt-city"
-start_urls = ["{base}/gd/gkmlpt/index"]
-region = "示例市"
-
-[[source]]
-name = "trsapi-county"
-start_urls = ["{base}/trsapi/zwgk/ndbg/index.html"]
-agency = "示例县人民政府"
-'''
+    return sources_text(
+        Source("jpaas-dept", [f"{base}/jpaas/col/col500/index.html"], agency="示例部"),
+        Source("gkmlpt-city", [f"{base}/gd/gkmlpt/index"], region="示例市"),
+        Source("trsapi-county", [f"{base}/trsapi/zwgk/ndbg/index.html"], agency="示例县人民政府"),
+    )
 
 
 @dataclass
@@ -367,38 +346,14 @@ def default_portals() -> Portals:
     return Portals(e)
 
 
-def sources_toml(base: str, extra: str = "") -> str:
+def sources_toml(base: str) -> str:
     """A sources file for the fixture portals served at ``base``."""
-    return f'''
-[[source]]
-name = "trs-city"
-start_urls = ["{base}/trs/index.html"]
-region = "示例市"
-
-[[source]]
-name = "hanweb-jtj"
-start_urls = ["{base}/hanweb/col/col100/index.html"]
-agency = "示例市交通运输局"
-
-[[source]]
-name = "next-district"
-start_urls = ["{base}/next/xxgk/ndbg/list.html"]
-
-[[source]]
-name = "page-county"
-start_urls = ["{base}/page/InfoPublic.aspx?cid=1&page=1"]
-max_pages = 30
-
-[[source]]
-name = "years-tjj"
-start_urls = ["{base}/years/gknb/index.html"]
-agency = "示例市统计局"
-
-[[source]]
-name = "challenged"
-start_urls = ["{base}/blocked/index.html"]
-
-[[source]]
-name = "challenged-jsl"
-start_urls = ["{base}/jsl/index.html"]
-{extra}'''
+    return sources_text(
+        Source("trs-city", [f"{base}/trs/index.html"], region="示例市"),
+        Source("hanweb-jtj", [f"{base}/hanweb/col/col100/index.html"], agency="示例市交通运输局"),
+        Source("next-district", [f"{base}/next/xxgk/ndbg/list.html"]),
+        Source("page-county", [f"{base}/page/InfoPublic.aspx?cid=1&page=1"], max_pages=30),
+        Source("years-tjj", [f"{base}/years/gknb/index.html"], agency="示例市统计局"),
+        Source("challenged", [f"{base}/blocked/index.html"]),
+        Source("challenged-jsl", [f"{base}/jsl/index.html"]),
+    )

@@ -15,12 +15,12 @@ Everything is static files: the browser's scripts fetch the JSON pages like any 
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 
 import build
+from crawler.sources import Source
 from layouts.render_html import html_bytes
 from layouts.render_pdf import pdf_bytes
 
@@ -151,9 +151,5 @@ def write(root: Path, reports: list[build.Entry] | None = None, column_extra: st
     return documents
 
 
-def sources_toml(base: str, name: str = "js-district", start: str = "/js/index.html", extra: str = "") -> str:
-    return f'''
-[[source]]
-name = "{html.escape(name)}"
-start_urls = ["{base}{start}"]
-{extra}'''
+def sources_toml(base: str) -> str:
+    return build.sources_text(Source("js-district", [f"{base}/js/index.html"]))
