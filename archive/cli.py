@@ -7,13 +7,20 @@ import itertools
 import json
 import logging
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive import db, labels, links
 from archive.command import db_option, fail_on_archive_error, open_or_fail, user_errors
+from archive.fetched import Fetched
 from parsers.errors import ParseError
+
+if TYPE_CHECKING:
+    from parsers.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +162,25 @@ def _inputs(targets: tuple[str, ...]) -> list[str]:
     return out
 
 
-def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
-               source: str | None = None) -> tuple[list[dict], str | None]:
-    """Archive one file or URL in its own transaction; its events, and why it made no report (if so)."""
-    import sqlalchemy as sa
+# Documents archived in one transaction by `ingest` (a commit each cost more than the rest of a
+# small document's archiving on PostgreSQL), and the longest it collects them before writing
+# (real PDFs parse in seconds: the user sees results as they come, not at the end).
+INGEST_BATCH = 50
+INGEST_BATCH_SECONDS = 5.0
 
-    from archive.fetched import Fetched
-    from archive.ingest import archive_document
-    from archive.models import Document
+
+@dataclass
+class _Prepared:
+    """One target read and parsed, ready to archive."""
+
+    target: str
+    fetched: Fetched
+    record: Record | None
+    parse_error: str | None
+
+
+def _prepare(target: str, *, agency: str | None, year: int | None, source: str | None) -> _Prepared:
+    """Read (or download) and parse one target; a ClickException when it cannot be read."""
     from parsers import parse
 
     etag = last_modified = content_type = None
@@ -187,14 +205,105 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
             record.agency = agency
         if year is not None:
             record.year = year
+    fetched = Fetched(url=url, data=data, content_type=content_type, etag=etag, last_modified=last_modified,
+                      source=source, agency=agency, year=year)
+    return _Prepared(target, fetched, record, parse_error)
+
+
+def _archive_prepared(Session, items: list[_Prepared]) -> list[tuple[list[dict], str | None]]:
+    """Archive prepared targets in one transaction, in order; for each, its events and why
+    it made no report (if so). Any failure rolls all of them back."""
+    import sqlalchemy as sa
+
+    from archive import ingest
+    from archive.models import Document
+
     with Session.begin() as session:
-        fetched = Fetched(url=url, data=data, content_type=content_type, etag=etag, last_modified=last_modified,
-                          source=source, agency=agency, year=year)
-        events = archive_document(session, fetched, record=record, parse_error=parse_error)
-        row = session.execute(sa.select(Document.report_id, Document.parse_error).where(Document.url == url)).one()
-    if parse_error:
-        raise ParseError(f"{target}: {parse_error} (stored as a document)")
-    return events, (row.parse_error if row.report_id is None else None)
+        # Through the module's attribute, looked up at each call: the one code path of every
+        # document (and the point where tests inject a fault into one document).
+        made = [ingest.archive_document(session, item.fetched, record=item.record, parse_error=item.parse_error)
+                for item in items]
+        urls = [item.fetched.url for item in items]
+        rows = {row.url: row for row in session.execute(
+            sa.select(Document.url, Document.report_id, Document.parse_error)
+            .where(Document.url.in_(sa.bindparam("urls", expanding=True))), {"urls": urls})}
+    return [(events, rows[url].parse_error if rows[url].report_id is None else None)
+            for events, url in zip(made, urls)]
+
+
+def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
+               source: str | None = None) -> tuple[list[dict], str | None]:
+    """Archive one file or URL in its own transaction; its events, and why it made no report (if so)."""
+    item = _prepare(target, agency=agency, year=year, source=source)
+    [(events, no_report)] = _archive_prepared(Session, [item])
+    if item.parse_error:
+        raise ParseError(f"{target}: {item.parse_error} (stored as a document)")
+    return events, no_report
+
+
+class _IngestRun:
+    """What `ingest` has done so far: the counts, the events, and the lines it prints."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        self.events: list[dict] = []
+        self.unparsed = self.failed = self.database_failures = 0
+
+    def error(self, target: str, exc: Exception) -> None:
+        """A target that was not archived: one line; stop once the database fails again and again."""
+        if isinstance(exc, click.ClickException):  # not read or not downloaded: counted as unparsed
+            self.unparsed += 1
+            click.echo(f"error: {exc.format_message()}", err=True)
+            return
+        # A lost connection, a full disk, a bug on one hostile file: one line, and the next
+        # file is tried (a dropped connection is opened again).
+        from sqlalchemy.exc import DBAPIError
+
+        self.failed += 1
+        is_database = isinstance(exc, (DBAPIError, db.ArchiveError, OSError))
+        self.database_failures = self.database_failures + 1 if is_database else 0
+        click.echo(f"error: {target}: {db.error_line(exc) if is_database else _bug_line(exc)}", err=True)
+        if not is_database:
+            log.debug("ingest of %s failed", target, exc_info=(type(exc), exc, exc.__traceback__))
+        if self.database_failures >= MAX_DATABASE_FAILURES:
+            raise click.ClickException(f"stopped after {self.database_failures} database failures in a row "
+                                       f"({db.error_line(exc)})") from None
+
+    def archived(self, item: _Prepared, events: list[dict], no_report: str | None) -> None:
+        self.database_failures = 0
+        if item.parse_error:
+            self.unparsed += 1
+            click.echo(f"error: {item.target}: {item.parse_error} (stored as a document)", err=True)
+            return
+        self.events.extend(events)
+        if no_report:
+            hint = "; give --agency/--year" if "no agency" in no_report or "no year" in no_report else ""
+            click.echo(f"warning: {item.target}: stored, no report: {no_report}{hint}", err=True)
+        elif not self.as_json:
+            if events:
+                for e in events:
+                    click.echo(f"{e['kind']:<9} {e['agency']} {e['year']}  {item.target}")
+            else:
+                click.echo(f"{'unchanged':<9} {item.target}")
+
+    def write(self, Session, items: list[_Prepared]) -> None:
+        """Archive ``items`` in one transaction; should it fail, each in its own, so that one
+        bad document costs only itself (and says so in one line)."""
+        if not items:
+            return
+        try:
+            results = _archive_prepared(Session, items)
+        except Exception as exc:  # noqa: BLE001 - redone one at a time below
+            if len(items) == 1:
+                self.error(items[0].target, exc)
+                return
+            log.info("a batch of %d documents failed (%s); archiving them one at a time", len(items),
+                     db.error_line(exc) if isinstance(exc, db.ArchiveError) else type(exc).__name__)
+            for item in items:
+                self.write(Session, [item])
+            return
+        for item, (events, no_report) in zip(items, results):
+            self.archived(item, events, no_report)
 
 
 @click.command("ingest")
@@ -206,7 +315,7 @@ def ingest_one(Session, target: str, *, agency: str | None, year: int | None,
 @json_option
 def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, source: str | None,
            db_url: str | None, as_json: bool) -> None:
-    """Archive report files or URLs: parsed, versioned, evented (one transaction each).
+    """Archive report files or URLs: parsed, versioned, evented (in transactions of up to 50).
 
     A directory is archived file by file. Re-archiving an unchanged document does nothing.
 
@@ -217,44 +326,25 @@ def ingest(targets: tuple[str, ...], agency: str | None, year: int | None, sourc
     """
     Session = open_or_fail(db_url)
     inputs = _inputs(targets)
-    all_events: list[dict] = []
-    unparsed = failed = database_failures = 0
+    run = _IngestRun(as_json)
     show_progress = len(inputs) > 1 and sys.stderr.isatty()
+    pending: list[_Prepared] = []
+    started = 0.0
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_progress) as bar:
         for target in bar:
             try:
-                events, no_report = ingest_one(Session, target, agency=agency, year=year, source=source)
-            except (ParseError, click.ClickException) as exc:
-                unparsed += 1
-                message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-                click.echo(f"error: {message}", err=True)
-                continue
+                item = _prepare(target, agency=agency, year=year, source=source)
             except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others
-                # A lost connection, a full disk, a bug on one hostile file: one line, and
-                # the next file is tried (a dropped connection is opened again).
-                failed += 1
-                from sqlalchemy.exc import DBAPIError
-
-                is_database = isinstance(exc, (DBAPIError, db.ArchiveError, OSError))
-                database_failures = database_failures + 1 if is_database else 0
-                click.echo(f"error: {target}: {db.error_line(exc) if is_database else _bug_line(exc)}", err=True)
-                if not is_database:
-                    log.debug("ingest of %s failed", target, exc_info=True)
-                if database_failures >= MAX_DATABASE_FAILURES:
-                    raise click.ClickException(f"stopped after {database_failures} database failures in a row "
-                                               f"({db.error_line(exc)})") from None
+                run.error(target, exc)
                 continue
-            database_failures = 0
-            all_events.extend(events)
-            if no_report:
-                hint = "; give --agency/--year" if "no agency" in no_report or "no year" in no_report else ""
-                click.echo(f"warning: {target}: stored, no report: {no_report}{hint}", err=True)
-            elif not as_json:
-                if events:
-                    for e in events:
-                        click.echo(f"{e['kind']:<9} {e['agency']} {e['year']}  {target}")
-                else:
-                    click.echo(f"{'unchanged':<9} {target}")
+            if not pending:
+                started = time.monotonic()
+            pending.append(item)
+            if len(pending) >= INGEST_BATCH or time.monotonic() - started >= INGEST_BATCH_SECONDS:
+                run.write(Session, pending)
+                pending = []
+        run.write(Session, pending)
+    all_events, unparsed, failed = run.events, run.unparsed, run.failed
     if as_json:
         _dump(all_events)
     if unparsed or failed:

@@ -15,7 +15,12 @@ components find it with ``crawler.get_extension(Bookkeeping)``. It owns:
   spider closes (withdrawals only for a complete crawl), then pending alerts delivered
   and the summary that ``nianbao crawl`` prints made.
 
-The spider reports what it saw here and otherwise only navigates and yields items.
+The spider calls none of it: what it saw of each source comes as the signals of
+:mod:`crawler.signals` (``listed``, ``pages_read``, ``incomplete``, ``failed``,
+``request_failed``), connected here to the methods of the same facts (:meth:`listed`,
+:meth:`page`, :meth:`incomplete`, :meth:`failed`, :meth:`error`). The other components
+(bounds, anti-bot) find the extension with ``crawler.get_extension`` and call those
+methods directly.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.job import job_dir
 
+from crawler import signals as crawl_signals
 from crawler.discovery import is_attachment
 from crawler.items import ReportItem
 
@@ -87,6 +93,12 @@ class Bookkeeping:
         crawler.signals.connect(book._scraped, signal=signals.item_scraped)
         crawler.signals.connect(book._spider_error, signal=signals.spider_error)
         crawler.signals.connect(book._closed, signal=signals.spider_closed)
+        # What the spider saw (crawler.signals).
+        crawler.signals.connect(book._listed, signal=crawl_signals.listed)
+        crawler.signals.connect(book.page, signal=crawl_signals.pages_read)
+        crawler.signals.connect(book.incomplete, signal=crawl_signals.incomplete)
+        crawler.signals.connect(book.failed, signal=crawl_signals.failed)
+        crawler.signals.connect(book.error, signal=crawl_signals.request_failed)
         return book
 
     @classmethod
@@ -168,6 +180,10 @@ class Bookkeeping:
                 self.event_sample.append(event)
 
     # --- signals -----------------------------------------------------------------------
+
+    def _listed(self, source: str, urls: list[str], reports: bool = False) -> None:
+        for url in urls:
+            self.listed(source, url, report=reports)
 
     def _opened(self, spider):
         from archive.bookkeeping import begin_crawl

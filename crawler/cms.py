@@ -28,6 +28,7 @@ _NEXT_TEXT = re.compile(r"^(下一页|下页|后一页|下一頁|>|›|»|next)$
 _PAGE_PARAMS = ("page", "pageno", "pageindex", "currpage", "pagenum", "curpage", "p")
 HANWEB_GROUP = 45  # records per dataproxy request (the sites' own default: 3 pages of 15)
 HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
+_RECORDSET = re.compile(r"<recordset>", re.I)  # searched for its uncased "<"
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
 _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</record>", re.S | re.I)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</nextgroup>", re.S | re.I)
@@ -41,8 +42,10 @@ def trs_pages(text: str, url: str, limit: int) -> list[str]:
     if match:
         count, current, base, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
     else:
-        count_match = _COUNT_PAGE.search(text)
-        if not count_match or "currentPage" not in text:
+        # "currentPage" first: a plain substring test, where the count's pattern (no
+        # literal to search for) scans the whole page.
+        count_match = "currentPage" in text and _COUNT_PAGE.search(text)
+        if not count_match:
             return []
         current_match = _CURRENT_PAGE.search(text)
         count, current = int(count_match.group(1)), int(current_match.group(1)) if current_match else 0
@@ -94,7 +97,8 @@ def with_page(url: str, page: int) -> str:
 def hanweb_records(text: str) -> list[str] | None:
     """The HTML snippets of a Hanweb datastore (``None`` when the page has none)."""
     store = _DATASTORE.search(text)
-    if not store and "<recordset>" not in text.lower():
+    # _RECORDSET first: lowering a whole page costs ~0.4 ms, and most pages have no recordset.
+    if not store and not (_RECORDSET.search(text) and "<recordset>" in text.lower()):
         return None
     body = store.group(1) if store else text
     if "<record" not in body.lower() and "&lt;record" in body.lower():

@@ -97,13 +97,16 @@ def parse_html(text: str, base_url: str):
     return tree
 
 
+# An attachment named in the query (``download.jsp?file=a.pdf``): one pattern for all the
+# extensions (called for every link of every page, so compiled once).
+_QUERY_ATTACHMENT = re.compile("(%s)(&|$)" % "|".join(re.escape(ext) for ext in ATTACHMENT_EXTENSIONS))
+
+
 def is_attachment(url: str) -> bool:
     """A link to a document file a report may be published as."""
-    path = urlsplit(url).path.lower()
-    query = urlsplit(url).query.lower()
-    return path.endswith(ATTACHMENT_EXTENSIONS) or any(
-        re.search(rf"{re.escape(ext)}(&|$)", query) for ext in ATTACHMENT_EXTENSIONS
-    )
+    parts = urlsplit(url)
+    return parts.path.lower().endswith(ATTACHMENT_EXTENSIONS) or (
+        bool(parts.query) and _QUERY_ATTACHMENT.search(parts.query.lower()) is not None)
 
 
 def is_column_title(text: str) -> bool:

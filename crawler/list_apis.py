@@ -34,6 +34,12 @@ from crawler.discovery import Link, clean, is_column_title, links, parse_html
 
 JPAAS_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 _JPAAS_TAG = re.compile(r"<[^<>]*?jpaas-publish-server/front/page/build/unit[^<>]*>", re.I | re.S)
+# Cheap first tests for the patterns above and below, run on every listing page: each is
+# a part of its pattern that begins with a character that has no case, which the regex
+# engine searches for as a literal (a pattern that begins with a letter, under re.I, is
+# tried at every position of the page: ~1 ms for a 30 KB page instead of ~0.05 ms).
+_JPAAS_HINT = re.compile(r"-publish-server/front/page/build/unit", re.I)
+_TRSAPI_HINT = re.compile(r"2\.trsapi", re.I)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.S)
 _PAIR = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+|null|true|false))""")
 _GKMLPT = re.compile(r"^(.*?/gkmlpt)/", re.I)
@@ -88,6 +94,8 @@ def _pairs(text: str) -> dict[str, str]:
 def jpaas(text: str, url: str) -> list[ListApi]:
     """Hanweb JPaaS unit requests of a page (one per list on it)."""
     found = []
+    if not _JPAAS_HINT.search(text):
+        return found
     for tag in _JPAAS_TAG.findall(text)[:10]:
         attrs = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
         endpoint = attrs.get("url") or JPAAS_PATH
@@ -115,7 +123,7 @@ def gkmlpt(text: str, url: str) -> list[ListApi]:
 
 def trsapi(text: str, url: str) -> list[ListApi]:
     """TRS ``list2.trsapi`` calls of a page's scripts (the page itself is page 1)."""
-    match = _TRSAPI_URL.search(text)
+    match = _TRSAPI_HINT.search(text) and _TRSAPI_URL.search(text)
     if not match:
         return []
     params: dict[str, str] = {}

@@ -8,6 +8,13 @@
   read in full. The archive is consulted in a thread, off the reactor.
 - :class:`EncodingMiddleware`: GBK/GB2312 pages with or without a charset decode right
   (Scrapy's own fallback garbles a GBK page without one).
+
+Spider middlewares, on the requests the spider yields:
+
+- :class:`RepeatedDocumentsMiddleware`: a document request for a URL already requested
+  is dropped at once (not after the look-up and the engine, by the duplicate filter);
+- :class:`ArchiveLookupSpiderMiddleware`: what the archive knows of a page's document
+  requests, in one query.
 """
 from __future__ import annotations
 
@@ -164,14 +171,71 @@ class EncodingMiddleware:
         return response
 
 
+class RepeatedDocumentsMiddleware:
+    """Spider middleware: drop a document request for a URL already requested in this crawl.
+
+    Every report page of a portal links the other years' reports (and a listing may show
+    one twice): those requests would go on through the spider middlewares, the archive
+    look-up and the engine only for the scheduler's duplicate filter to drop them — ~1 ms
+    of the reactor's CPU a page. Placed after :class:`crawler.bounds.CrawlBounds`, it
+    remembers only requests that passed the crawl's bounds, so that a request it drops is
+    one the duplicate filter would drop: the same URL (GET, no body, not ``dont_filter``)
+    went on from here before, and nothing downstream of it drops a request but the
+    duplicate filter (``DEPTH_LIMIT`` is not used: the depth bound is ``CrawlBounds``').
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _repeated(self, obj) -> bool:
+        if (not isinstance(obj, Request) or obj.meta.get("kind") not in DOCUMENT_KINDS or obj.dont_filter
+                or obj.method != "GET" or obj.body):
+            return False
+        if obj.url in self.requested:
+            self.crawler.stats.inc_value("nianbao/repeated_requests")
+            return True
+        self.requested.add(obj.url)
+        return False
+
+    def process_spider_output(self, response, result):
+        for obj in result:
+            if not self._repeated(obj):
+                yield obj
+
+    async def process_spider_output_async(self, response, result):
+        async for obj in result:
+            if not self._repeated(obj):
+                yield obj
+
+
 class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
     """Spider middleware: look up in one query what the archive knows of all the document
-    requests one listing page yields (instead of one query per request downstream)."""
+    requests one listing page yields (instead of one query per request downstream).
 
-    @staticmethod
-    def _holds(obj) -> bool:
+    A URL is looked up here once: a page that links documents already requested (a
+    report page's links to the other years' reports, on every report page) yields
+    requests that the scheduler's duplicate filter drops, and a look-up for them (a
+    thread and a query a page) would be wasted. Should such a request reach the
+    downloader after all, :class:`ConditionalRequestMiddleware` looks it up alone."""
+
+    def __init__(self, crawler, book: Bookkeeping):
+        super().__init__(crawler, book)
+        self.looked_up: set[str] = set()
+
+    def _holds(self, obj) -> bool:
         return (isinstance(obj, Request) and obj.meta.get("kind") in DOCUMENT_KINDS
-                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked"))
+                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked")
+                and obj.url not in self.looked_up)
+
+    def _urls(self, held: list[Request]) -> list[str]:
+        urls = [r.url for r in held]
+        self.looked_up.update(urls)
+        return urls
 
     def _annotate(self, held: list[Request], known: dict) -> list[Request]:
         for request in held:
@@ -186,7 +250,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            held = self._annotate(held, state.lookup_many(self.reads, [r.url for r in held], self.policy))
+            held = self._annotate(held, state.lookup_many(self.reads, self._urls(held), self.policy))
         yield from held
 
     async def process_spider_output_async(self, response, result):
@@ -197,7 +261,7 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
             else:
                 yield obj
         if len(held) > 1:
-            future = self.executor.submit(state.lookup_many, self.reads, [r.url for r in held], self.policy)
+            future = self.executor.submit(state.lookup_many, self.reads, self._urls(held), self.policy)
             held = self._annotate(held, await asyncio.wrap_future(future))
         for request in held:
             yield request

@@ -3,18 +3,19 @@
 It only navigates (discovery in :mod:`crawler.discovery`, pagination in
 :mod:`crawler.cms`) and yields items; parsing and archiving are pipeline steps.
 
-What it sees of each source it tells the crawl's bookkeeping
-(:class:`crawler.bookkeeping.Bookkeeping`, kept in JOBDIR): the report URLs its listings
-showed, and whether its crawl was complete — a listing page that failed, a challenge
-page, or a listing cut at ``max_pages`` makes it incomplete, and an incomplete crawl
-never withdraws anything.
+What it sees of each source it sends as signals (:mod:`crawler.signals`), which the
+crawl's bookkeeping (:class:`crawler.bookkeeping.Bookkeeping`, kept in JOBDIR) listens
+to: the URLs its listings showed, the pages it read, and whether its crawl was complete
+— a listing page that failed, a challenge page, or a listing cut at ``max_pages`` makes
+it incomplete, and an incomplete crawl never withdraws anything. It calls no extension.
+Sources on hold are left out by :class:`crawler.bounds.CrawlBounds`, which drops their
+requests, start requests included.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import time
-from functools import cached_property
 from urllib.parse import urlsplit
 
 import scrapy
@@ -23,10 +24,10 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import cms, list_apis, rendering
+from crawler import signals as crawl_signals
 from crawler.failures import reason as failure_reason
 from crawler.netguard import Refused
-from crawler.discovery import Link, classify, is_attachment, links, parse_html
-from crawler.bookkeeping import Bookkeeping
+from crawler.discovery import Link, PageLinks, classify, is_attachment, links, parse_html
 from crawler.items import GoneItem, NotModifiedItem, ReportItem
 from crawler.sources import Source, load_sources, select
 from parsers.titles import title_agency, title_year
@@ -69,10 +70,9 @@ class ReportsSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
-    @cached_property
-    def book(self) -> Bookkeeping:
-        """Where the spider reports what it saw of each source (listed URLs, failures)."""
-        return Bookkeeping.of(self.crawler)
+    def _tell(self, signal, source: str, **facts) -> None:
+        """Send what the spider saw of ``source`` (:mod:`crawler.signals`) to whoever listens."""
+        self.crawler.signals.send_catch_log(signal=signal, source=source, **facts)
 
     def _on_idle(self, spider):
         # With scrapy-redis, other workers may still add requests to the shared queue.
@@ -103,9 +103,7 @@ class ReportsSpider(scrapy.Spider):
         return scrapy.Request(response.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
 
     async def start(self):
-        for source in self.sources.values():
-            if self.book.stopped(source.name):  # on hold
-                continue
+        for source in self.sources.values():  # those on hold: dropped by CrawlBounds
             for url in source.start_urls:
                 render = {"nianbao_render": rendering.RENDER_LIST} if source.render else {}
                 yield self._request(url, self.parse_start, source, "start", hops=0, **render)
@@ -119,7 +117,7 @@ class ReportsSpider(scrapy.Spider):
         self.last_activity = time.monotonic()
         source = response.meta.get("source", "?")
         more = response.meta.get("nianbao_more_pages") or []
-        self.book.page(source, 1 + len(more))
+        self._tell(crawl_signals.pages_read, source, count=1 + len(more))
         text = response.text if hasattr(response, "text") else ""
         tree = parse_html(text, response.url)
         found = links(tree, response.url)
@@ -155,7 +153,8 @@ class ReportsSpider(scrapy.Spider):
             # The start page is a column itself (or a home page listing reports).
             if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
                 self.rendered_columns.add(response.url)
-            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0,
+                                     found=found)
         for link in found.columns:
             if source.allows(link.url):
                 yield self._request(link.url, self.parse_listing, source, "listing", column=link.url, page=0)
@@ -172,15 +171,16 @@ class ReportsSpider(scrapy.Spider):
         """One page of an annual-report column (or of one year's folder in it)."""
         source = self._source(response)
         text, page_links, records, tree = self._page(response)
-        if self._needs_list_render(response, tree, classify(page_links, response.url), records):
+        found = classify(page_links, response.url)
+        if self._needs_list_render(response, tree, found, records):
             yield self._rendered(response, rendering.RENDER_LIST, self.parse_listing)
             return
         if response.meta.get("nianbao_render") == rendering.RENDER_LIST:
             self.rendered_columns.add(response.meta["column"])
             if (response.meta.get("nianbao_browser") or {}).get("cut"):
-                self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+                self._tell(crawl_signals.incomplete, source.name, reason=f"listing cut at max_pages={source.max_pages}")
         yield from self._listing(response, source, text, page_links, records,
-                                 column=response.meta["column"], page=response.meta.get("page", 0))
+                                 column=response.meta["column"], page=response.meta.get("page", 0), found=found)
 
     def _reports(self, source: Source, found, column: str) -> tuple[list[scrapy.Request], bool, str]:
         """Requests for the reports a listing page shows that its column has not shown
@@ -189,8 +189,8 @@ class ReportsSpider(scrapy.Spider):
         reports = [link for link in found.reports if source.allows(link.url) or link.url in source.start_urls]
         fingerprint = hashlib.sha1("\n".join(sorted({l.url for l in reports})).encode()).hexdigest()
         new = [link for link in reports if link.url not in seen]
-        for link in reports:
-            self.book.listed(source.name, link.url, report=True)
+        if reports:
+            self._tell(crawl_signals.listed, source.name, urls=[link.url for link in reports], reports=True)
         requests = []
         for link in new:
             seen.add(link.url)
@@ -203,8 +203,9 @@ class ReportsSpider(scrapy.Spider):
         return requests, bool(new), fingerprint
 
     def _listing(self, response, source: Source, text: str, page_links: list[Link], records: int,
-                 column: str, page: int):
-        found = classify(page_links, response.url)
+                 column: str, page: int, found: PageLinks):
+        """What a listing page (``found``: its links as :func:`classify` sorts them) leads to:
+        its reports, its list API, year folders, and its next pages."""
         requests, any_new, fingerprint = self._reports(source, found, column)
         yield from requests
         if self._looped(source.name, page_links, response.url):
@@ -229,7 +230,7 @@ class ReportsSpider(scrapy.Spider):
             trs = cms.trs_pages(text, response.url, source.max_pages)
             targets += trs
             if len(trs) + 1 >= source.max_pages and cms.trs_pages(text, response.url, 10**6)[len(trs):]:
-                self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+                self._tell(crawl_signals.incomplete, source.name, reason=f"listing cut at max_pages={source.max_pages}")
         targets += cms.next_links(page_links) + cms.query_pages(page_links, response.url)
         base = cms.hanweb_proxy_base(text, response.url)
         if base and records:
@@ -238,7 +239,7 @@ class ReportsSpider(scrapy.Spider):
                 targets.append(cms.hanweb_group_url(base, start))
         targets = [u for u in dict.fromkeys(targets) if u != response.url and source.allows(u)]
         if targets and nxt >= source.max_pages:
-            self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            self._tell(crawl_signals.incomplete, source.name, reason=f"listing cut at max_pages={source.max_pages}")
             return
         for url in targets:
             yield self._request(url, self.parse_listing, source, "listing", column=column, page=nxt,
@@ -277,7 +278,7 @@ class ReportsSpider(scrapy.Spider):
         if answer.pages is not None and number >= answer.pages:
             return
         if page + 1 >= source.max_pages:
-            self.book.incomplete(source.name, f"listing cut at max_pages={source.max_pages}")
+            self._tell(crawl_signals.incomplete, source.name, reason=f"listing cut at max_pages={source.max_pages}")
             return
         if not api.page_size:  # gkmlpt states no page size: the first page's length is it
             api.page_size = len(answer.links)
@@ -325,8 +326,8 @@ class ReportsSpider(scrapy.Spider):
             return
         # The source's allow/deny rules apply to attachments too (a stranger's page links anywhere).
         attachments = [link for link in found.attachments if link.url != response.url and source.allows(link.url)]
-        for link in attachments:
-            self.book.listed(source.name, link.url)
+        if attachments:
+            self._tell(crawl_signals.listed, source.name, urls=[link.url for link in attachments], reports=False)
         yield self._item(response, source, [link.url for link in attachments])
         for link in attachments:
             yield self._request(
@@ -338,7 +339,8 @@ class ReportsSpider(scrapy.Spider):
         # Some "report" links lead to one year's list of several reports.
         others = [link for link in found.reports if link.url != response.url and not is_attachment(link.url)]
         if len(others) >= 2:
-            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0)
+            yield from self._listing(response, source, text, page_links, records, column=response.url, page=0,
+                                     found=found)
 
     def parse_document(self, response):
         """An attachment (PDF, DOCX, …) or a report served as a file."""
@@ -352,7 +354,7 @@ class ReportsSpider(scrapy.Spider):
 
     def _page_count(self, source: str) -> None:
         self.last_activity = time.monotonic()
-        self.book.page(source)
+        self._tell(crawl_signals.pages_read, source, count=1)
 
     def on_error(self, failure):
         """A request failed for good (after retries): count it; a failed listing makes the crawl incomplete."""
@@ -361,19 +363,19 @@ class ReportsSpider(scrapy.Spider):
         source, kind = request.meta.get("source", "?"), request.meta.get("kind")
         if failure.check(rendering.BrowserUnavailable):
             # One line for the source (the browser's own warning shows with -v).
-            self.book.failed(source, f"needs a browser; no browser: {failure.getErrorMessage()}")
+            self._tell(crawl_signals.failed, source, reason=f"needs a browser; no browser: {failure.getErrorMessage()}")
             self.crawler.stats.inc_value(f"nianbao/needs_browser/skipped/{source}")
             return
         if failure.check(Refused):
             if kind in ("start", "listing"):
-                self.book.failed(source, f"refused {request.url}: {failure.value.reason}")
+                self._tell(crawl_signals.failed, source, reason=f"refused {request.url}: {failure.value.reason}")
             return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Not due for a re-check, disallowed by robots.txt, or blocked (already noted).
             if kind in ("start", "listing") and "robots.txt" in str(failure.value):
-                self.book.failed(source, f"robots.txt forbids {request.url}")
+                self._tell(crawl_signals.failed, source, reason=f"robots.txt forbids {request.url}")
             return
-        self.book.error(source)
+        self._tell(crawl_signals.request_failed, source)
         self.crawler.stats.inc_value(f"nianbao/errors/{source}")
         self.crawler.stats.inc_value("nianbao/errors")
         if failure.check(HttpError):
@@ -381,7 +383,7 @@ class ReportsSpider(scrapy.Spider):
         else:
             reason = failure_reason(failure.value, request.url)
         if kind == "start":
-            self.book.failed(source, reason)
+            self._tell(crawl_signals.failed, source, reason=reason)
         elif kind == "listing":
-            self.book.failed(source, f"listing page failed: {reason}")
+            self._tell(crawl_signals.failed, source, reason=f"listing page failed: {reason}")
         logger.warning("%s: %s %s failed: %s", source, kind, request.url, reason)

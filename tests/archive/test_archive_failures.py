@@ -285,3 +285,62 @@ def test_postgres_connection_lost_mid_ingest(pg_url, tmp_path, monkeypatch):
 
         assert s.execute(sa.select(sa.func.count()).select_from(Report)).scalar_one() == 2
     db.dispose(pg_url)
+
+
+def test_ingest_batch_with_one_bad_file_in_the_middle(Session, db_url, tmp_path, monkeypatch):
+    """`ingest` archives a folder in one transaction; one document failing inside it costs
+    only itself: the batch is redone file by file, the others are archived, the bad one is
+    one line, and the exit code says so."""
+    from archive import ingest
+    from archive.models import Report
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"]
+    for name in names:
+        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    original = ingest.archive_document
+    calls = []
+
+    def archive_document(session, fetched, **kwargs):
+        calls.append(fetched.url.rsplit("/", 1)[1])
+        if fetched.url.endswith(names[1]):
+            raise RuntimeError("a bug on one document")
+        return original(session, fetched, **kwargs)
+
+    monkeypatch.setattr(ingest, "archive_document", archive_document)
+    result = CliRunner().invoke(main, ["ingest", str(folder), "--db", db_url], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {folder / names[1]}: internal error (RuntimeError: a bug on one document); "
+                      "run with -vv for the traceback"], result.output
+    assert "1 of 3 documents: 1 failed (not archived)" in result.output
+    assert result.output.count("\nnew") + result.output.startswith("new") == 2
+    # Batched first (stopped at the bad file), then one at a time.
+    assert calls == names[:2] + names, calls
+    with Session() as s:
+        assert s.execute(sa.select(sa.func.count()).select_from(Report)).scalar_one() == 2
+
+
+def test_ingest_writes_a_folder_in_one_transaction(db_url, tmp_path):
+    """A folder of good files is one commit, not one per file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"):
+        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    db.open_archive(db_url)
+    commits = []
+
+    def count(conn):
+        commits.append(conn)
+
+    engine = db.engine_for(db_url)
+    sa.event.listen(engine, "commit", count)
+    try:
+        result = CliRunner().invoke(main, ["ingest", str(folder), "--db", db_url], catch_exceptions=False)
+    finally:
+        sa.event.remove(engine, "commit", count)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("new") == 3
+    assert len(commits) == 1

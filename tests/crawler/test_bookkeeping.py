@@ -58,3 +58,49 @@ def test_attachments_read_from_a_stored_page():
     assert unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"], {"http://gov.example/c"})
     assert not unreached_attachments(["http://gov.example/a.pdf", "http://gov.example/b.html"],
                                      {"http://gov.example/a.pdf"})
+
+
+def test_the_spider_tells_the_bookkeeping_by_signals(sqlite_url, tmp_path):
+    """The spider calls no extension: what it saw goes out as crawler.signals, which the
+    Bookkeeping extension connected to when it was built."""
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler import signals as crawl_signals
+    from crawler.spiders.reports import ReportsSpider
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "city"\nstart_urls = ["http://gov.example/nb/"]\n', encoding="utf-8")
+    crawler = _crawler(sqlite_url)
+    book = Bookkeeping.of(crawler)
+    spider = ReportsSpider.from_crawler(crawler, sources=str(sources))
+    assert "book" not in vars(spider) and not hasattr(ReportsSpider, "book")
+    heard = []
+    crawler.signals.connect(lambda source, urls, reports: heard.append((source, urls, reports)), signal=crawl_signals.listed,
+                            weak=False)
+    body = ('<html><body><h1>示例市2023年政府信息公开工作年度报告</h1>'
+            '<a href="/nb/2023.pdf">附件：示例市2023年政府信息公开工作年度报告</a></body></html>').encode()
+    request = Request("http://gov.example/nb/2023.html", meta={"source": "city", "kind": "report"})
+    response = HtmlResponse(request.url, body=body, request=request, encoding="utf-8")
+    list(spider.parse_report(response))
+    assert heard == [("city", ["http://gov.example/nb/2023.pdf"], False)]
+    assert book.state["listed"]["city"] == {"http://gov.example/nb/2023.pdf"}
+    assert book.state["pages"]["city"] == 1
+    listing = ('<html><body><ul><li><a href="/nb/2022.html">示例市2022年政府信息公开工作年度报告</a></li>'
+               '<li><a href="/nb/2021.html">示例市2021年政府信息公开工作年度报告</a></li></ul></body></html>').encode()
+    request = Request("http://gov.example/nb/", meta={"source": "city", "kind": "listing", "column": "http://gov.example/nb/"})
+    requests = list(spider.parse_listing(HtmlResponse(request.url, body=listing, request=request, encoding="utf-8")))
+    assert [r.url for r in requests] == ["http://gov.example/nb/2022.html", "http://gov.example/nb/2021.html"]
+    assert heard[1:] == [("city", ["http://gov.example/nb/2022.html", "http://gov.example/nb/2021.html"], True)]
+    assert book.state["reports"]["city"] == {"http://gov.example/nb/2022.html", "http://gov.example/nb/2021.html"}
+    assert book.state["pages"]["city"] == 2
+    crawler.signals.send_catch_log(signal=crawl_signals.listed, source="city", urls=["http://gov.example/nb/2020.html"],
+                                   reports=True)
+    crawler.signals.send_catch_log(signal=crawl_signals.incomplete, source="city", reason="listing cut at max_pages=3")
+    crawler.signals.send_catch_log(signal=crawl_signals.failed, source="county", reason="robots.txt forbids it")
+    crawler.signals.send_catch_log(signal=crawl_signals.request_failed, source="county")
+    crawler.signals.send_catch_log(signal=crawl_signals.pages_read, source="city", count=3)
+    assert "http://gov.example/nb/2020.html" in book.state["reports"]["city"]
+    assert book.state["incomplete"] == {"city": "listing cut at max_pages=3", "county": "robots.txt forbids it"}
+    assert book.state["failed"] == {"county": "robots.txt forbids it"}
+    assert book.state["errors"] == {"county": 1} and book.state["pages"]["city"] == 5
+    book.archive.close()
