@@ -136,6 +136,17 @@ def _cell_parts(el: etree._Element, parts: list[str]) -> None:
             parts.append(tail)
 
 
+# What only cell_text's walk reads right: a table, script or style inside a cell (skipped
+# or kept apart by it), a comment or PI (text_content() leaves them out) — looked for once
+# a table —, and a cell with two text nodes holding ink (a <p>/<br> between them is a
+# space). normalize-space() knows only XML whitespace: a node of NBSP counts as ink, so
+# the walk may read a cell that did not need it, never the other way round.
+_HAS_WALK_ONLY = etree.XPath("boolean(.//table or .//script or .//style or .//comment()"
+                             " or .//processing-instruction())")
+_CELLS_INKED_TWICE = etree.XPath("(./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr)/*[self::td or self::th]"
+                                 "[descendant::text()[normalize-space()][2]]")
+
+
 _SPAN = re.compile(r"\s*(\d+)")
 
 
@@ -183,6 +194,9 @@ def table_grid(table: etree._Element, label: str = "the HTML page") -> Grid:
         raise TableTooLarge(f"{label} has a table whose spans expand to {size:,} cells "
                             f"(limit {limits.MAX_TABLE_CELLS:,}): refused")
     n = len(rows)
+    # Any other cell's text is all its text nodes one after the other (one C call each);
+    # its block elements' spaces only ever meet whitespace, which normalize_cell folds.
+    to_walk = None if _HAS_WALK_ONLY(table) else set(_CELLS_INKED_TWICE(table))
     filled: list[dict[int, str]] = [{} for _ in range(n)]  # per row: column -> text
     width = 0
     for r, row in enumerate(cells):
@@ -191,7 +205,10 @@ def table_grid(table: etree._Element, label: str = "the HTML page") -> Grid:
         for cell, rowspan, colspan in row:
             while c in slots:
                 c += 1
-            text = cell_text(cell)
+            if to_walk is None or cell in to_walk:
+                text = cell_text(cell)
+            else:
+                text = normalize_cell(cell.text_content())
             if rowspan == 1 and colspan == 1:
                 slots[c] = text
             else:
