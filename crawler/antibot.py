@@ -18,6 +18,9 @@ from scrapy.exceptions import IgnoreRequest
 logger = logging.getLogger(__name__)
 
 _TS = re.compile(rb"\$_ts\s*=|\$_ts\.|__jsluid_s|_\$[a-zA-Z]{2}\s*=\s*\$_ts", re.I)
+# Every branch of _TS holds one of these (re.I on bytes folds ASCII only, as bytes.lower()
+# does): two substring tests on every page instead of the pattern's scan (~0.2 ms a page).
+_TS_WORDS = (b"$_ts", b"__jsluid_s")
 _JSL = re.compile(rb"__jsl_clearance|__jsluid_h|document\.cookie\s*=\s*\(?['\"]?__jsl", re.I)
 _WAF_WORDS = (
     "您的访问被拦截", "访问已被拦截", "访问被阻断", "请求已被拦截", "网站防火墙", "Web应用防火墙",
@@ -38,11 +41,16 @@ class Blocked(IgnoreRequest):
         self.url = url
 
 
+def _ruishu_script(head: bytes) -> bool:
+    lowered = head.lower()
+    return any(word in lowered for word in _TS_WORDS) and _TS.search(head) is not None
+
+
 def challenge_kind(status: int, cookies: bytes, body: bytes) -> str | None:
     """The kind of anti-bot page a response is (``cookies``: its Set-Cookie values joined):
     ``"ruishu"``, ``"jiasule"``, ``"waf"``, or ``None``."""
     head = body[:20000]
-    if status in (412, 202, 200) and (_TS.search(head) or (status == 412 and b"__jsluid_s" in cookies)):
+    if status in (412, 202, 200) and (_ruishu_script(head) or (status == 412 and b"__jsluid_s" in cookies)):
         if status != 200 or len(body) < 30000:
             return "ruishu"
     if status == 521 or b"__jsl_clearance" in cookies:

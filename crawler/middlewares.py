@@ -8,6 +8,13 @@
   read in full. The archive is consulted in a thread, off the reactor.
 - :class:`EncodingMiddleware`: GBK/GB2312 pages with or without a charset decode right
   (Scrapy's own fallback garbles a GBK page without one).
+
+Spider middlewares, on the requests the spider yields:
+
+- :class:`RepeatedDocumentsMiddleware`: a document request for a URL already requested
+  is dropped at once (not after the look-up and the engine, by the duplicate filter);
+- :class:`ArchiveLookupSpiderMiddleware`: what the archive knows of a page's document
+  requests, in one query.
 """
 from __future__ import annotations
 
@@ -162,6 +169,48 @@ class EncodingMiddleware:
         if codec and codec != response.encoding:
             return response.replace(encoding=codec)
         return response
+
+
+class RepeatedDocumentsMiddleware:
+    """Spider middleware: drop a document request for a URL already requested in this crawl.
+
+    Every report page of a portal links the other years' reports (and a listing may show
+    one twice): those requests would go on through the spider middlewares, the archive
+    look-up and the engine only for the scheduler's duplicate filter to drop them — ~1 ms
+    of the reactor's CPU a page. Placed after :class:`crawler.bounds.CrawlBounds`, it
+    remembers only requests that passed the crawl's bounds, so that a request it drops is
+    one the duplicate filter would drop: the same URL (GET, no body, not ``dont_filter``)
+    went on from here before, and nothing downstream of it drops a request but the
+    duplicate filter (``DEPTH_LIMIT`` is not used: the depth bound is ``CrawlBounds``').
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _repeated(self, obj) -> bool:
+        if (not isinstance(obj, Request) or obj.meta.get("kind") not in DOCUMENT_KINDS or obj.dont_filter
+                or obj.method != "GET" or obj.body):
+            return False
+        if obj.url in self.requested:
+            self.crawler.stats.inc_value("nianbao/repeated_requests")
+            return True
+        self.requested.add(obj.url)
+        return False
+
+    def process_spider_output(self, response, result):
+        for obj in result:
+            if not self._repeated(obj):
+                yield obj
+
+    async def process_spider_output_async(self, response, result):
+        async for obj in result:
+            if not self._repeated(obj):
+                yield obj
 
 
 class ArchiveLookupSpiderMiddleware(_ArchiveLookups):

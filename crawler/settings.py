@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
 TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 SPIDER_MIDDLEWARES = {
     "crawler.bounds.CrawlBounds": 960,  # before the archive look-up (950) sees the requests
+    # After the bounds, before the look-up: requests for documents already requested.
+    "crawler.middlewares.RepeatedDocumentsMiddleware": 955,
     "crawler.middlewares.ArchiveLookupSpiderMiddleware": 950,
 }
 ITEM_PIPELINES = {

@@ -75,12 +75,12 @@ class _Cells:
     def of(cls, rows: list[Row]) -> "_Cells":
         flat = cls()
         for r, cells in enumerate(rows):
-            flat.widths.append(len(cells))
+            width = len(cells)
+            flat.widths.append(width)
             flat.starts.append(len(flat.texts))
-            for c, text in enumerate(cells):
-                flat.texts.append(text)
-                flat.row.append(r)
-                flat.col.append(c)
+            flat.texts.extend(cells)
+            flat.row.extend([r] * width)
+            flat.col.extend(range(width))
         return flat
 
     def ends_row(self, i: int) -> bool:
@@ -551,9 +551,10 @@ def read_tables(rows: list[Row], template: str,
 def merge_sources(primary: Reading, fallback: Reading) -> Reading:
     """Per table, the source that read more of its cells; the primary (grids) on a tie."""
     merged = Reading()
+    keys = (primary.keys(), fallback.keys())
     for table in ("active", "requests", "reviews"):
         prefix = table + "/"
-        counts = [sum(1 for k in src.keys() if k.startswith(prefix)) for src in (primary, fallback)]
+        counts = [sum(1 for k in read if k.startswith(prefix)) for read in keys]
         source = primary if counts[0] >= counts[1] else fallback
         merged.facts.update({k: v for k, v in source.facts.items() if k.startswith(prefix)})
         merged.raw.update({k: v for k, v in source.raw.items() if k.startswith(prefix)})

@@ -208,7 +208,8 @@ def decode_text(data: bytes, http_header: str | None = None) -> tuple[str, list[
             best, warning, best_score = other, other_warning, score
     if warning is None and "\ufffd" in best and best.count("\ufffd") > max(3, len(best) // 200):
         raise EncodingError("the text decodes only with many replacement characters (unknown encoding)")
-    if len(_ODD.findall(best)) > max(8, len(best) // 20) and not _CJK.search(best):
+    # (no hanzi at all is checked first: it is found at once on a Chinese page, the count is a full pass)
+    if not _CJK.search(best) and len(_ODD.findall(best)) > max(8, len(best) // 20):
         raise EncodingError("the bytes decode only as implausible text (unknown encoding)")
     return best, [warning] if warning else []
 

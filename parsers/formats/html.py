@@ -110,30 +110,30 @@ def _rows(table: etree._Element) -> list[etree._Element]:
 def cell_text(cell: etree._Element) -> str:
     """A cell's text, whitespace-normalised; <br>/<p> break to a space (none between two
     Chinese characters); nested tables skipped."""
-    if not len(cell):  # most cells: text only, no walk (a table has hundreds of cells)
+    if not len(cell):  # text only, no walk (a table has hundreds of cells)
         return normalize_cell(cell.text or "")
     parts: list[str] = []
-
-    def walk(el: etree._Element) -> None:
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            if tag == "table":
-                parts.append(" ")
-            elif tag in ("script", "style"):
-                pass
-            else:
-                if tag in _BLOCK_IN_CELL:
-                    parts.append(" ")
-                walk(child)
-                if tag in _BLOCK_IN_CELL:
-                    parts.append(" ")
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(cell)
+    _cell_parts(cell, parts)
     return normalize_cell("".join(parts))
+
+
+def _cell_parts(el: etree._Element, parts: list[str]) -> None:
+    """The texts of ``el`` in document order (see :func:`cell_text`), appended to ``parts``."""
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if tag == "table":
+            parts.append(" ")
+        elif tag in _BLOCK_IN_CELL:
+            parts.append(" ")
+            _cell_parts(child, parts)
+            parts.append(" ")
+        elif tag != "script" and tag != "style":  # comments too (a tag that is not a str): their text
+            _cell_parts(child, parts)
+        tail = child.tail
+        if tail:
+            parts.append(tail)
 
 
 _SPAN = re.compile(r"\s*(\d+)")
@@ -176,8 +176,6 @@ def table_grid(table: etree._Element, label: str = "the HTML page") -> Grid:
     Raises :class:`~parsers.errors.TableTooLarge` when the expansion would pass
     ``limits.MAX_TABLE_CELLS`` (``rowspan=500 colspan=500`` on every cell of a small page).
     """
-    filled: dict[tuple[int, int], str] = {}
-    width = 0
     rows = _rows(table)
     cells = _table_cells(rows)
     size = _expanded_size(cells)
@@ -185,26 +183,36 @@ def table_grid(table: etree._Element, label: str = "the HTML page") -> Grid:
         raise TableTooLarge(f"{label} has a table whose spans expand to {size:,} cells "
                             f"(limit {limits.MAX_TABLE_CELLS:,}): refused")
     n = len(rows)
+    filled: list[dict[int, str]] = [{} for _ in range(n)]  # per row: column -> text
+    width = 0
     for r, row in enumerate(cells):
+        slots = filled[r]
         c = 0
         for cell, rowspan, colspan in row:
-            while (r, c) in filled:
+            while c in slots:
                 c += 1
             text = cell_text(cell)
             if rowspan == 1 and colspan == 1:
-                filled[(r, c)] = text
+                slots[c] = text
             else:
-                for dr in range(min(rowspan, n - r)):
+                for below in filled[r:r + rowspan]:
                     for dc in range(colspan):
-                        filled[(r + dr, c + dc)] = text
+                        below[c + dc] = text
             c += colspan
-            width = max(width, c)
+            if c > width:
+                width = c
     if width * n > limits.MAX_TABLE_CELLS:  # ragged rows: the dense grid is bigger than the cells
         raise TableTooLarge(f"{label} has a table of {n:,} rows × {width:,} columns "
                             f"(limit {limits.MAX_TABLE_CELLS:,} cells): refused")
-    grid = [[filled.get((r, c), "") for c in range(width)] for r in range(n)]
-    # Rows that are entirely blank (spacer rows) carry nothing.
-    return [row for row in grid if any(row)]
+    grid = []
+    for slots in filled:
+        line = [""] * width
+        for c, text in slots.items():
+            line[c] = text
+        # Rows that are entirely blank (spacer rows) carry nothing.
+        if any(line):
+            grid.append(line)
+    return grid
 
 
 def _is_data_table(table: etree._Element, grid: Grid) -> bool:

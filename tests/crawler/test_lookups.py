@@ -47,3 +47,22 @@ def test_a_url_is_looked_up_once_however_many_pages_link_it(sqlite_url, monkeypa
     list(middleware.process_spider_output(page, [_report(a), _report(c), _report(more)]))
     assert asked == [[a, b], [c, more]]
     Bookkeeping.of(crawler).archive.close()
+
+
+def test_a_document_already_requested_is_dropped_before_the_lookup(sqlite_url):
+    from crawler.middlewares import RepeatedDocumentsMiddleware
+
+    crawler = _crawler(sqlite_url)
+    middleware = RepeatedDocumentsMiddleware.from_crawler(crawler)
+    page = HtmlResponse("http://gov.example/nb/2023.html", body=b"<html></html>")
+    a, b = "http://gov.example/nb/2022.html", "http://gov.example/nb/2021.html"
+    listing = Request("http://gov.example/nb/index_1.html", meta={"kind": "listing", "source": "city"})
+    first = list(middleware.process_spider_output(page, [_report(a), _report(b), listing]))
+    assert [r.url for r in first] == [a, b, listing.url]
+    # The next report page links the same reports: gone here; listings and the browser's
+    # second look at a page (dont_filter) are not this middleware's business.
+    again = [_report(a), _report(b), listing, Request(a, meta={"kind": "report"}, dont_filter=True)]
+    out = list(middleware.process_spider_output(page, again))
+    assert [(r.url, r.dont_filter) for r in out] == [(listing.url, False), (a, True)]
+    assert crawler.stats.get_value("nianbao/repeated_requests") == 2
+    Bookkeeping.of(crawler).archive.close()
