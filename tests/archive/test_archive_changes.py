@@ -90,3 +90,20 @@ def test_fast_nfkc_on_the_seed_reports(data_dir):
     for path in sorted((data_dir / "seeds").glob("*.txt")) + sorted((data_dir / "real").glob("*.txt")):
         text = path.read_text(encoding="utf-8", errors="replace")
         assert nfkc(text) == unicodedata.normalize("NFKC", text), path.name
+
+
+def test_nfkc_is_unicodedata_nfkc():
+    """The fast NFKC of Chinese text is NFKC, character for character (every BMP character,
+    and mixes of the fullwidth forms it maps with text it must leave)."""
+    import random
+    import unicodedata
+
+    from archive.normalize import _NFKC_COMMON, _nfkc_common, nfkc
+
+    every = "".join(chr(code) for code in range(1, 0x10000) if not 0xD800 <= code < 0xE000)
+    assert _nfkc_common(every) == every.translate(_NFKC_COMMON)
+    pool = "中文報告 ，。、；：（）\u3000ＡＢ１２３ﾊﾟ\uffe0\uffe5\uffee\uffefa1\n" + "".join(map(chr, range(0xFF00, 0xFFF0)))
+    rnd = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 40)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), text
