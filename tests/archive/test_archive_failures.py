@@ -48,6 +48,18 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+THREE_SEEDS = ("002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt")
+
+
+def seed_folder(tmp_path: Path, names=THREE_SEEDS) -> Path:
+    """A folder ``in`` holding copies of the named seed reports."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    return folder
+
+
 def seed_with_nul(tmp_path: Path) -> Path:
     """A real text report with NUL bytes inside a line."""
     data = (SEEDS / "000_13d8da7760c93c3b.txt").read_bytes()
@@ -231,10 +243,7 @@ def test_ingest_dir_goes_on_past_bad_files(Session, db_url, tmp_path, monkeypatc
     failure is one line, and the exit code says something failed."""
     import parsers
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("002_5ce0e844e5628c40.txt", "004_ce346b559cdaaff9.txt"):
-        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    folder = seed_folder(tmp_path, ("002_5ce0e844e5628c40.txt", "004_ce346b559cdaaff9.txt"))
     seed_with_nul(folder)
     (folder / "a_bug.txt").write_bytes((SEEDS / "003_1dd0d26f392e9724.txt").read_bytes())
     (folder / "b_garbage.pdf").write_bytes(b"%PDF-1.7\n garbage")
@@ -261,11 +270,8 @@ def test_postgres_connection_lost_mid_ingest(pg_url, tmp_path, monkeypatch):
     fails in one line, the next ones are archived on a new connection."""
     from archive import ingest
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    names = ["002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"]
-    for name in names:
-        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    names = list(THREE_SEEDS)
+    folder = seed_folder(tmp_path, names)
     original = ingest.archive_document
 
     def archive_document(session, fetched, **kwargs):
@@ -294,11 +300,8 @@ def test_ingest_batch_with_one_bad_file_in_the_middle(Session, db_url, tmp_path,
     from archive import ingest
     from archive.models import Report
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    names = ["002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"]
-    for name in names:
-        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    names = list(THREE_SEEDS)
+    folder = seed_folder(tmp_path, names)
     original = ingest.archive_document
     calls = []
 
@@ -325,10 +328,7 @@ def test_ingest_batch_with_one_bad_file_in_the_middle(Session, db_url, tmp_path,
 
 def test_ingest_writes_a_folder_in_one_transaction(db_url, tmp_path):
     """A folder of good files is one commit, not one per file."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("002_5ce0e844e5628c40.txt", "003_1dd0d26f392e9724.txt", "004_ce346b559cdaaff9.txt"):
-        (folder / name).write_bytes((SEEDS / name).read_bytes())
+    folder = seed_folder(tmp_path)
     db.open_archive(db_url)
     commits = []
 
