@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache, partial
 from pathlib import Path
@@ -88,6 +89,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     register_functions(dbapi_connection)
 
 
+_all_writer_locks: weakref.WeakSet = weakref.WeakSet()
+
+
 class WriterLock:
     """The single-writer lock of one SQLite archive: ``flock`` on ``<database file>.lock``.
 
@@ -106,6 +110,8 @@ class WriterLock:
     def __init__(self, path: str):
         self.path = path
         self._held = threading.local()
+        self._fds: set[int] = set()  # descriptors held by any thread (a forked child closes them)
+        _all_writer_locks.add(self)
 
     def acquire(self) -> int | None:
         """Take the lock (blocking); the descriptor to release, or ``None`` if this thread holds it."""
@@ -118,6 +124,7 @@ class WriterLock:
             os.close(fd)
             raise
         self._held.fd = fd
+        self._fds.add(fd)
         return fd
 
     def release(self) -> None:
@@ -125,6 +132,7 @@ class WriterLock:
         fd = getattr(self._held, "fd", None)
         if fd is not None:
             self._held.fd = None
+            self._fds.discard(fd)
             os.close(fd)  # closing the only descriptor of the open file drops the flock
 
     def __enter__(self):
@@ -285,12 +293,21 @@ def engine_for(url: str, readonly: bool = False) -> sa.Engine:
 def _after_fork_in_child() -> None:
     # A forked worker must not use the parent's pooled connections; SQLAlchemy's advice is
     # dispose(close=False): the child's pool forgets them without closing the parent's.
-    global _engines_lock, _writer_locks_lock
-    _engines_lock, _writer_locks_lock = threading.Lock(), threading.Lock()
+    global _engines_lock, _writer_locks_lock, _upgrade_lock
+    _engines_lock, _writer_locks_lock, _upgrade_lock = threading.Lock(), threading.Lock(), threading.Lock()
     for engine in _engines.values():
         engine.dispose(close=False)
-    for lock in _writer_locks.values():
-        lock._held = threading.local()  # the parent's held descriptor is not the child's to release
+    for lock in list(_all_writer_locks):
+        # A descriptor some thread of the parent held the lock by is the child's copy of the
+        # same open file: while the child keeps it, the flock outlives the parent's release
+        # (every writer, the child too, would wait for ever). Closed here; the lock stays the parent's.
+        for fd in lock._fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        lock._fds = set()
+        lock._held = threading.local()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -488,6 +505,13 @@ class Archive:
     def close(self) -> None:
         """Let the queued writes finish, then stop the writer thread."""
         self._writer.shutdown(wait=True)
+
+
+def dispose_all() -> None:
+    """Close every pooled connection of this process (before a fork: no SQLite connection
+    may go into the child); they are opened again on their next use."""
+    for engine in list(_engines.values()):
+        engine.dispose()
 
 
 def dispose(url: str | None = None) -> None:
