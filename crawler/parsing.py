@@ -7,6 +7,10 @@ and process); ``archive_document`` is the same code path as ``nianbao ingest``. 
 one worker writes at a time: ``archive.db`` queues the writers on a lock that the kernel
 frees with its holder, so a worker killed while writing never wedges the crawl.
 
+The first workers are forked from the crawling process once :func:`preload` has imported
+the parsers there (a spawned worker spent ~1.6 s of CPU importing them, inside the crawl);
+a worker that replaces a dead one is spawned (:class:`_ForkFirst`).
+
 Crawled documents are hostile input, so every job is bounded (:class:`ParsePool`):
 
 - memory: ``RLIMIT_AS`` in each worker (``NIANBAO_PARSE_MEMORY_MB``): a parse that asks
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import multiprocessing
 import os
@@ -45,10 +50,12 @@ logger = logging.getLogger(__name__)
 JOB_GRACE = 60.0  # seconds a job may run past its parse limit (lock wait, archiving) before its worker is killed
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_START_METHOD = "fork"
 
 _PARSE_TIMEOUT = DEFAULT_TIMEOUT  # set in each worker by init_worker
 _DEADLINE = 0.0  # monotonic end of the current parse's time (moved on by an OCR reading)
 _MEMORY_MB = 0
+_FORK_PARENT = 0  # pid of the process the workers were forked from (0 in a spawned worker)
 
 
 class JobFailed(Exception):
@@ -66,21 +73,57 @@ class ParseTimeout(BaseException):
 
 def init_worker(parse_timeout: float, memory_mb: int, ocr_limits: tuple[int, float] | None = None) -> None:
     """Pool initializer: the job limits (OCR: pages and seconds a document), and exit if the
-    crawling process dies (a killed crawl must not leave workers behind)."""
+    crawling process dies (a killed crawl must not leave workers behind).
+
+    A worker forked from the crawling process (:meth:`ParsePool.start`) drops the signal
+    handlers it inherited (the reactor's, whose wake-up descriptor is the crawling
+    process's), and its memory limit counts from the address space it starts with (the
+    crawling process's, thread stacks and malloc arenas included, none of it the worker's).
+    """
     global _PARSE_TIMEOUT, _MEMORY_MB
     _PARSE_TIMEOUT, _MEMORY_MB = parse_timeout, memory_mb
+    forked = _FORK_PARENT != 0 and _FORK_PARENT == os.getppid()
+    if forked:
+        _forget_parent_signals()
     if ocr_limits is not None:
         from parsers.formats import ocr
 
         ocr.configure(max_pages=ocr_limits[0], budget=ocr_limits[1], on_start=_extend_alarm)
     if memory_mb:
-        limit = memory_mb * 1024 * 1024
+        limit = memory_mb * 1024 * 1024 + (_address_space() if forked else 0)
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _forget_parent_signals() -> None:
+    """In a forked worker: no Python signal handler of the crawling process (the reactor's
+    SIGCHLD, Scrapy's shutdown handlers) and no wake-up descriptor (the reactor's, whose
+    bytes would wake the crawling process). pebble set SIGINT and SIGTERM for the worker."""
+    try:
+        signal.set_wakeup_fd(-1)
+    except ValueError:  # not the main thread (never in a worker)
+        pass
+    for signum in signal.valid_signals():
+        if signum in (signal.SIGINT, signal.SIGTERM):
+            continue
+        try:
+            if callable(signal.getsignal(signum)):
+                signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _extend_alarm(budget: float) -> None:
@@ -102,11 +145,21 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def warm_up(db_url: str | None = None) -> bool:
-    """Import the parsers (and open the archive) in a fresh worker before real work arrives."""
+def preload() -> None:
+    """Import what a job needs: the parsers, the HTML reader and trafilatura (which the
+    first page would import), the archive's write path. In the crawling process before the
+    workers are forked from it (they start with all of it), or in a spawned worker."""
     import parsers  # noqa: F401
     import parsers.api  # noqa: F401
+    import parsers.formats.html  # noqa: F401
+    import trafilatura  # noqa: F401
 
+    import archive.ingest  # noqa: F401
+
+
+def warm_up(db_url: str | None = None) -> bool:
+    """Import the parsers (and open the archive) in a fresh worker before real work arrives."""
+    preload()
     if db_url:
         from archive.db import open_archive
 
@@ -166,7 +219,9 @@ def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
     """
     from archive.db import open_archive
 
+    cpu = time.process_time()
     parsed = [_parse(item) for item in items]
+    parse_cpu = (time.process_time() - cpu) / len(items)
     waited = time.monotonic()
     with open_archive(db_url, migrated=True).begin() as session:
         session.connection()  # begins: on SQLite, waits for the write lock
@@ -176,8 +231,11 @@ def process_batch(db_url: str, items: list[ReportItem]) -> list[dict]:
         else:
             results = [_archive_alone(session, item, record, error, savepoint=len(items) > 1)
                        for item, (record, error, _seconds) in zip(items, parsed)]
+    # CPU seconds beside the wall-clock ones: on a busy machine the worker waits for a core.
+    archive_cpu = (time.process_time() - cpu) / len(items) - parse_cpu
     for result, (record, _error, seconds) in zip(results, parsed):
-        result.update(parse_seconds=seconds, lock_seconds=lock_seconds,
+        result.update(parse_seconds=seconds, lock_seconds=lock_seconds, parse_cpu_seconds=parse_cpu,
+                      archive_cpu_seconds=archive_cpu,
                       # Scans (and PDFs with scanned pages) read by OCR, and how many pages it read.
                       ocr=record is not None and record.source in ("ocr", "mixed"),
                       ocr_pages=len(record.ocr_pages) if record is not None else 0)
@@ -290,6 +348,23 @@ def not_modified_job(db_url: str, urls: list[str]) -> list[dict]:
 
 # --- in the crawling process --------------------------------------------------------------------
 
+class _ForkFirst(multiprocessing.context.SpawnContext):
+    """The pool's first workers forked (from the reactor's thread, at :meth:`ParsePool.start`,
+    with no database connection open, before the crawl's requests and writes begin), the
+    workers that replace them later spawned: pebble starts those from its own thread while the crawl runs, and a
+    fork then could copy a lock another thread holds (a SQLite connection's, a logging
+    handler's) into the worker. The pipes and locks are the spawn context's, which serve both."""
+
+    def __init__(self):
+        super().__init__()
+        self.forking = True
+
+    def Process(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
+        from multiprocessing.context import ForkProcess, SpawnProcess
+
+        return (ForkProcess if self.forking else SpawnProcess)(*args, **kwargs)
+
+
 def _death(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         try:
@@ -309,8 +384,9 @@ class ParsePool:
 
     def __init__(self, workers: int, *, parse_timeout: float = DEFAULT_TIMEOUT,
                  memory_mb: int = DEFAULT_MEMORY_MB, db_url: str | None = None,
-                 ocr_limits: tuple[int, float] | None = None):
+                 ocr_limits: tuple[int, float] | None = None, start_method: str = DEFAULT_START_METHOD):
         self.workers = workers
+        self.start_method = start_method
         self.ocr_limits = ocr_limits
         self.parse_timeout = parse_timeout
         self.memory_mb = memory_mb
@@ -328,7 +404,8 @@ class ParsePool:
                    memory_mb=settings.getint("NIANBAO_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB),
                    db_url=db_url,
                    ocr_limits=(settings.getint("NIANBAO_OCR_MAX_PAGES", 30),
-                               settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)))
+                               settings.getfloat("NIANBAO_OCR_TIME_BUDGET", 300.0)),
+                   start_method=settings.get("NIANBAO_PARSE_START_METHOD") or DEFAULT_START_METHOD)
 
     def timeout_for(self, body: bytes) -> float | None:
         """The job time limit for a document: a PDF may be a scan, read by OCR within its budget."""
@@ -343,12 +420,35 @@ class ParsePool:
         return sum(self.timeout_for(body) - JOB_GRACE for body in bodies) + JOB_GRACE
 
     def start(self) -> None:
-        # spawn, not fork: the crawling process has a reactor and threads running.
+        """Start the workers: forked from this process with the parsers imported here first
+        (``fork``: a worker is ready at once, where a spawned one spends ~1.6 s of CPU on its
+        imports), or spawned (``spawn``: nothing of this process's state goes with them).
+        A pool started again after a breakage (mid-crawl, other threads at work) is spawned."""
+        global _FORK_PARENT
+        if self.start_method == "fork" and not self.restarts:
+            context = _ForkFirst()
+        else:
+            context = multiprocessing.get_context("spawn" if self.start_method == "fork" else self.start_method)
+        if isinstance(context, _ForkFirst):
+            preload()
+            # No database connection of this process goes into a worker (SQLite's locks
+            # cannot be carried across a fork); the next use here opens new ones.
+            from archive.db import dispose_all
+
+            dispose_all()
+            # What this process made so far (modules, settings, the crawl's components) is
+            # never scanned by the collector again, here or in the workers: the collector
+            # would write to every object it scans and unshare the workers' copied pages.
+            gc.freeze()
+            _FORK_PARENT = os.getpid()
         self._pool = ProcessPool(self.workers, initializer=init_worker,
                                  initargs=(self.parse_timeout, self.memory_mb, self.ocr_limits),
-                                 context=multiprocessing.get_context("spawn"))
+                                 context=context)
+        # pebble starts the workers with the first job, here in the reactor's thread.
         for _ in range(self.workers):
             self._pool.schedule(warm_up, args=(self.db_url,))
+        if isinstance(context, _ForkFirst):
+            context.forking = False
 
     def _restart(self, broken) -> None:
         """Start a new pool in place of ``broken`` (once per breakage, however many jobs saw it)."""

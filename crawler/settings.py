@@ -115,6 +115,10 @@ NIANBAO_SOURCES_FILE = None
 NIANBAO_SOURCE_NAMES = []
 # Parsing runs in a process pool, off the reactor thread (0: one worker per CPU core).
 NIANBAO_PARSE_WORKERS = 0
+# How the pool's workers start: "fork" (the first ones forked from the crawling process
+# with the parsers imported there, ready at once; a worker that replaces a dead one is
+# spawned) or "spawn" (each imports the parsers itself: ~1.6 s of CPU a worker).
+NIANBAO_PARSE_START_METHOD = "fork"
 # Documents waiting for the parse pool before new document downloads wait (0: two batches
 # per worker, at least 4).
 NIANBAO_PARSE_BACKLOG = 0
@@ -124,7 +128,8 @@ NIANBAO_PARSE_BACKLOG = 0
 NIANBAO_ARCHIVE_BATCH = 8
 NIANBAO_ARCHIVE_BATCH_WAIT = 0.25
 # Limits of one parse job (crawled documents are hostile): seconds of parsing (a job still
-# running a minute past it has its worker replaced) and the worker's address space in MB.
+# running a minute past it has its worker replaced) and the worker's address space in MB
+# (a forked worker: in MB more than the address space it starts with, the crawling process's).
 # Either 0: no limit. Over a limit, the document is recorded as failed with the reason.
 NIANBAO_PARSE_TIMEOUT = 30.0
 NIANBAO_PARSE_MEMORY_MB = 2048

@@ -1,0 +1,91 @@
+"""The parse pool's workers: forked from the crawling process with the parsers already
+imported (no start-up imports), replaced by spawned workers when they die."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from crawler.parsing import JobFailed
+
+
+def _state() -> dict:
+    from crawler import parsing
+
+    return {"pid": os.getpid(), "ppid": os.getppid(), "forked_from": parsing._FORK_PARENT,
+            "imported": all(m in sys.modules for m in ("parsers.api", "parsers.formats.html", "trafilatura",
+                                                       "archive.ingest"))}
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_workers_are_forked_with_the_parsers_loaded_and_replaced_by_spawned_ones():
+    from crawler.parsing import ParsePool
+
+    pool = ParsePool(1, parse_timeout=0, memory_mb=512)
+
+    async def scenario():
+        pool.start()
+        try:
+            first = await pool.run(_state)
+            try:
+                await pool.run(_die)
+            except JobFailed:
+                pass
+            second = await pool.run(_state)
+        finally:
+            pool.close()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    # A direct child of this process, forked from it: everything a parse needs is there.
+    assert first["ppid"] == os.getpid() and first["forked_from"] == os.getpid() and first["imported"]
+    # Its replacement (started by pebble's thread while the crawl runs) is spawned, also a direct child.
+    assert second["ppid"] == os.getpid() and second["pid"] != first["pid"] and second["forked_from"] == 0
+
+
+def test_spawn_is_kept_as_a_setting():
+    from scrapy.settings import Settings
+
+    from crawler.parsing import ParsePool
+
+    assert ParsePool.from_settings(Settings(), 1).start_method == "fork"
+    pool = ParsePool.from_settings(Settings({"NIANBAO_PARSE_START_METHOD": "spawn"}), 1)
+    assert pool.start_method == "spawn"
+
+    async def scenario():
+        pool.start()
+        try:
+            return await pool.run(_state)
+        finally:
+            pool.close()
+
+    state = asyncio.run(scenario())
+    assert state["ppid"] == os.getpid() and state["forked_from"] == 0
+
+
+def test_a_pool_started_again_after_a_breakage_is_spawned():
+    """Mid-crawl (other threads at work, connections open) nothing is forked."""
+    from pebble.pool.base_pool import PoolStatus
+
+    from crawler.parsing import ParsePool
+
+    pool = ParsePool(1, parse_timeout=0, memory_mb=0)
+
+    async def scenario():
+        pool.start()
+        try:
+            first = await pool.run(_state)
+            pool._pool._context.status = PoolStatus.ERROR  # what pebble does when its channel is lost
+            second = await pool.run(_state)
+        finally:
+            pool.close()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert pool.restarts == 1
+    assert first["forked_from"] == os.getpid() and second["forked_from"] == 0
+    assert second["ppid"] == os.getpid()
