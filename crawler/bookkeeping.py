@@ -333,9 +333,10 @@ class Bookkeeping:
             # Requests refused by the origin guard (private addresses, other schemes).
             "refused": stats.get_value("nianbao/refused", 0),
             "events": dict(self.event_counts),
-            # Worker seconds spent parsing, waiting for the SQLite write lock, archiving.
+            # Worker seconds spent parsing, waiting for the SQLite write lock, archiving (wall
+            # clock), and the CPU seconds of parsing and archiving.
             "work_seconds": {key: round(stats.get_value(f"nianbao/{key}_seconds", 0.0), 1)
-                             for key in ("parse", "lock", "archive")},
+                             for key in ("parse", "lock", "archive", "parse_cpu", "archive_cpu")},
             # The browser path: pages rendered (by why), challenges solved, Chromium's peak memory.
             "browser": browser_summary(stats.get_stats()),
             "event_list": self.event_sample,

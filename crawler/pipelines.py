@@ -81,7 +81,7 @@ class ParsePipeline:
         stats = self.crawler.stats
         stats.inc_value("nianbao/parsed")
         stats.inc_value("nianbao/process_seconds", time.monotonic() - started)
-        for key in ("parse_seconds", "lock_seconds", "archive_seconds"):
+        for key in ("parse_seconds", "lock_seconds", "archive_seconds", "parse_cpu_seconds", "archive_cpu_seconds"):
             stats.inc_value(f"nianbao/{key}", result.get(key, 0.0))
         if result["parse_error"]:
             stats.inc_value("nianbao/parse_errors")

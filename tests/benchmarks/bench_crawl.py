@@ -127,12 +127,17 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+LAST_WALL = [0.0]  # wall-clock seconds of the last command run, start-up and exit included
+
+
 def run(command: list[str], env: dict | None = None) -> tuple[str, float, int]:
     """Run a command; (stdout, CPU seconds of it and its children, peak RSS in MB of the crawling process)."""
     cpu = _cpu()
+    started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, **(env or {})))
     out, err = proc.communicate()
+    LAST_WALL[0] = time.monotonic() - started
     if proc.returncode:
         raise SystemExit(f"{command[:4]} failed:\n{err[-3000:]}")
     return out, _cpu() - cpu, _peak_rss(err)
@@ -169,7 +174,8 @@ def nianbao(base: str, db: str, tmp: Path, extra: list[str] = ()) -> dict:
     out, cpu, rss = run(command, env={"NIANBAO_STATE_DIR": str(tmp / "state")})
     summary = json.loads(out[out.index("{"):])
     return {"pages": summary["pages"], "elapsed": summary["elapsed"], "rate": summary["pages"] / summary["elapsed"],
-            "rss": rss, "cpu_ms": 1000 * cpu / summary["pages"], "load": load, "events": summary["events"], "not_modified": summary["not_modified"],
+            "rss": rss, "cpu_ms": 1000 * cpu / summary["pages"], "load": load, "wall": LAST_WALL[0],
+            "events": summary["events"], "not_modified": summary["not_modified"],
             "archived": summary["archived"], "parse_errors": summary["parse_errors"],
             "work": summary.get("work_seconds", {})}
 
@@ -201,13 +207,14 @@ def main() -> None:
                 print(f"nianbao first crawl, {label}: {first['pages']} pages in {first['elapsed']:.1f} s = "
                       f"{first['rate']:.1f} pages/s, {first['cpu_ms']:.1f} ms CPU a page, peak RSS {first['rss']} MB "
                       f"(events {first['events']}, parse errors {first['parse_errors']}, load average "
-                      f"{first['load']:.1f})")
+                      f"{first['load']:.1f}; the whole command {first['wall']:.1f} s)")
                 work = first["work"]
                 if work and first["archived"]:
                     n = first["archived"]
-                    print(f"  per document in the workers: parse {1000 * work['parse'] / n:.0f} ms, archive "
-                          f"{1000 * work['archive'] / n:.0f} ms, waiting for the SQLite write lock "
-                          f"{1000 * work['lock'] / n:.0f} ms")
+                    print(f"  per document in the workers: parse {1000 * work['parse'] / n:.0f} ms "
+                          f"({1000 * work.get('parse_cpu', 0) / n:.0f} ms CPU), archive "
+                          f"{1000 * work['archive'] / n:.0f} ms ({1000 * work.get('archive_cpu', 0) / n:.0f} ms "
+                          f"CPU), waiting for the SQLite write lock {1000 * work['lock'] / n:.0f} ms")
             after = plain(base)
             print(f"plain Scrapy again:    {after['pages']} pages in {after['elapsed']:.1f} s = "
                   f"{after['rate']:.1f} pages/s (load average {after['load']:.1f})")
