@@ -119,3 +119,25 @@ def test_no_year_for_a_listing_of_many_years_reports():
     listing = "\n".join(f"某区{y}年度政府信息公开工作年度报告 {y + 1}-01-20" for y in range(2016, 2026))
     assert find_year(None, listing) is None
     assert find_year(None, "2020年，本机关…。2020年共收到申请。2021年将继续。2020年12月31日") == 2020
+
+
+# A PDF's metadata title can be a leftover of the template it was made from (decoy_06 of the
+# real corpus: "附件2：预算主管部门公开样张"), while its cover prints the agency over lines.
+LEFTOVER = "附件2：预算主管部门公开样张"
+
+
+@pytest.mark.parametrize("cover, agency", [
+    ("中共上海市普陀区委\n社会工作部 2024年度\n部门决算\n目 录", "中共上海市普陀区委社会工作部"),
+    ("上海市普陀区财政局\n2024年度部门决算\n目 录", "上海市普陀区财政局"),
+    # the year before any agency, a sentence, navigation: no agency from the cover
+    ("2024年度部门决算\n上海市普陀区财政局\n目 录", None),
+    ("本部门依法编制了2024年度部门决算。\n目 录", None),
+    ("首页 > 信息公开 > 2024年\n部门决算", None),
+    ("上海市普陀区财政局关于做好2024年度工作的通知", None),
+])
+def test_agency_from_a_cover_heading_when_the_metadata_title_is_a_leftover(cover, agency):
+    from parsers.api import build_record
+    from parsers.document import Document
+
+    text = f"{cover}\n第一部分 概况\n一、主要职能\n负责财政工作，统筹推进改革，做好服务保障。"
+    assert build_record(Document(text=text, title=LEFTOVER, format="pdf")).agency == agency
