@@ -141,3 +141,33 @@ def test_agency_from_a_cover_heading_when_the_metadata_title_is_a_leftover(cover
 
     text = f"{cover}\n第一部分 概况\n一、主要职能\n负责财政工作，统筹推进改革，做好服务保障。"
     assert build_record(Document(text=text, title=LEFTOVER, format="pdf")).agency == agency
+
+
+@pytest.mark.parametrize("agency, split", [("中共上海市普陀区委社会工作部", 9), ("北京市朝阳区财政局", 6)])
+def test_a_generated_final_accounts_pdf_names_its_cover_agency_and_states_nothing_else(agency, split):
+    """The class of decoy_06 as a generated PDF: a 部门决算 whose metadata title is another
+    file's, the agency wrapped on the cover, numbered parts and a table of money."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from layouts.render_pdf import FONT, _register
+    from parsers import parse
+
+    _register()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(595, 842))
+    canvas.setTitle(LEFTOVER)
+    canvas.setFont(FONT, 20)
+    for n, line in enumerate([agency[:split], f"{agency[split:]} 2024年度", "部门决算"]):
+        canvas.drawCentredString(297, 700 - 30 * n, line)
+    canvas.setFont(FONT, 11)
+    body = ["目 录", f"第一部分 {agency}概况", "一、主要职能", "第二部分 2024年度部门决算表",
+            "一、收入支出决算总表", "项目 决算数", "一般公共预算财政拨款收入 307.82", "本年收入合计 307.82"]
+    for n, line in enumerate(body):
+        canvas.drawString(80, 560 - 20 * n, line)
+    canvas.showPage()
+    canvas.save()
+    record = parse(buffer.getvalue(), "juesuan.pdf")
+    assert (record.agency, record.year, record.template, record.facts) == (agency, 2024, "unknown", {})
+    assert record.violations == []
