@@ -166,12 +166,36 @@ def find_agency(title: str | None, text: str) -> str | None:
         above = _clean(lines[index - 1]) if index else ""
         if "\t" not in above and AGENCY_END.search(above) and len(above) <= 30 and (name := tidy_agency(above)):
             return name
+    if name := _cover_agency(lines):
+        return name
     if m := _BODY_AGENCY.search(text[:5000]):
         if name := tidy_agency(m.group(1)):
             return name
     # Last, the publisher a saved page names in its information block (发布机构：…).
     if m := _PUBLISHER.search(text[:3000]):
         return tidy_agency(m.group(1))
+    return None
+
+
+def _cover_agency(lines: list[str]) -> str | None:
+    """The agency of a cover heading wrapped over the document's first lines, when the title
+    came from elsewhere (a PDF whose metadata title is a leftover of its template).
+
+    ``中共上海市普陀区委`` / ``社会工作部 2024年度`` / ``部门决算`` → 中共上海市普陀区委社会工作部:
+    the first (at most three) short heading lines, joined, name a year with an agency before
+    it. A line with punctuation or more than 40 characters ends the heading, so prose and
+    navigation never reach it.
+    """
+    heading = ""
+    for line in lines[:3]:
+        line = _clean(line)
+        if not _title_part(line):
+            break
+        heading += _squash(line)
+        if m := year_match(heading):
+            name = title_agency(heading)
+            # Only an agency printed right before the year (never words found after it).
+            return name if name and AGENCY_END.search(name) and heading[:m.start()] == name else None
     return None
 
 

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 # Bump when parsing changes what a record holds: the archive re-parses stored snapshots
 # whose versions were made by an older parser (without raising `revised` events).
-PARSER_VERSION = "1.2.0"
+PARSER_VERSION = "1.2.1"
 
 
 @dataclass

@@ -1,15 +1,16 @@
-"""The search index's DDL as the newest migration leaves it, its SQL function and its refill.
+"""The search index's SQL function, its triggers as the database holds them, and its refill.
 
-The migrations that made the index (``0002_search``, ``0005_search_spaced``) hold their own
-frozen copies of this DDL: a migration must not change when the application does. This
-copy serves what runs on an archive already migrated: :func:`rebuild` (refill the index),
-:func:`drop_triggers`/:func:`create_triggers` (bulk loads, tests, benchmarks) and
-:func:`register_functions` (the SQL function the SQLite triggers call). Changing the DDL
-here changes no database: it takes a new migration carrying the new DDL, and
-``tests/archive/test_migrations_frozen.py`` checks that this copy is what the migrations
-leave. SQLite's ``batch_alter_table`` rebuilds a table and silently drops its triggers
-(docs/web.md: what a migration that batch-alters ``reports``, ``versions`` or
-``search_documents`` must do).
+The DDL of the index lives in the migrations that made it (``0002_search``,
+``0005_search_spaced``) and nowhere else: a migration must not change when the
+application does, and the application keeps no copy to drift from them. What runs on an
+archive already migrated reads what it needs from the database: :func:`triggers` (the
+trigger DDL from the catalog), :func:`drop_triggers`/:func:`create_triggers` (bulk loads,
+tests, benchmarks: what was dropped is made again from what the drop read) and
+:func:`rebuild` (refill the index through the database's own triggers and function).
+:func:`register_functions` gives SQLite the SQL function its triggers call. Changing the
+index takes a new migration. SQLite's ``batch_alter_table`` rebuilds a table and silently
+drops its triggers (docs/web.md: what a migration that batch-alters ``reports``,
+``versions`` or ``search_documents`` must do).
 
 How the index follows the archive (both backends):
 
@@ -24,6 +25,9 @@ How the index follows the archive (both backends):
   ``nianbao_grams(body)`` (every 1- and 2-character substring, for short terms).
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -47,164 +51,68 @@ def register_functions(dbapi_connection) -> None:
     dbapi_connection.create_function("nianbao_spaced", 1, spaced, deterministic=True)
 
 
-_SQLITE_UPSERT = """
-    INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
-    SELECT v.report_id, v.id, json_extract(v.record, '$.template'),
-           coalesce(json_array_length(v.record, '$.violations'), 0) > 0, coalesce(v.text, '')
-    FROM versions v WHERE v.id = {version_id}
-    ON CONFLICT (report_id) DO UPDATE SET version_id = excluded.version_id,
-        template = excluded.template, has_violations = excluded.has_violations,
-        body = excluded.body;"""
+class Trigger(NamedTuple):
+    """A search trigger as the database holds it: its table and the DDL that makes it."""
 
-SQLITE_TABLES = [
-    """CREATE VIRTUAL TABLE search_fts USING fts5(
-        body, content='search_documents', content_rowid='report_id', tokenize='trigram')""",
-    """CREATE VIRTUAL TABLE search_chars_fts USING fts5(
-        body, content='', tokenize='unicode61 remove_diacritics 0')""",
-]
+    table: str
+    ddl: str
 
-SQLITE_TRIGGERS = {
-    "search_documents_ai": """
-    CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
-        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, nianbao_spaced(new.body));
-    END""",
-    "search_documents_ad": """
-    CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
-        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
-        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, nianbao_spaced(old.body));
-    END""",
-    "search_documents_au": """
-    CREATE TRIGGER search_documents_au AFTER UPDATE OF body ON search_documents
-    WHEN old.body IS NOT new.body BEGIN
-        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
-        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, nianbao_spaced(old.body));
-        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, nianbao_spaced(new.body));
-    END""",
-    "search_reports_ai": f"""
-    CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
-    WHEN new.latest_version_id IS NOT NULL BEGIN {_SQLITE_UPSERT.format(version_id='new.latest_version_id')}
-    END""",
-    "search_reports_au": f"""
-    CREATE TRIGGER search_reports_au AFTER UPDATE OF latest_version_id ON reports
-    WHEN new.latest_version_id IS NOT NULL BEGIN {_SQLITE_UPSERT.format(version_id='new.latest_version_id')}
-    END""",
-    "search_reports_ad": """
-    CREATE TRIGGER search_reports_ad AFTER DELETE ON reports BEGIN
-        DELETE FROM search_documents WHERE report_id = old.id;
-    END""",
-    "search_versions_au": f"""
-    CREATE TRIGGER search_versions_au AFTER UPDATE OF record, text ON versions
-    WHEN new.id = (SELECT latest_version_id FROM reports WHERE id = new.report_id) BEGIN
-        {_SQLITE_UPSERT.format(version_id='new.id')}
-    END""",
-}
 
-POSTGRES_SETUP = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    # Every 1- and 2-character substring (repeats included: GIN keeps each key once). The
-    # bigrams are the pairs at even offsets plus the pairs at odd offsets, cut by the C regex
-    # engine: ~5 ms for 3,000 characters, where a generate_series loop took ~150 ms.
-    """CREATE OR REPLACE FUNCTION nianbao_grams(t text) RETURNS text[]
-       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-         SELECT regexp_split_to_array(t, '')
-             || ARRAY(SELECT m[1] FROM regexp_matches(t, '(..)', 'g') AS m)
-             || ARRAY(SELECT m[1] FROM regexp_matches(substr(t, 2), '(..)', 'g') AS m)
-       $$""",
-    """CREATE OR REPLACE FUNCTION nianbao_search_upsert(vid integer) RETURNS void
-       LANGUAGE sql AS $$
-         INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
-         SELECT v.report_id, v.id, v.record ->> 'template',
-                coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(v.record -> 'violations') = 'array'
-                                                 THEN v.record -> 'violations' END), 0) > 0,
-                coalesce(v.text, '')
-         FROM versions v WHERE v.id = vid
-         ON CONFLICT (report_id) DO UPDATE SET version_id = excluded.version_id,
-             template = excluded.template, has_violations = excluded.has_violations,
-             body = excluded.body
-       $$""",
-    """CREATE OR REPLACE FUNCTION nianbao_search_reports() RETURNS trigger
-       LANGUAGE plpgsql AS $$
-       BEGIN
-         IF TG_OP = 'DELETE' THEN
-           DELETE FROM search_documents WHERE report_id = OLD.id;
-           RETURN OLD;
-         END IF;
-         IF NEW.latest_version_id IS NOT NULL THEN
-           PERFORM nianbao_search_upsert(NEW.latest_version_id);
-         END IF;
-         RETURN NEW;
-       END $$""",
-    """CREATE OR REPLACE FUNCTION nianbao_search_versions() RETURNS trigger
-       LANGUAGE plpgsql AS $$
-       BEGIN
-         IF EXISTS (SELECT 1 FROM reports WHERE id = NEW.report_id AND latest_version_id = NEW.id) THEN
-           PERFORM nianbao_search_upsert(NEW.id);
-         END IF;
-         RETURN NEW;
-       END $$""",
-    "CREATE INDEX ix_search_fts_body_trgm ON search_documents USING gin (body gin_trgm_ops)",
-    "CREATE INDEX ix_search_fts_grams ON search_documents USING gin (nianbao_grams(body))",
-    # ANALYZE would otherwise evaluate nianbao_grams() over its whole sample and compute
-    # element statistics of ~2,000-element arrays: minutes on a few thousand reports.
-    "ALTER INDEX ix_search_fts_grams ALTER COLUMN 1 SET STATISTICS 0",
-]
-
-POSTGRES_TRIGGERS = {
-    "search_reports_ai": """CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
-        FOR EACH ROW WHEN (NEW.latest_version_id IS NOT NULL) EXECUTE FUNCTION nianbao_search_reports()""",
-    "search_reports_au": """CREATE TRIGGER search_reports_au AFTER UPDATE OF latest_version_id ON reports
-        FOR EACH ROW EXECUTE FUNCTION nianbao_search_reports()""",
-    "search_reports_ad": """CREATE TRIGGER search_reports_ad AFTER DELETE ON reports
-        FOR EACH ROW EXECUTE FUNCTION nianbao_search_reports()""",
-    "search_versions_au": """CREATE TRIGGER search_versions_au AFTER UPDATE OF record, text ON versions
-        FOR EACH ROW EXECUTE FUNCTION nianbao_search_versions()""",
-}
-_POSTGRES_TRIGGER_TABLES = {"search_reports_ai": "reports", "search_reports_au": "reports",
-                            "search_reports_ad": "reports", "search_versions_au": "versions"}
-
-def drop_triggers(conn: sa.Connection) -> None:
-    """Drop every search trigger: call it before a batch migration of ``reports``, ``versions``
-    or ``search_documents`` on SQLite (its table rename fails on triggers naming a table
-    that is momentarily missing), then :func:`create_triggers` and :func:`rebuild` after."""
+def triggers(conn: sa.Connection) -> dict[str, Trigger]:
+    """Every search trigger the database holds, by name, read from its catalog
+    (``sqlite_master``; ``pg_trigger`` and ``pg_get_triggerdef``): what the migrations made
+    (``db upgrade``), and so what :func:`create_triggers` makes again after a drop."""
     if conn.dialect.name == "sqlite":
-        for name in SQLITE_TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        query = ("SELECT name, tbl_name, sql FROM sqlite_master "
+                 "WHERE type = 'trigger' AND name LIKE :prefix ORDER BY name")
     else:
-        for name, table in _POSTGRES_TRIGGER_TABLES.items():
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        query = ("SELECT tgname, tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger "
+                 "WHERE NOT tgisinternal AND tgname LIKE :prefix ORDER BY tgname")
+    rows = conn.execute(sa.text(query), {"prefix": "search%"})
+    return {name: Trigger(table, ddl) for name, table, ddl in rows}
 
 
-def create_triggers(conn: sa.Connection) -> None:
-    """(Re)create every search trigger (after a bulk load or a batch migration dropped them)."""
-    if conn.dialect.name == "sqlite":
-        for name, ddl in SQLITE_TRIGGERS.items():
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-            conn.exec_driver_sql(ddl)
-    else:
-        for name, ddl in POSTGRES_TRIGGERS.items():
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {_POSTGRES_TRIGGER_TABLES[name]}")
-            conn.exec_driver_sql(ddl)
+def drop_triggers(conn: sa.Connection, names: Iterable[str] | None = None) -> dict[str, Trigger]:
+    """Drop the search triggers (every one, or those of ``names``) and return them, for
+    :func:`create_triggers` after: call it before a bulk load, or before a batch migration
+    of ``reports``, ``versions`` or ``search_documents`` on SQLite (its table rename fails on
+    triggers naming a table that is momentarily missing), then :func:`create_triggers` and
+    :func:`rebuild` after."""
+    found = triggers(conn)
+    dropped = {name: found[name] for name in (found if names is None else names) if name in found}
+    for name, trigger in dropped.items():
+        _drop(conn, name, trigger)
+    return dropped
+
+
+def create_triggers(conn: sa.Connection, made: dict[str, Trigger]) -> None:
+    """(Re)create the triggers :func:`drop_triggers` returned (after a bulk load, or after
+    a batch migration dropped them)."""
+    for name, trigger in made.items():
+        _drop(conn, name, trigger)
+        conn.exec_driver_sql(trigger.ddl)
+
+
+def _drop(conn: sa.Connection, name: str, trigger: Trigger) -> None:
+    on = "" if conn.dialect.name == "sqlite" else f" ON {trigger.table}"
+    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}{on}")
 
 
 def rebuild(conn: sa.Connection) -> int:
     """Refill ``search_documents`` from every report's latest version; rebuild the indexes.
 
-    Returns the number of reports indexed. Safe to run at any time (one transaction).
+    Returns the number of reports indexed. Safe to run at any time (one transaction). The
+    rows are made by the database's own triggers (SQLite) or function (PostgreSQL), the
+    ones that keep the index in step: setting ``reports.latest_version_id`` fires
+    ``search_reports_au``, whose upsert is the migrations'.
     """
     conn.exec_driver_sql("DELETE FROM search_documents")
     if conn.dialect.name == "sqlite":
         # The delete triggers removed the rows from both FTS tables; start them clean anyway.
         conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
         conn.exec_driver_sql("INSERT INTO search_chars_fts (search_chars_fts) VALUES ('delete-all')")
-        conn.exec_driver_sql("""
-            INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
-            SELECT v.report_id, v.id, json_extract(v.record, '$.template'),
-                   coalesce(json_array_length(v.record, '$.violations'), 0) > 0, coalesce(v.text, '')
-            FROM reports r JOIN versions v ON v.id = r.latest_version_id""")
+        conn.exec_driver_sql("UPDATE reports SET latest_version_id = latest_version_id "
+                             "WHERE latest_version_id IS NOT NULL")
     else:
         conn.exec_driver_sql("SELECT nianbao_search_upsert(latest_version_id) FROM reports "
                              "WHERE latest_version_id IS NOT NULL")

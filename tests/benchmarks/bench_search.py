@@ -118,7 +118,7 @@ def build(url: str, n: int, rnd: random.Random) -> None:
                       f" (first {len(batch)}, versions included)")
                 if n > 2 * len(batch):
                     bulk = True
-                    _bulk_begin(engine)
+                    dropped = _bulk_begin(engine)
             print(f"\r  {min(rid, n):>7} reports  {time.perf_counter() - t0:7.1f} s", end="", flush=True)
             batch = []
         if rid >= n:
@@ -126,30 +126,38 @@ def build(url: str, n: int, rnd: random.Random) -> None:
     print()
     if bulk:
         t1 = time.perf_counter()
-        _bulk_end(engine)
+        _bulk_end(engine, dropped)
         print(f"  bulk index build: {time.perf_counter() - t1:.1f} s")
     with engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))
 
 
-def _bulk_begin(engine) -> None:
+def _bulk_begin(engine) -> list[str]:
     """For large N: load without per-row index maintenance, build the indexes once at the end.
 
     The first batch went through the triggers (timed above); the rest is loaded with the
-    triggers (SQLite) or GIN indexes (PostgreSQL) off, and they are restored afterwards
-    by the project's own DDL (archive.search.schema), so the searched schema is the real one.
+    triggers (SQLite) or GIN indexes (PostgreSQL) off. Returns the DDL that makes them again,
+    read from the database before they go (what the migrations made), for :func:`_bulk_end`:
+    the searched schema is the real one.
     """
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
-            for name in schema.SQLITE_TRIGGERS:
-                if name.startswith("search_reports") or name == "search_documents_ai":
-                    conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            conn.exec_driver_sql("DROP INDEX ix_search_fts_body_trgm")
-            conn.exec_driver_sql("DROP INDEX ix_search_fts_grams")
+            dropped = schema.drop_triggers(conn, [name for name in schema.triggers(conn)
+                                                  if name.startswith("search_reports") or name == "search_documents_ai"])
+            return [trigger.ddl for trigger in dropped.values()]
+        indexes = conn.execute(sa.text("SELECT relname, pg_get_indexdef(oid) FROM pg_class "
+                                       "WHERE relkind = 'i' AND relname LIKE :prefix"), {"prefix": "ix_search_fts%"}).all()
+        # What pg_get_indexdef leaves out: a column's statistics target (ix_search_fts_grams's is 0).
+        statistics = conn.execute(sa.text(
+            "SELECT format('ALTER INDEX %I ALTER COLUMN %s SET STATISTICS %s', c.relname, a.attnum, a.attstattarget) "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE c.relkind = 'i' AND c.relname LIKE :prefix AND a.attstattarget >= 0"), {"prefix": "ix_search_fts%"}).scalars().all()
+        for name, _ddl in indexes:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+        return [ddl for _name, ddl in indexes] + statistics
 
 
-def _bulk_end(engine) -> None:
+def _bulk_end(engine, dropped: list[str]) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             first = conn.exec_driver_sql("SELECT max(report_id) FROM search_documents").scalar_one()
@@ -163,12 +171,10 @@ def _bulk_end(engine) -> None:
             while chunk := rows.fetchmany(2000):
                 raw.executemany("INSERT INTO search_chars_fts (rowid, body) VALUES (?, ?)",
                                 [(rid, " ".join(body)) for rid, body in chunk])
-            schema.create_triggers(conn)
         else:
             conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
-            for ddl in schema.POSTGRES_SETUP:
-                if ddl.startswith(("CREATE INDEX", "ALTER INDEX")):
-                    conn.exec_driver_sql(ddl)
+        for ddl in dropped:
+            conn.exec_driver_sql(ddl)
 
 
 def _insert(engine, batch: list[dict], bulk: bool) -> None:

@@ -29,11 +29,7 @@ LOCAL = Path(os.environ.get("NIANBAO_REAL_LOCAL", "/work/real-local"))
 TRUTHS = sorted(REAL.glob("*.truth.json"))
 
 # name -> why the record is not fully right yet (never: a wrong number or a false violation).
-KNOWN_GAPS: dict[str, str] = {
-    # A 部门决算 PDF (decoy): its agency is printed in a title that is not a report's title;
-    # recognising it is recognize.py's (parser-formats); its PDF is not committed.
-    "decoy_06_putuo_juesuan_2024": "agency of a PDF whose title is not a report's (parsers/recognize.py)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 # Facts a truth leaves out although the document determines them (reported, the truth

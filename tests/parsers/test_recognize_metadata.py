@@ -119,3 +119,55 @@ def test_no_year_for_a_listing_of_many_years_reports():
     listing = "\n".join(f"某区{y}年度政府信息公开工作年度报告 {y + 1}-01-20" for y in range(2016, 2026))
     assert find_year(None, listing) is None
     assert find_year(None, "2020年，本机关…。2020年共收到申请。2021年将继续。2020年12月31日") == 2020
+
+
+# A PDF's metadata title can be a leftover of the template it was made from (decoy_06 of the
+# real corpus: "附件2：预算主管部门公开样张"), while its cover prints the agency over lines.
+LEFTOVER = "附件2：预算主管部门公开样张"
+
+
+@pytest.mark.parametrize("cover, agency", [
+    ("中共上海市普陀区委\n社会工作部 2024年度\n部门决算\n目 录", "中共上海市普陀区委社会工作部"),
+    ("上海市普陀区财政局\n2024年度部门决算\n目 录", "上海市普陀区财政局"),
+    # the year before any agency, a sentence, navigation: no agency from the cover
+    ("2024年度部门决算\n上海市普陀区财政局\n目 录", None),
+    ("本部门依法编制了2024年度部门决算。\n目 录", None),
+    ("首页 > 信息公开 > 2024年\n部门决算", None),
+    ("上海市普陀区财政局关于做好2024年度工作的通知", None),
+])
+def test_agency_from_a_cover_heading_when_the_metadata_title_is_a_leftover(cover, agency):
+    from parsers.api import build_record
+    from parsers.document import Document
+
+    text = f"{cover}\n第一部分 概况\n一、主要职能\n负责财政工作，统筹推进改革，做好服务保障。"
+    assert build_record(Document(text=text, title=LEFTOVER, format="pdf")).agency == agency
+
+
+@pytest.mark.parametrize("agency, split", [("中共上海市普陀区委社会工作部", 9), ("北京市朝阳区财政局", 6)])
+def test_a_generated_final_accounts_pdf_names_its_cover_agency_and_states_nothing_else(agency, split):
+    """The class of decoy_06 as a generated PDF: a 部门决算 whose metadata title is another
+    file's, the agency wrapped on the cover, numbered parts and a table of money."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from layouts.render_pdf import FONT, _register
+    from parsers import parse
+
+    _register()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(595, 842))
+    canvas.setTitle(LEFTOVER)
+    canvas.setFont(FONT, 20)
+    for n, line in enumerate([agency[:split], f"{agency[split:]} 2024年度", "部门决算"]):
+        canvas.drawCentredString(297, 700 - 30 * n, line)
+    canvas.setFont(FONT, 11)
+    body = ["目 录", f"第一部分 {agency}概况", "一、主要职能", "第二部分 2024年度部门决算表",
+            "一、收入支出决算总表", "项目 决算数", "一般公共预算财政拨款收入 307.82", "本年收入合计 307.82"]
+    for n, line in enumerate(body):
+        canvas.drawString(80, 560 - 20 * n, line)
+    canvas.showPage()
+    canvas.save()
+    record = parse(buffer.getvalue(), "juesuan.pdf")
+    assert (record.agency, record.year, record.template, record.facts) == (agency, 2024, "unknown", {})
+    assert record.violations == []

@@ -66,13 +66,13 @@ def test_batch_alter_with_drop_and_create_triggers(Session):
         add(s, "丁市财政局", 2021, "预算公开。")
     with Session.begin() as s:
         conn = s.connection()
-        schema.drop_triggers(conn)  # the recipe of docs/web.md for a batch migration
+        dropped = schema.drop_triggers(conn)  # the recipe of docs/web.md for a batch migration
         with Operations.context(MigrationContext.configure(conn)) as op:
             with op.batch_alter_table("search_documents", recreate="always"):
                 pass
         triggers = {r[0] for r in conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
         assert not any(t.startswith("search_") for t in triggers)
-        schema.create_triggers(conn)
+        schema.create_triggers(conn, dropped)
         assert schema.rebuild(conn) == 1
     with Session.begin() as s:
         add(s, "丁市财政局", 2021, "决算公开。")

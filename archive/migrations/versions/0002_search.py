@@ -11,8 +11,9 @@ indexes. Triggers keep it all in step with ``reports.latest_version_id`` and ``v
 (see docs/web.md).
 
 The DDL is frozen here as it was at this revision: a migration must not change when the
-application changes (tests/archive/test_migrations_frozen.py). ``archive/search/schema.py``
-holds the application's copy of the current DDL; 0005 changed the SQLite triggers.
+application changes (tests/archive/test_migrations_frozen.py). The application keeps no
+copy: ``archive/search/schema.py`` reads the triggers back from the database; 0005 changed
+the SQLite triggers.
 """
 from __future__ import annotations
 
