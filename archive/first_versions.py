@@ -163,6 +163,7 @@ _POINT_REPORT = (sa.update(_reports).where(_reports.c.id == sa.bindparam("b_id")
     latest_version_id=sa.bindparam("b_latest"), version_count=1, document_id=sa.bindparam("b_document"),
     updated_at=sa.bindparam("b_at")))
 _events_table = Event.__table__
+_INSERT_EVENTS = sa.insert(_events_table).returning(_events_table.c.report_id, _events_table.c.id)
 
 
 def _events(session: Session, items: list[_New], crawls: dict[int, Crawl]) -> dict[int, list[dict]]:
@@ -172,10 +173,11 @@ def _events(session: Session, items: list[_New], crawls: dict[int, Crawl]) -> di
                       baseline=bool(crawls.get(item.fetched.crawl_id) and crawls[item.fetched.crawl_id].baseline),
                       version_id=item.version_id, crawl_id=item.fetched.crawl_id)
             for item in items]
-    ids = session.connection().execute(
-        sa.insert(_events_table).returning(_events_table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    return {item.index: [event_dict(Event(id=event_id, **row), item.rec["agency"])]
-            for item, row, event_id in zip(items, rows, ids)}
+    # Matched to their rows by report (one event each): RETURNING in the rows' order
+    # (sort_by_parameter_order) made SQLAlchemy send one INSERT a row on SQLite.
+    ids = dict(session.connection().execute(_INSERT_EVENTS, rows).all())
+    return {item.index: [event_dict(Event(id=ids[item.report_id], **row), item.rec["agency"])]
+            for item, row in zip(items, rows)}
 
 
 def _crawls(session: Session, ids: set[int]) -> dict[int, Crawl]:
@@ -193,7 +195,9 @@ def _agency_ids(session: Session, first_seen: dict[str, dt.datetime]) -> dict[st
     found = dict(session.execute(stmt, {"names": names}).all())
     missing = [name for name in names if name not in found]
     if missing:
-        insert_ignore(session, Agency, [{"name": name, **new_agency_values(name, first_seen[name])}
-                                        for name in missing], ["name"])
-        found.update(session.execute(stmt, {"names": missing}).all())
+        found.update(insert_ignore_returning(session, Agency, [{"name": name, **new_agency_values(name, first_seen[name])}
+                                                               for name in missing], ["name"], ("name", "id")))
+        taken = [name for name in missing if name not in found]  # another writer's, meanwhile
+        if taken:
+            found.update(session.execute(stmt, {"names": taken}).all())
     return found

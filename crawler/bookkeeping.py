@@ -78,6 +78,8 @@ class Bookkeeping:
         self.unbounded: set[str] = set()  # sources confirmed after a hold: no bound on new reports this once
         self.crawl_ids: dict[str, int] = {}
         self.fetched: set[str] = set()  # URLs archived from a full (200) answer in this crawl
+        # Document URLs requested in this crawl (crawler.middlewares: the repeats dropped, the look-ups).
+        self.requested: set[str] = set()
         self.complete: dict[str, bool] = {}
         # Events: counted per kind and per source; the first MAX_EVENTS_LISTED kept for the
         # summary (a crawl of 20,000 new reports must not hold 20,000 dicts).

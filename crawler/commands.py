@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from archive.command import db_option, open_or_fail
+from archive.command import db_option, open_or_fail, user_errors
 from crawler.sources import (
     Source, SourcesError, add_source, default_sources_path, load_sources, name_from_url, select,
 )
@@ -307,10 +307,8 @@ def sources_add(url, sources_file, name, agency, region, allow, deny, max_pages)
 
     source = Source(name=name or name_from_url(url), start_urls=[url], agency=agency, region=region,
                     allow=list(allow), deny=list(deny), max_pages=max_pages or DEFAULT_MAX_PAGES)
-    try:
+    with user_errors(SourcesError):
         add_source(sources_file, source, comment="added with `nianbao sources add` (status: unchecked)")
-    except SourcesError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"added {source.name} to {sources_file}; check it with: nianbao sources check {source.name} "
                f"--sources {sources_file}")
 

@@ -171,6 +171,13 @@ class EncodingMiddleware:
         return response
 
 
+def _document_request(obj) -> bool:
+    """Whether ``obj`` is a request for a document that the duplicate filter would drop when
+    its URL was requested before (GET, no body, not ``dont_filter``)."""
+    return (isinstance(obj, Request) and obj.meta.get("kind") in DOCUMENT_KINDS and not obj.dont_filter
+            and obj.method == "GET" and not obj.body)
+
+
 class RepeatedDocumentsMiddleware:
     """Spider middleware: drop a document request for a URL already requested in this crawl.
 
@@ -182,35 +189,41 @@ class RepeatedDocumentsMiddleware:
     one the duplicate filter would drop: the same URL (GET, no body, not ``dont_filter``)
     went on from here before, and nothing downstream of it drops a request but the
     duplicate filter (``DEPTH_LIMIT`` is not used: the depth bound is ``CrawlBounds``').
+
+    The URLs are the crawl's one set of requested documents (``Bookkeeping.requested``),
+    which :class:`ArchiveLookupSpiderMiddleware` reads too. A URL goes in once the request
+    went on: after the middlewares downstream took it, so that the look-up holds it as new.
     """
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, book: Bookkeeping):
         self.crawler = crawler
-        self.requested: set[str] = set()
+        self.requested = book.requested
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, Bookkeeping.of(crawler))
 
     def _repeated(self, obj) -> bool:
-        if (not isinstance(obj, Request) or obj.meta.get("kind") not in DOCUMENT_KINDS or obj.dont_filter
-                or obj.method != "GET" or obj.body):
-            return False
-        if obj.url in self.requested:
+        if _document_request(obj) and obj.url in self.requested:
             self.crawler.stats.inc_value("nianbao/repeated_requests")
             return True
-        self.requested.add(obj.url)
         return False
+
+    def _went_on(self, obj) -> None:
+        if _document_request(obj):
+            self.requested.add(obj.url)
 
     def process_spider_output(self, response, result):
         for obj in result:
             if not self._repeated(obj):
                 yield obj
+                self._went_on(obj)
 
     async def process_spider_output_async(self, response, result):
         async for obj in result:
             if not self._repeated(obj):
                 yield obj
+                self._went_on(obj)
 
 
 class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
@@ -220,21 +233,23 @@ class ArchiveLookupSpiderMiddleware(_ArchiveLookups):
     A URL is looked up here once: a page that links documents already requested (a
     report page's links to the other years' reports, on every report page) yields
     requests that the scheduler's duplicate filter drops, and a look-up for them (a
-    thread and a query a page) would be wasted. Should such a request reach the
-    downloader after all, :class:`ConditionalRequestMiddleware` looks it up alone."""
+    thread and a query a page) would be wasted. The URLs requested are the crawl's one set
+    (``Bookkeeping.requested``): :class:`RepeatedDocumentsMiddleware`, upstream, puts in
+    those that went on (and drops their repeats), this middleware those it looked up. A
+    request passed on alone is not looked up here: should it reach the downloader,
+    :class:`ConditionalRequestMiddleware` looks it up."""
 
     def __init__(self, crawler, book: Bookkeeping):
         super().__init__(crawler, book)
-        self.looked_up: set[str] = set()
+        self.requested = book.requested
 
     def _holds(self, obj) -> bool:
-        return (isinstance(obj, Request) and obj.meta.get("kind") in DOCUMENT_KINDS
-                and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked")
-                and obj.url not in self.looked_up)
+        return (_document_request(obj) and "nianbao_doc" not in obj.meta and not obj.meta.get("nianbao_checked")
+                and obj.url not in self.requested)
 
     def _urls(self, held: list[Request]) -> list[str]:
         urls = [r.url for r in held]
-        self.looked_up.update(urls)
+        self.requested.update(urls)
         return urls
 
     def _annotate(self, held: list[Request], known: dict) -> list[Request]:

@@ -288,6 +288,7 @@ class ReportsSpider(scrapy.Spider):
                                 api=api.to_dict(), prev=fingerprint)
 
     def _known_document_status(self, response, source: Source):
+        """The item for a known document's answer that is no page: 304 (unchanged), 404/410 (gone)."""
         if response.status == 304:
             return NotModifiedItem(url=response.url, source=source.name)
         if response.status in (404, 410):
@@ -310,11 +311,9 @@ class ReportsSpider(scrapy.Spider):
     def parse_report(self, response):
         """A report page: the page itself, and requests for its attachments."""
         source = self._source(response)
-        status_item = self._known_document_status(response, source)
-        if status_item is not None:
-            yield status_item
-            return
-        if not hasattr(response, "text"):  # a report link that serves a PDF/DOCX directly
+        if not hasattr(response, "text") or self._known_document_status(response, source) is not None:
+            # A report link that serves a PDF/DOCX directly, or a known report's answer that is
+            # no page (unchanged, gone): a document's answer.
             yield from self.parse_document(response)
             return
         text, page_links, records, tree = self._page(response)

@@ -192,3 +192,44 @@ def test_a_batch_archives_as_one_document_at_a_time_does(Session, second_url, mo
     for table in single:
         assert batched[table] == single[table], table
     assert single["search_index"] and single["found"] and single["cells"]
+
+
+def test_a_batch_of_new_documents_takes_the_same_statements_whatever_its_size(db_url):
+    """The fast path writes each table's rows in one statement: a batch of 20 new documents
+    sends the database no more statements than a batch of 3 (the events' insert once made
+    one INSERT a row on SQLite, asked to return the ids in the rows' order)."""
+    factory = db.open_archive(db_url)
+    engine = db.engine_for(db.database_url(db_url))
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    def statements(first: int, size: int) -> tuple[int, list[list[dict]]]:
+        batch = []
+        for i in range(first, first + size):
+            record = make_record(f"某县第{i}局", 2022)
+            batch.append((Fetched(url=f"http://gov.example/batch{first}/{i}.html", data=page(record),
+                                  fetched_at=_at(i)), record))
+        sent.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            with factory.begin() as s:
+                made = ingest.archive_documents(s, batch)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(sent), made
+
+    small, _ = statements(0, 3)
+    large, made = statements(100, 20)
+    assert large == small, sent
+    assert [[e["kind"] for e in events] for events in made] == [["new"]] * 20
+    with factory() as s:
+        rows = s.execute(sa.select(Event.id, Event.report_id, Event.url)
+                         .where(Event.url.like("http://gov.example/batch100/%"))).all()
+        urls = dict(s.execute(sa.select(Document.report_id, Document.url)).all())
+    # Each event names its own report (ids matched by report, not by position), and each
+    # returned event is the row of its document.
+    assert len(rows) == 20 and all(urls[report_id] == url for _, report_id, url in rows)
+    by_url = {url: event_id for event_id, _, url in rows}
+    assert all(events[0]["id"] == by_url[events[0]["url"]] for events in made)

@@ -7,10 +7,21 @@
    each, generated from the canonical keys), new documents of new reports, into SQLite and
    PostgreSQL: ``archive_document`` one transaction a record, and ``archive_documents`` in
    transactions of ``--batch`` records (the search index maintained by its triggers in the
-   same transaction). Baselines in the same run, in interleaved rounds: the raw ``sqlite3``
-   inserts of the same rows (report, version with its record JSON, cells; no search index),
-   one transaction a record (the floor) and in batches; the bare Core inserts. Then
-   PostgreSQL with 1, 2 and 4 ingest processes writing at once.
+   same transaction). Baselines in the same run, in interleaved rounds:
+
+   - the floor (:class:`RawArchiveFloor`): raw ``sqlite3`` inserts of the same rows, every
+     one the archive writes for these documents (agency, snapshot compressed as stored,
+     report, document, both snapshot links, version with its record JSON dumped once, cells,
+     event; the search index filled by the same triggers at head, in the same transaction),
+     one transaction a record (the floor ratios are against) and in batches. After the
+     run the floor's database is compared with the archive's, table by table (rows and a
+     digest of their content) and FTS5 index by index; any difference ends the run with an
+     error (an unfair floor);
+   - the old, partial floor (:class:`RawSQLiteWriter`, reports, versions and cells only, no
+     search index), printed for comparison with earlier runs;
+   - the bare Core inserts.
+
+   Then PostgreSQL with 1, 2 and 4 ingest processes writing at once.
 2. Reads on an archive of 100,000 reports (bulk-inserted): ``history`` and
    ``reports --agency`` (``archive.queries``), median and p95 over random agencies.
    Baseline: a primary-key lookup of one report in the same database.
@@ -116,9 +127,104 @@ class BareWriter:
                 conn.execute(sa.insert(Cell.__table__), [dict(zip(versions.CELL_COLUMNS, row)) for row in versions.cell_tuples(version_id, record.to_dict())])
 
 
+class RawArchiveFloor:
+    """Floor (complete): every row the archive writes for these documents, through the bare
+    ``sqlite3`` driver, one transaction a record (``batch=1``) or ``batch`` records a
+    transaction, the cheapest direct code would do: the writer holds the write lock, so it
+    numbers the rows itself (no ``RETURNING``, no look-ups), and writes each table's rows of
+    a transaction in one ``executemany``. For each document: its agency (with the
+    region code and level its name tells, ``regions.infer_region``), the snapshot (SHA-256,
+    size, the bytes ``zlib.compress``-ed at level 6 as ``archive.snapshots`` stores them), the
+    report (owner host; version count 1), the document (its fingerprint, parser version and
+    report), the document's snapshot link, the version (its record JSON dumped once, as the
+    archive's engine dumps it: ``ensure_ascii=False``; its text, fingerprint), the version's
+    snapshot link, the cells (``versions.cell_tuples``, one ``executemany``), the report's
+    pointers to its version and document (one UPDATE: the search index's triggers at head,
+    the same as the archive's, fill ``search_documents`` and both FTS5 tables in the same
+    transaction) and the ``new`` event. The content fingerprint is made by the archive's own
+    function (``normalize.fingerprint``): the row holds it, so any writer of the row must
+    compute it. What the floor leaves out is the archive's machinery: look-ups of what
+    exists already, locks, ``ON CONFLICT`` clauses, SQLAlchemy, the events' dicts.
+
+    :func:`check_same_rows` compares its database with the archive's after the run."""
+
+    def __init__(self, path: str, batch: int = 1):
+        import sqlite3
+
+        db.upgrade(f"sqlite:///{path}", "head")
+        db.dispose(f"sqlite:///{path}")
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        for pragma in ("foreign_keys=ON", "synchronous=NORMAL"):  # WAL: set by the upgrade, persistent
+            self.conn.execute(f"PRAGMA {pragma}")
+        schema.register_functions(self.conn)  # nianbao_spaced, called by the FTS triggers
+        self.batch = batch
+
+    def write(self, docs: list[Doc]) -> None:
+        import hashlib
+        import json
+        import zlib
+
+        from archive.normalize import fingerprint
+        from archive.regions import infer_region
+
+        execute, executemany = self.conn.execute, self.conn.executemany
+        for start in range(0, len(docs), self.batch):
+            part = docs[start:start + self.batch]
+            execute("BEGIN IMMEDIATE")
+            # The only writer (it holds the write lock): it numbers its rows itself, and
+            # writes each table's rows of the transaction in one executemany.
+            agency_id, report_id, document_id, version_id, event_id = execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM agencies), (SELECT coalesce(max(id), 0) FROM reports), "
+                "(SELECT coalesce(max(id), 0) FROM documents), (SELECT coalesce(max(id), 0) FROM versions), "
+                "(SELECT coalesce(max(id), 0) FROM events)").fetchone()
+            agencies, snaps, reports, documents, links, rows, vlinks, cells, pointers, events = \
+                [], [], [], [], [], [], [], [], [], []
+            for i, record, data in part:
+                agency_id, report_id, document_id, version_id, event_id = \
+                    agency_id + 1, report_id + 1, document_id + 1, version_id + 1, event_id + 1
+                at = f"{utcnow():%Y-%m-%d %H:%M:%S.%f}"
+                url = f"http://bench.example/{i}.html"
+                digest = hashlib.sha256(data).hexdigest()
+                rec = versions.record_dict(record)
+                text = record.text
+                fp = fingerprint(rec, text)
+                name, year, parser_version = rec["agency"], rec["year"], record.parser_version
+                agencies.append((agency_id, name, *infer_region(name), at))
+                snaps.append((digest, len(data), zlib.compress(data, 6), at))
+                reports.append((report_id, agency_id, year, at, at))
+                documents.append((document_id, url, report_id, at, at, at, digest, fp, parser_version))
+                links.append((document_id, digest, at, at))
+                rows.append((version_id, report_id, json.dumps(rec, ensure_ascii=False), text, parser_version, fp,
+                             document_id, digest, at))
+                vlinks.append((version_id, digest, at))
+                cells += versions.cell_tuples(version_id, rec)
+                pointers.append((version_id, document_id, report_id))
+                events.append((event_id, at, report_id, agency_id, year, url, version_id))
+            executemany("INSERT INTO agencies (id, name, region_code, level, created_at) VALUES (?, ?, ?, ?, ?)",
+                        agencies)
+            executemany("INSERT INTO snapshots (sha256, size, compression, data, created_at) "
+                        "VALUES (?, ?, 'zlib', ?, ?)", snaps)
+            executemany("INSERT INTO reports (id, agency_id, year, version_count, first_seen, updated_at, owner_host) "
+                        "VALUES (?, ?, ?, 1, ?, ?, 'bench.example')", reports)
+            executemany("INSERT INTO documents (id, url, report_id, first_seen, last_seen, last_checked, sha256, "
+                        "fingerprint, parser_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
+            executemany("INSERT INTO document_snapshots VALUES (?, ?, ?, ?)", links)
+            executemany("INSERT INTO versions (id, report_id, number, record, text, parser_version, fingerprint, "
+                        "document_id, sha256, first_seen) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", rows)
+            executemany("INSERT INTO version_snapshots VALUES (?, ?, ?)", vlinks)
+            executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", cells)
+            # The report's pointers: the search index's triggers fire here.
+            executemany("UPDATE reports SET latest_version_id = ?, document_id = ? WHERE id = ?", pointers)
+            executemany("INSERT INTO events (id, kind, at, report_id, agency_id, year, url, baseline, version_id, "
+                        "changes, detail) VALUES (?, 'new', ?, ?, ?, ?, ?, 0, ?, 'null', 'null')", events)
+            execute("COMMIT")
+
+
 class RawSQLiteWriter:
-    """Floor: the same report, version row and cells through the bare sqlite3 driver (no
-    search index), one transaction a record, or a transaction of ``batch`` records."""
+    """The old, partial floor (kept for comparison with earlier runs): the report, version
+    row and cells only, through the bare sqlite3 driver: no search index, no agency,
+    document, snapshot, links or event, no fingerprint. One transaction a record, or a
+    transaction of ``batch`` records."""
 
     def __init__(self, path: str, batch: int = 1):
         import sqlite3
@@ -151,6 +257,60 @@ class RawSQLiteWriter:
                     (rid, json.dumps(rec, ensure_ascii=False), record.text)).fetchone()[0]
                 conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", versions.cell_tuples(vid, rec))
             conn.execute("COMMIT")
+
+
+FTS_PROBES = {"search_fts": '"依法依规做好"', "search_chars_fts": '"依 法 依 规"'}  # phrases in every bench text
+
+
+def table_census(path: str) -> dict[str, tuple[int, str]]:
+    """What a SQLite archive holds, to compare two databases written from the same documents:
+    for each table, (rows, a digest of their content: every column but ids and timestamps,
+    which stand as NULL or not); for each FTS5 table, (rows in its index, rows its probe
+    phrase matches)."""
+    import hashlib
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.create_function("nianbao_spaced", 1, schema.spaced)
+    tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                          "ORDER BY name").fetchall()
+    virtual = [name for name, sql in tables if sql.upper().startswith("CREATE VIRTUAL TABLE")]
+    out: dict[str, tuple[int, str]] = {}
+    for name, _sql in tables:
+        if name in virtual or any(name.startswith(v + "_") for v in virtual):
+            continue
+        columns = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
+        masked = [c[0] for c in columns if c[1] == "id" or c[1].endswith("_id") or c[2].upper() == "DATETIME"]
+        rows = sorted(repr(tuple((v is not None) if k in masked else v for k, v in enumerate(row)))
+                      for row in conn.execute(f'SELECT * FROM "{name}"'))
+        out[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:12])
+    for name in virtual:
+        indexed = conn.execute(f'SELECT count(*) FROM "{name}_docsize"').fetchone()[0]
+        probe = FTS_PROBES.get(name)
+        matched = conn.execute(f'SELECT count(*) FROM "{name}" WHERE "{name}" MATCH ?', (probe,)).fetchone()[0] \
+            if probe else -1
+        out[f"{name} (FTS5)"] = (indexed, f"{matched} match")
+    conn.close()
+    return out
+
+
+def check_same_rows(floor_path: str, others: dict[str, str]) -> None:
+    """Print what each database holds beside the floor's; exit non-zero when any differs
+    from it (the floor would not write the rows the archive writes: an unfair floor)."""
+    censuses = {"floor": table_census(floor_path), **{label: table_census(path) for label, path in others.items()}}
+    names = list(dict.fromkeys(name for census in censuses.values() for name in census))
+    print("same rows? per table: rows, content digest (ids and times as NULL or not); FTS5: indexed rows, "
+          "probe matches")
+    print(f"  {'table':<24}" + "".join(f"{label:>34}" for label in censuses))
+    differ = []
+    for name in names:
+        cells = [census.get(name) for census in censuses.values()]
+        print(f"  {name:<24}" + "".join(f"{(f'{c[0]} {c[1]}' if c else 'missing'):>34}" for c in cells))
+        if any(c != cells[0] for c in cells[1:]):
+            differ.append(name)
+    if differ:
+        sys.exit(f"UNFAIR FLOOR: the floor's database differs from the archive's in {', '.join(differ)}")
+    print("  the same rows in every table and the same search index: the floor is complete")
 
 
 def bench_ingest(writers: dict[str, object], records: list[Record], rounds: int = 10) -> dict[str, float]:
@@ -322,13 +482,18 @@ def main() -> None:
             pg_urls = [u for u in (pg_database() for _ in range(8)) if u]
         try:
             n = args.batch
+            floor_name, batched_floor_name = "SQLite raw sqlite3, all rows, 1/txn (floor)", \
+                f"SQLite raw sqlite3, all rows, {n}/txn"
+            partial_name = "SQLite raw sqlite3, partial (old floor), 1/txn"
+            one_name, many_name = "SQLite archive_document + search", f"SQLite archive_documents {n}/txn + search"
             writers = {
-                "SQLite raw sqlite3, 1/txn (floor)": RawSQLiteWriter(f"{tmp}/raw.db"),
-                f"SQLite raw sqlite3, {n}/txn": RawSQLiteWriter(f"{tmp}/raw_batch.db", n),
+                floor_name: RawArchiveFloor(f"{tmp}/floor.db"),
+                batched_floor_name: RawArchiveFloor(f"{tmp}/floor_batch.db", n),
+                partial_name: RawSQLiteWriter(f"{tmp}/raw.db"),
                 "SQLite bare Core inserts, 1/txn": BareWriter(f"sqlite:///{tmp}/bare.db"),
                 "SQLite archive_document, no search": ArchiveWriter(f"sqlite:///{tmp}/alone.db", search=False),
-                "SQLite archive_document + search": ArchiveWriter(f"sqlite:///{tmp}/one.db"),
-                f"SQLite archive_documents {n}/txn + search": ArchiveWriter(f"sqlite:///{tmp}/many.db", n),
+                one_name: ArchiveWriter(f"sqlite:///{tmp}/one.db"),
+                many_name: ArchiveWriter(f"sqlite:///{tmp}/many.db", n),
             }
             if len(pg_urls) == 8:
                 writers.update({
@@ -337,11 +502,16 @@ def main() -> None:
                     f"PostgreSQL archive_documents {n}/txn + search": ArchiveWriter(pg_urls[2], n),
                 })
             rates = bench_ingest(writers, records)
-            floor = rates["SQLite raw sqlite3, 1/txn (floor)"]
-            batched_floor = rates[f"SQLite raw sqlite3, {n}/txn"]
+            floor, batched_floor, partial = rates[floor_name], rates[batched_floor_name], rates[partial_name]
+            print(f"  {'':<46} {'records/s':>9}  {'/floor':>6}  {f'/floor {n}/txn':>12}  {'/partial floor':>14}")
             for name, rate in rates.items():
-                print(f"  {name:<44} {rate:7.0f} records/s   /raw floor {rate / floor:5.2f}"
-                      f"   /raw {n}/txn {rate / batched_floor:5.2f}")
+                print(f"  {name:<46} {rate:9.0f}  {rate / floor:6.2f}  {rate / batched_floor:12.2f}  "
+                      f"{rate / partial:14.2f}")
+            print("  (floor: every row the archive writes, search index included, through the bare sqlite3 driver;"
+                  " partial: reports, versions and cells only)")
+            check_same_rows(f"{tmp}/floor.db", {"floor batched": f"{tmp}/floor_batch.db",
+                                                "archive_document": f"{tmp}/one.db",
+                                                "archive_documents": f"{tmp}/many.db"})
             if len(pg_urls) == 8:
                 print(f"PostgreSQL, parallel ingest processes (archive_documents, {n}/txn, search index), "
                       f"{args.records} records each run:")
@@ -350,7 +520,7 @@ def main() -> None:
                     rate = bench_pg_workers(url, records, workers, n)
                     single = single or rate
                     print(f"  {workers} worker{'s' if workers > 1 else ' '}  {rate:7.0f} records/s   "
-                          f"x{rate / single:4.2f} of 1 worker   /SQLite raw floor {rate / floor:5.2f}")
+                          f"x{rate / single:4.2f} of 1 worker   /SQLite floor {rate / floor:5.2f}")
             if args.no_reads:
                 return
             backends = [("SQLite", f"sqlite:///{tmp}/reads.db")]

@@ -66,3 +66,39 @@ def test_a_document_already_requested_is_dropped_before_the_lookup(sqlite_url):
     assert [(r.url, r.dont_filter) for r in out] == [(listing.url, False), (a, True)]
     assert crawler.stats.get_value("nianbao/repeated_requests") == 2
     Bookkeeping.of(crawler).archive.close()
+
+
+def test_the_repeats_dropped_and_the_lookups_share_one_set_of_requested_urls(sqlite_url, monkeypatch):
+    """In a crawl the look-up runs after the middleware that drops repeats, on one set of
+    requested URLs: a page's new documents are still looked up in one query, its repeats
+    neither go on nor are looked up again (sync and async chains alike)."""
+    import asyncio
+
+    from crawler.middlewares import RepeatedDocumentsMiddleware
+
+    crawler = _crawler(sqlite_url)
+    repeated = RepeatedDocumentsMiddleware.from_crawler(crawler)
+    lookup = ArchiveLookupSpiderMiddleware.from_crawler(crawler)
+    asked: list[list[str]] = []
+    real = state.lookup_many
+    monkeypatch.setattr(state, "lookup_many", lambda f, urls, p: asked.append(list(urls)) or real(f, urls, p))
+    page = HtmlResponse("http://gov.example/nb/", body=b"<html></html>")
+    a, b, c, d = (f"http://gov.example/nb/{year}.html" for year in (2023, 2022, 2021, 2020))
+
+    def chain(requests):
+        return [r.url for r in lookup.process_spider_output(page, repeated.process_spider_output(page, requests))]
+
+    async def achain(requests):
+        async def spider():
+            for r in requests:
+                yield r
+        out = lookup.process_spider_output_async(page, repeated.process_spider_output_async(page, spider()))
+        return [r.url async for r in out]
+
+    assert chain([_report(a), _report(b), _report(a)]) == [a, b]
+    assert asked == [[a, b]]
+    assert asyncio.run(achain([_report(a), _report(c), _report(b), _report(d)])) == [c, d]
+    assert asked == [[a, b], [c, d]]
+    assert chain([_report(d), _report(c)]) == [] and asked == [[a, b], [c, d]]
+    assert crawler.stats.get_value("nianbao/repeated_requests") == 5
+    Bookkeeping.of(crawler).archive.close()
