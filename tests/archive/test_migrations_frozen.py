@@ -44,3 +44,29 @@ def test_the_search_triggers_are_made_again_as_the_migrations_made_them(db_url):
         assert schema.triggers(conn) == found
         assert _schema_dump(conn) == before
     engine.dispose()
+
+
+def test_0005_swaps_only_the_spacing_and_refuses_a_trigger_it_does_not_know(tmp_path):
+    """0005 remakes the three spacing triggers from what the database holds: down and up
+    again leaves the schema as it was, and a trigger 0002 did not make stops the upgrade."""
+    import pytest
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    db.upgrade(url)
+    with db.engine_for(url).connect() as conn:
+        head = _schema_dump(conn)
+    command.downgrade(db.alembic_config(url), "0004_report_owner")
+    with db.engine_for(url).begin() as conn:
+        spaced = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%nianbao_spaced%'")
+        assert spaced.scalar_one() == 0
+    db.upgrade(url)
+    with db.engine_for(url).begin() as conn:
+        assert _schema_dump(conn) == head
+    command.downgrade(db.alembic_config(url), "0004_report_owner")
+    with db.engine_for(url).begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER search_documents_ad")
+        conn.exec_driver_sql("CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN SELECT 1; END")
+    db.dispose(url)
+    with pytest.raises(Exception, match="search_documents_ad is not as the previous revision made it"):
+        db.upgrade(url)

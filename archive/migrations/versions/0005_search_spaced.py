@@ -14,9 +14,10 @@ connection without it cannot write ``search_documents`` ("no such function"). Bo
 give the same tokens, so the rows indexed before are deleted alike and nothing is
 re-indexed. PostgreSQL: nothing.
 
-The triggers are frozen here as they were at this revision (the same as 0002's but for
-the spacing): a migration must not change when the application changes
-(tests/archive/test_migrations_frozen.py).
+Only the spacing changes, and only in the three triggers of ``search_documents`` that
+write ``search_chars_fts``: each is read back from the database and made again with the one
+expression swapped (a trigger not as 0002 made it is an error, never a silent skip). The two
+expressions are frozen here; a migration must not change when the application changes.
 """
 from __future__ import annotations
 
@@ -31,73 +32,29 @@ depends_on = None
 _SPACED = "nianbao_spaced({x})"
 _SQL_SPACED = ("(SELECT group_concat(substr({x}, key + 1, 1), ' ') FROM json_each("
                "'[' || substr(replace(hex(zeroblob(length({x}))), '00', ',0'), 2) || ']'))")
-
-_UPSERT = """
-    INSERT INTO search_documents (report_id, version_id, template, has_violations, body)
-    SELECT v.report_id, v.id, json_extract(v.record, '$.template'),
-           coalesce(json_array_length(v.record, '$.violations'), 0) > 0, coalesce(v.text, '')
-    FROM versions v WHERE v.id = {version_id}
-    ON CONFLICT (report_id) DO UPDATE SET version_id = excluded.version_id,
-        template = excluded.template, has_violations = excluded.has_violations,
-        body = excluded.body;"""
+_SPACING_TRIGGERS = ("search_documents_ai", "search_documents_ad", "search_documents_au")
 
 
-def _triggers(spaced: str) -> dict[str, str]:
-    """Every SQLite search trigger, text spaced by ``spaced``, in the order they are made."""
-    new, old = spaced.format(x="new.body"), spaced.format(x="old.body")
-    return {
-        "search_documents_ai": f"""
-    CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
-        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {new});
-    END""",
-        "search_documents_ad": f"""
-    CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
-        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
-        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, {old});
-    END""",
-        "search_documents_au": f"""
-    CREATE TRIGGER search_documents_au AFTER UPDATE OF body ON search_documents
-    WHEN old.body IS NOT new.body BEGIN
-        INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.report_id, old.body);
-        INSERT INTO search_chars_fts (search_chars_fts, rowid, body)
-            VALUES ('delete', old.report_id, {old});
-        INSERT INTO search_fts (rowid, body) VALUES (new.report_id, new.body);
-        INSERT INTO search_chars_fts (rowid, body) VALUES (new.report_id, {new});
-    END""",
-        "search_reports_ai": f"""
-    CREATE TRIGGER search_reports_ai AFTER INSERT ON reports
-    WHEN new.latest_version_id IS NOT NULL BEGIN {_UPSERT.format(version_id='new.latest_version_id')}
-    END""",
-        "search_reports_au": f"""
-    CREATE TRIGGER search_reports_au AFTER UPDATE OF latest_version_id ON reports
-    WHEN new.latest_version_id IS NOT NULL BEGIN {_UPSERT.format(version_id='new.latest_version_id')}
-    END""",
-        "search_reports_ad": """
-    CREATE TRIGGER search_reports_ad AFTER DELETE ON reports BEGIN
-        DELETE FROM search_documents WHERE report_id = old.id;
-    END""",
-        "search_versions_au": f"""
-    CREATE TRIGGER search_versions_au AFTER UPDATE OF record, text ON versions
-    WHEN new.id = (SELECT latest_version_id FROM reports WHERE id = new.report_id) BEGIN
-        {_UPSERT.format(version_id='new.id')}
-    END""",
-    }
-
-
-def _recreate(spaced: str) -> None:
+def _respace(before: str, after: str) -> None:
+    """Make each spacing trigger again with the spacing ``before`` replaced by ``after``."""
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
         return
-    for name, ddl in _triggers(spaced).items():
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    for name in _SPACING_TRIGGERS:
+        ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                                   (name,)).scalar_one_or_none()
+        swaps = [(before.format(x=f"{row}.body"), after.format(x=f"{row}.body")) for row in ("new", "old")]
+        if ddl is None or not any(old in ddl for old, _ in swaps):
+            raise RuntimeError(f"search trigger {name} is not as the previous revision made it")
+        for old, new in swaps:
+            ddl = ddl.replace(old, new)
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
         conn.exec_driver_sql(ddl)
 
 
 def upgrade() -> None:
-    _recreate(_SPACED)
+    _respace(_SQL_SPACED, _SPACED)
 
 
 def downgrade() -> None:
-    _recreate(_SQL_SPACED)
+    _respace(_SPACED, _SQL_SPACED)
