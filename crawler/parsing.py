@@ -425,11 +425,9 @@ class ParsePool:
         imports), or spawned (``spawn``: nothing of this process's state goes with them).
         A pool started again after a breakage (mid-crawl, other threads at work) is spawned."""
         global _FORK_PARENT
-        if self.start_method == "fork" and not self.restarts:
+        fork_first = self.start_method == "fork" and not self.restarts
+        if fork_first:
             context = _ForkFirst()
-        else:
-            context = multiprocessing.get_context("spawn" if self.start_method == "fork" else self.start_method)
-        if isinstance(context, _ForkFirst):
             preload()
             # No database connection of this process goes into a worker (SQLite's locks
             # cannot be carried across a fork); the next use here opens new ones.
@@ -441,13 +439,15 @@ class ParsePool:
             # would write to every object it scans and unshare the workers' copied pages.
             gc.freeze()
             _FORK_PARENT = os.getpid()
+        else:
+            context = multiprocessing.get_context("spawn" if self.start_method == "fork" else self.start_method)
         self._pool = ProcessPool(self.workers, initializer=init_worker,
                                  initargs=(self.parse_timeout, self.memory_mb, self.ocr_limits),
                                  context=context)
         # pebble starts the workers with the first job, here in the reactor's thread.
         for _ in range(self.workers):
             self._pool.schedule(warm_up, args=(self.db_url,))
-        if isinstance(context, _ForkFirst):
+        if fork_first:
             context.forking = False
 
     def _restart(self, broken) -> None:
